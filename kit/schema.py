@@ -557,3 +557,107 @@ def empty_table(name: str) -> pd.DataFrame:
     """Return an empty frame with the columns and dtypes of table ``name``."""
     table = TABLES[name]
     return pd.DataFrame({f.name: pd.Series(dtype=f.dtype) for f in table.fields})
+
+
+# --------------------------------------------------------------------------- documentation
+SECTIONS: dict[str, str] = {
+    "all": "every section (team is the unit of each report)",
+    "adoption": "Adoption trajectory",
+    "pipeline": "Pipeline truth",
+    "follow_up": "Follow-up discipline",
+    "relationships": "Relationships",
+    "marketing": "Marketing and automation readiness",
+    "shadow_pipeline": "Shadow pipeline (LOS reconciliation)",
+    "presence": "Presence vs engagement",
+    "seat_roi": "Seat ROI",
+    "data_quality": "Data quality",
+    "scorecard": "Producer scorecard",
+    "compliance": "Standards compliance",
+}
+
+_KIND_TEXT = {
+    "id": "text id",
+    "string": "text",
+    "category": "one of a list",
+    "datetime": "date/time",
+    "float": "number",
+    "bool": "yes/no",
+}
+
+
+def data_model_markdown() -> str:
+    """Render the canonical data model as the Markdown of ``docs/data-model.md``.
+
+    The document is generated from :data:`TABLES`, so it cannot drift from the code:
+    ``python -m kit.schema > docs/data-model.md`` regenerates it and a test compares them.
+    """
+    out = [
+        "# The canonical data model",
+        "",
+        "<!-- Generated from kit/schema.py by `python -m kit.schema > docs/data-model.md`. "
+        "Do not edit by hand. -->",
+        "",
+        "A client's export is turned into these tables by `adoption-kit intake` (with a "
+        "mapping file when the column names differ, see [mapping.md](mapping.md)). Only "
+        "**users** is required. Every other table is optional: a report section whose inputs "
+        "are missing says *not assessed: no X provided* instead of failing, so send what the "
+        "client has.",
+        "",
+        "Preparing an export: one file (CSV, Excel sheet or Parquet) per table; one row per "
+        "record; dates in one consistent format; the same user ids in every table. Fields "
+        "marked **required** must be present and filled in: rows without them are excluded "
+        "and listed with the reason. Vocabulary values are matched ignoring case, spaces and "
+        "punctuation (`Clear To Close` = `clear_to_close`); anything else is recorded as a "
+        "data-quality fact, never silently dropped.",
+        "",
+        "Borrower personal data (PII) is marked: it is used only to find duplicate contacts "
+        "and never appears in a leader report.",
+        "",
+        "## Tables at a glance",
+        "",
+        "| table | required | what it is | report sections |",
+        "| --- | --- | --- | --- |",
+    ]
+    for t in TABLES.values():
+        sections = ", ".join(SECTIONS[s] for s in t.sections)
+        out.append(
+            f"| [{t.name}](#{t.name}) | {'yes' if t.required else 'no'} | {t.description} "
+            f"| {sections} |"
+        )
+    for t in TABLES.values():
+        out += ["", f"## {t.name}", "", t.description, ""]
+        if t.key:
+            out += [f"Key: `{t.key}` (unique).", ""]
+        out += [
+            "| field | type | required | meaning | needed for |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for f in t.fields:
+            notes = []
+            if f.references:
+                notes.append(f"refers to `{f.references}`")
+            if f.pii:
+                notes.append("borrower PII")
+            meaning = f.description + (f" ({'; '.join(notes)})" if notes else "")
+            kind = _KIND_TEXT[f.kind]
+            if f.vocabulary:
+                kind += ": " + ", ".join(f"`{v}`" for v in f.vocabulary)
+            needed = ", ".join(SECTIONS[s] for s in f.sections) or "-"
+            out.append(
+                f"| `{f.name}` | {kind} | {'**required**' if f.required else ''} | {meaning} "
+                f"| {needed} |"
+            )
+    out += [
+        "",
+        "## Vocabulary labels",
+        "",
+        "Reports show codes with human labels: "
+        + ", ".join(f"`{k}` = {v}" for k, v in sorted(_LABELS.items()))
+        + ". Other codes are shown capitalized with spaces.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(data_model_markdown(), end="")

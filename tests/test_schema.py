@@ -78,3 +78,14 @@ def test_unknown_table_is_a_clear_error():
 )
 def test_label(code, text):
     assert label(code) == text
+
+
+def test_data_model_doc_is_generated_from_the_schema():
+    from pathlib import Path
+
+    from kit.schema import data_model_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "data-model.md"
+    assert doc.read_text(encoding="utf-8") == data_model_markdown(), (
+        "docs/data-model.md is stale: run `python -m kit.schema > docs/data-model.md`"
+    )
