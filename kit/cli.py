@@ -71,6 +71,128 @@ def intake_command(export: Path, out_dir: Path, mapping: Path | None, force: boo
     click.echo(summarize(report))
 
 
+def _workers_option(f):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Parallel worker processes for team reports [default: CPU cores].",
+    )(f)
+
+
+@cli.command("assess")
+@click.argument("source", type=_EXISTING, metavar="EXPORT_OR_DATASET")
+@click.option("--out", "out_dir", type=_PATH, required=True, help="Report folder to write.")
+@click.option(
+    "--mapping", default=None, help="Mapping YAML for the export's columns, or a preset name."
+)
+@click.option(
+    "--standards",
+    type=_EXISTING,
+    default=None,
+    help="Operating standards YAML [default: the shipped mortgage defaults].",
+)
+@click.option("--client", default=None, help="Client name shown in every report header.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Last day of the assessment window [default: latest date in the data].",
+)
+@click.option(
+    "--launch",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="CRM launch date [default: from engagement.yaml, else first CRM activity].",
+)
+@click.option(
+    "--seat-cost",
+    "seat_cost",
+    type=float,
+    default=None,
+    metavar="DOLLARS",
+    help="Monthly cost of one CRM seat, for seat ROI.",
+)
+@click.option(
+    "--teams",
+    multiple=True,
+    metavar="TEAM",
+    help="Only report on this team (repeat for several) [default: every team].",
+)
+@_workers_option
+@click.option(
+    "--show-pii",
+    is_flag=True,
+    help="Internal consultant copy: show borrower names, emails and phones.",
+)
+@click.option("--pdf", is_flag=True, help="Also print every report to PDF with Chromium.")
+@click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
+def assess_command(
+    source: Path,
+    out_dir: Path,
+    mapping: str | None,
+    standards: Path | None,
+    client: str | None,
+    as_of: str | None,
+    launch: str | None,
+    seat_cost: float | None,
+    teams: tuple[str, ...],
+    workers: int | None,
+    show_pii: bool,
+    pdf: bool,
+    force: bool,
+) -> None:
+    """From a CRM export (or intake dataset) to a folder of client-ready reports."""
+    from kit.params import Engagement, parse_date
+    from kit.runner import assess
+
+    engagement = Engagement(
+        client=client,
+        as_of=parse_date(as_of, option="--as-of"),
+        launch=parse_date(launch, option="--launch"),
+        seat_cost_per_month=seat_cost,
+        standards=standards,
+    )
+    result = assess(
+        source,
+        out_dir,
+        mapping=mapping,
+        engagement=engagement,
+        teams=list(teams) or None,
+        workers=workers,
+        show_pii=show_pii,
+        pdf=pdf,
+        force=force,
+    )
+    click.echo(result.summary())
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=_PATH,
+    default=Path("reports/demo"),
+    show_default=True,
+    help="Report folder to write (a previous demo there is replaced).",
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "medium", "large"]),
+    default="small",
+    show_default=True,
+    help="Size of the demo organization.",
+)
+@_workers_option
+def demo_command(out_dir: Path, scale: str, workers: int | None) -> None:
+    """Generate the demo organization and render its whole assessment."""
+    from kit.runner import run_demo
+
+    result = run_demo(out_dir, scale=scale, workers=workers)
+    click.echo(result.summary())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``adoption-kit`` and ``python -m kit``; returns the exit code."""
     try:

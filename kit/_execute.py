@@ -1,0 +1,153 @@
+"""Execute and render report notebooks in worker processes that keep a warm kernel.
+
+Each worker process starts one Jupyter kernel the first time it needs one and reuses it for
+every notebook it runs: the namespace is reset between notebooks, but imported modules stay
+loaded, so a team report pays neither the kernel start nor the pandas/seaborn import again.
+papermill parameterizes and executes each notebook (its output notebook is kept even when a
+cell fails); :func:`kit.report.render_html` turns a successful one into HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NotebookJob", "NotebookOutcome", "run_job"]
+
+#: Imported once per kernel so later notebooks find them loaded.
+_WARM_UP = """
+import matplotlib
+matplotlib.use("agg")
+import pandas, seaborn, matplotlib.pyplot
+import kit, kit.plots, kit.present
+"""
+
+_kernel: Any = None  # this worker's KernelManager
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute with ``parameters`` and render.
+
+    ``workdir`` is the kernel's working directory (the output folder being built), so
+    parameters can hold paths relative to it.
+    """
+
+    label: str
+    notebook: Path
+    parameters: dict[str, Any]
+    executed: Path
+    html: Path | None
+    workdir: Path
+    render: dict[str, Any] = field(default_factory=dict)
+    timeout: int = 900
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    """What happened to one job: ``error`` is ``None`` on success."""
+
+    label: str
+    error: str | None
+    seconds: dict[str, float]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _kernel_manager() -> Any:
+    """Return this worker's live kernel, starting (or restarting) it when needed."""
+    global _kernel
+    from jupyter_client.manager import KernelManager
+
+    if _kernel is not None and _kernel.is_alive():
+        return _kernel
+    if _kernel is not None:
+        _kernel.cleanup_resources()
+    _kernel = KernelManager(kernel_name="python3", transport="ipc")
+    _kernel.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
+    _run(_WARM_UP)
+    import atexit
+
+    atexit.register(_shutdown)
+    return _kernel
+
+
+def _shutdown() -> None:
+    if _kernel is not None and _kernel.is_alive():
+        _kernel.shutdown_kernel(now=True)
+
+
+def _run(code: str) -> None:
+    """Run ``code`` in the worker's kernel and raise if it fails."""
+    client = _kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(
+            code, store_history=False, timeout=120, output_hook=lambda msg: None
+        )
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+    finally:
+        client.stop_channels()
+
+
+def _describe_failure(exc: BaseException) -> str:
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.cell_index + 1} failed: {exc.ename}: {exc.evalue}"
+    if isinstance(exc, DeadKernelError):
+        return "the notebook's kernel died (a crash or out of memory) while it ran"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_job(job: NotebookJob) -> NotebookOutcome:
+    """Execute ``job.notebook`` into ``job.executed`` and render it to ``job.html``.
+
+    Never raises for a failing notebook: the failure is described in the outcome and the
+    executed notebook (with the error in it) is kept for audit.
+    """
+    import papermill
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        km = _kernel_manager()
+        _run(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
+        seconds["kernel"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        job.executed.parent.mkdir(parents=True, exist_ok=True)
+        papermill.execute_notebook(
+            str(job.notebook),
+            str(job.executed),
+            parameters=job.parameters,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=job.timeout,
+        )
+        seconds["execute"] = time.perf_counter() - mark
+    except Exception as exc:
+        if _kernel is not None and not _kernel.is_alive():
+            _kernel.cleanup_resources()
+        return NotebookOutcome(job.label, _describe_failure(exc), seconds)
+    if job.html is not None:
+        mark = time.perf_counter()
+        try:
+            from kit.report import render_html
+
+            render_html(job.executed, job.html, **job.render)
+        except Exception as exc:
+            return NotebookOutcome(job.label, f"rendering failed: {exc}", seconds)
+        seconds["render"] = time.perf_counter() - mark
+    return NotebookOutcome(job.label, None, seconds)

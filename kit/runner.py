@@ -1,0 +1,367 @@
+"""One command from a client's export to a folder of reports.
+
+:func:`assess` reads the export (or an existing dataset) once, runs the diagnostics once for
+every team, writes the results bundle and spreadsheet exports, then executes and renders one
+notebook per team in parallel worker processes, the data-quality appendix and the portfolio.
+
+The output folder is built beside its destination and moved into place only when complete,
+so an assessment killed half-way leaves an earlier report folder intact and never leaves a
+folder that looks complete but is not. Layout::
+
+    index.html            portfolio: every team side by side, links to each team
+    data-quality.html     intake and data-quality appendix
+    teams/<slug>.html     one self-contained report per team
+    notebooks/*.ipynb     executed notebooks, for audit (kept for failed teams too)
+    data/results/         results bundle (Parquet + results.json), read by the notebooks
+    data/dataset/         the intake dataset (when the input was an export)
+    data/csv/*.csv        metrics, compliance, scores, findings, review list as CSV
+    data/assessment.xlsx  the same tables as one Excel workbook
+    run.json              parameters, versions, timings, input checksums, failures
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version as _pkg_version
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from kit import __version__
+from kit._atomic import atomic_dir, write_text
+from kit._execute import NotebookJob, NotebookOutcome, run_job
+from kit._resources import notebooks_dir
+from kit._safe import slugify_teams
+from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
+from kit.exceptions import AssessmentError, OutputError
+from kit.params import Engagement, default_workers, resolve_teams
+
+__all__ = ["Assessment", "assess", "run_demo"]
+
+_EXPORTED_FRAMES = ("findings", "scores", "compliance", "metrics", "review_list")
+_VERSIONED = ("pandas", "pyarrow", "numpy", "papermill", "nbconvert", "seaborn", "matplotlib")
+
+
+@dataclass
+class Assessment:
+    """Summary of one run of :func:`assess`."""
+
+    out: Path
+    teams: dict[str, str]
+    failures: dict[str, str]
+    seconds: dict[str, float]
+    run: dict[str, Any] = field(repr=False)
+
+    @property
+    def index(self) -> Path:
+        return self.out / "index.html"
+
+    def summary(self) -> str:
+        """Plain-text end-of-run summary for the command line."""
+        done = len(self.teams) - len([t for t in self.failures if t in self.teams])
+        lines = [
+            f"{done} of {len(self.teams)} team reports written in {self.seconds['total']:.1f} s",
+            f"Open {self.index}",
+        ]
+        if self.failures:
+            lines.append("Failed:")
+            for label, error in self.failures.items():
+                slug = self.teams.get(label)
+                where = f" (executed notebook: notebooks/{slug}.ipynb)" if slug else ""
+                lines.append(f"  - {label}: {error}{where}")
+        return "\n".join(lines)
+
+
+def _versions() -> dict[str, str]:
+    found = {"kit": __version__, "python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = _pkg_version(name)
+        except Exception:  # pragma: no cover - optional packages
+            found[name] = "not installed"
+    return found
+
+
+def _check_out_dir(out: Path, *, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputError(
+            f"--out {out} is not empty: choose a new folder, or add --force to replace it "
+            "(the old folder is swapped out only once the new reports are complete)"
+        )
+
+
+def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool]:
+    """Return the dataset and whether it came from an export (so it should be saved)."""
+    if is_dataset(source):
+        return load_dataset(source), False
+    from kit.intake import read_export
+
+    return read_export(source, mapping=mapping), True
+
+
+def _pool_jobs(
+    jobs: Sequence[NotebookJob], *, workers: int, on_done: Callable[[NotebookOutcome], None]
+) -> list[NotebookOutcome]:
+    if workers <= 1 or len(jobs) <= 1:
+        outcomes = []
+        for job in jobs:
+            outcomes.append(run_job(job))
+            on_done(outcomes[-1])
+        return outcomes
+    outcomes = []
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")
+    ) as pool:
+        futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            on_done(outcomes[-1])
+    return outcomes
+
+
+class _Progress:
+    """A progress bar of reports done of total, with the elapsed time, on stderr."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self._bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._task = self._bar.add_task("Team reports", total=total)
+            self._bar.start()
+
+    def advance(self, outcome: NotebookOutcome) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+            if not outcome.ok:
+                self._bar.console.print(f"[red]failed:[/red] {outcome.label}: {outcome.error}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def assess(
+    source: str | Path,
+    out: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    engagement: Engagement | None = None,
+    teams: Sequence[str] | None = None,
+    workers: int | None = None,
+    show_pii: bool = False,
+    pdf: bool = False,
+    force: bool = False,
+    progress: bool = True,
+    render_options: dict[str, Any] | None = None,
+) -> Assessment:
+    """Assess every team of ``source`` and write the report folder ``out``.
+
+    Parameters
+    ----------
+    source
+        A CRM export (folder, .zip or file; read with ``mapping``) or a dataset folder
+        written by ``adoption-kit intake``.
+    out
+        Report folder to create. Refused when it exists and is not empty, unless ``force``.
+    engagement
+        Client name, as-of and launch dates, seat cost, standards file.
+    teams
+        Only these teams (default: all); unknown names are a :class:`ParameterError`.
+    workers
+        Worker processes executing team notebooks (default: CPU cores).
+    show_pii
+        Render an internal consultant copy that shows borrower names and contacts.
+
+    Raises
+    ------
+    AssessmentError
+        After writing everything else, when one or more reports failed.
+    """
+    from kit.diagnose import diagnose
+    from kit.exports import write_csvs, write_workbook
+
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    source, out = Path(source), Path(out)
+    engagement = engagement or Engagement()
+    workers = workers or default_workers()
+    if workers < 1:
+        from kit.exceptions import ParameterError
+
+        raise ParameterError(f"--workers {workers} must be at least 1")
+    _check_out_dir(out, force=force)
+    seconds: dict[str, float] = {}
+
+    mark = time.perf_counter()
+    dataset, from_export = _read_input(source, mapping)
+    seconds["intake"] = time.perf_counter() - mark
+    selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
+    slugs = slugify_teams(selected)
+
+    mark = time.perf_counter()
+    results = diagnose(
+        dataset,
+        as_of=engagement.as_of,
+        launch=engagement.launch,
+        standards=engagement.standards,
+        seat_cost_per_month=engagement.seat_cost_per_month,
+        client=engagement.client,
+    )
+    seconds["diagnose"] = time.perf_counter() - mark
+
+    with atomic_dir(out, replace=True) as stage:
+        mark = time.perf_counter()
+        if from_export:
+            write_dataset(dataset, stage / "data" / "dataset")
+        results.write(stage / "data" / "results")
+        frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
+        write_csvs(frames, stage / "data" / "csv")
+        write_workbook(frames, stage / "data" / "assessment.xlsx")
+        seconds["exports"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        render = {"show_pii": show_pii, **(render_options or {})}
+        nbdir = notebooks_dir()
+        results_rel = "data/results"
+
+        def job(label: str, notebook: str, stem: str, html: str, **parameters: Any) -> NotebookJob:
+            return NotebookJob(
+                label=label,
+                notebook=nbdir / notebook,
+                parameters={"results_dir": results_rel, "show_pii": show_pii, **parameters},
+                executed=stage / "notebooks" / f"{stem}.ipynb",
+                html=stage / html,
+                workdir=stage,
+                render=render,
+            )
+
+        team_jobs = [
+            job(team, "team_assessment.ipynb", slug, f"teams/{slug}.html", team=team)
+            for team, slug in slugs.items()
+        ]
+        appendix = job(
+            "Data-quality appendix",
+            "data_quality.ipynb",
+            "data-quality",
+            "data-quality.html",
+            dataset_dir="data/dataset" if from_export else str(source.resolve()),
+        )
+        bar = _Progress(len(team_jobs) + 2, enabled=progress)
+        try:
+            outcomes = _pool_jobs([*team_jobs, appendix], workers=workers, on_done=bar.advance)
+            failures = {o.label: o.error for o in outcomes if o.error}
+            report_links = {t: f"teams/{s}.html" for t, s in slugs.items() if t not in failures}
+            portfolio = job(
+                "Portfolio",
+                "portfolio.ipynb",
+                "portfolio",
+                "index.html",
+                team_reports=report_links,
+                failed_teams=sorted(failures),
+            )
+            outcome = run_job(portfolio)
+            bar.advance(outcome)
+            if outcome.error:
+                failures[outcome.label] = outcome.error
+        finally:
+            bar.close()
+        seconds["reports"] = time.perf_counter() - mark
+        if pdf:
+            from kit.report import render_pdf
+
+            mark = time.perf_counter()
+            for html in sorted(stage.glob("**/*.html")):
+                render_pdf(html, html.with_suffix(".pdf"))
+            seconds["pdf"] = time.perf_counter() - mark
+        seconds["total"] = time.perf_counter() - started
+        run = {
+            "kit_version": __version__,
+            "command": sys.argv[0:1] and Path(sys.argv[0]).name,
+            "started_at": started_at,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source": str(source.resolve()),
+            "source_kind": "export" if from_export else "dataset",
+            "mapping": str(mapping) if mapping else None,
+            "parameters": results.parameters,
+            "teams": slugs,
+            "workers": workers,
+            "show_pii": show_pii,
+            "versions": _versions(),
+            "seconds": {k: round(v, 3) for k, v in seconds.items()},
+            "reports": {
+                o.label: {
+                    "ok": o.ok,
+                    "error": o.error,
+                    "seconds": {k: round(v, 3) for k, v in o.seconds.items()},
+                }
+                for o in sorted([*outcomes, outcome], key=lambda o: o.label)
+            },
+            "inputs": dataset.manifest.get("sources", []),
+            "failures": failures,
+        }
+        write_text(
+            stage / "run.json", json.dumps(run, indent=2, sort_keys=True, default=str) + "\n"
+        )
+    assessment = Assessment(out=out, teams=slugs, failures=failures, seconds=seconds, run=run)
+    if failures:
+        raise AssessmentError(
+            f"{len(failures)} report(s) failed; the others were written to {out}",
+            problems=[f"{label}: {error}" for label, error in failures.items()],
+        )
+    return assessment
+
+
+def run_demo(
+    out: str | Path,
+    *,
+    scale: str = "small",
+    seed: int = 7,
+    workers: int | None = None,
+    progress: bool = True,
+) -> Assessment:
+    """Generate the demo organization's export and assess it into ``out``.
+
+    A previous report folder at ``out`` (one holding ``run.json``) is replaced; any other
+    non-empty folder is refused.
+    """
+    from kit.demo import ENGAGEMENT, write_export
+
+    out = Path(out)
+    replace = (out / "run.json").is_file()
+    _check_out_dir(out, force=replace)
+    scratch = out.with_name(f".{out.name}.demo-export")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        export = write_export(scratch, scale=scale, seed=seed)
+        engagement = Engagement(client=ENGAGEMENT["client"])
+        return assess(
+            export, out, engagement=engagement, workers=workers, force=True, progress=progress
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
