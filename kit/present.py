@@ -101,8 +101,9 @@ Format = Literal[
 ]
 PiiKind = Literal["name", "email", "phone"]
 
-#: Score bands on the 0-100 adoption score: below 60 is red, 60 to 80 amber, 80 and up green.
-SCORE_BANDS: tuple[float, float] = (60.0, 80.0)
+#: Score bands on the 0-100 adoption score: below 50 is red, 50 to 75 amber, 75 and up green
+#: (the same bands as :func:`kit.plots.score_colour`, so charts and cards agree).
+SCORE_BANDS: tuple[float, float] = (50.0, 75.0)
 _BAND_WORDS = {"red": "Off track", "amber": "Partly adopted", "green": "On track"}
 
 _NA = '<span class="kit-na">—</span>'
@@ -215,7 +216,7 @@ def mask_pii(value: object, *, show_pii: bool, kind: PiiKind | None = None) -> s
 def score_band(score: float | None, *, bands: tuple[float, float] = SCORE_BANDS) -> str:
     """Colour band of a 0-100 score: ``"red"``, ``"amber"``, ``"green"`` or ``"grey"`` (none).
 
-    >>> score_band(59.9), score_band(60), score_band(80), score_band(None)
+    >>> score_band(49.9), score_band(50), score_band(75), score_band(None)
     ('red', 'amber', 'green', 'grey')
     """
     if score is None or pd.isna(score):
@@ -304,7 +305,7 @@ def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.
     missing = values.isna()
     if fmt in _SCALAR_FORMATTERS:
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        if fmt == "score":  # the colour follows the number shown, so 59.6 shows as an amber 60
+        if fmt == "score":  # the colour follows the number shown, so 49.6 shows as an amber 50
             numbers = numbers.round(0)
         missing = missing | numbers.isna()
         text = numbers.map(_SCALAR_FORMATTERS[fmt], na_action="ignore")
@@ -540,7 +541,7 @@ def summary_card(
     Examples
     --------
     >>> f = pd.DataFrame({"finding": ["Stages are stale"], "require": ["Update weekly"]})
-    >>> "kit-score--amber" in summary_card(score=72, findings=f).data
+    >>> "kit-score--amber" in summary_card(score=62, findings=f).data
     True
     """
     if "finding" not in findings.columns:
@@ -560,8 +561,8 @@ def summary_card(
         f'<span class="kit-scale__red" style="width:{low:g}%"></span>'
         f'<span class="kit-scale__amber" style="width:{high - low:g}%"></span>'
         f'<span class="kit-scale__green" style="width:{100 - high:g}%"></span>{marker}</div>'
-        f'<div class="kit-scale__legend"><span>0</span><span>{low:g}</span>'
-        f"<span>{high:g}</span><span>100</span></div>"
+        f'<div class="kit-scale__legend"><span>0</span><span style="left:{low:g}%">{low:g}</span>'
+        f'<span style="left:{high:g}%">{high:g}</span><span>100</span></div>'
     )
     score_html = (
         f'<div class="kit-score kit-score--{band}">'
