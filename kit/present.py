@@ -71,6 +71,7 @@ FACTS_MIMETYPE = "application/vnd.crm-adoption-kit.report+json"
 #: Column formats :func:`table` understands.
 FORMATS: tuple[str, ...] = (
     "text",
+    "label",
     "count",
     "number",
     "percent",
@@ -86,6 +87,7 @@ FORMATS: tuple[str, ...] = (
 )
 Format = Literal[
     "text",
+    "label",
     "count",
     "number",
     "percent",
@@ -228,11 +230,12 @@ def score_band(score: float | None, *, bands: tuple[float, float] = SCORE_BANDS)
 
 
 def _percent(value: float) -> str:
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{value:.0%}"
+    text = f"{value:.0%}"
+    if value > 0 and text == "0%":
+        return "<1%"  # never round a real share down to nothing
+    if value < 1 and text == "100%":
+        return ">99%"  # nor up to everything
+    return text
 
 
 def _trim(text: str) -> str:
@@ -245,7 +248,8 @@ def _days(value: float) -> str:
 
 
 def _money(value: float) -> str:
-    return f"-${-value:,.0f}" if round(value) < 0 else f"${value:,.0f}"
+    whole = round(value)
+    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
 
 
 _SCALAR_FORMATTERS = {
@@ -279,6 +283,8 @@ def _default_format(values: pd.Series) -> str:
         return "number"
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return "date"
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return "label"
     return "text"
 
 
@@ -292,7 +298,8 @@ def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.
     """Format a column for people and HTML-escape it: the cell contents :func:`table` writes.
 
     Missing values become a muted dash. Numbers get thousands separators; ``percent`` expects
-    a share between 0 and 1; ``date`` writes ``Mar 1, 2025``; ``name``/``email``/``phone``
+    a share between 0 and 1; ``date`` writes ``Mar 1, 2025``; ``label`` turns vocabulary
+    codes into words (``realtor_referral`` -> ``Realtor referral``); ``name``/``email``/``phone``
     are masked unless ``show_pii``; ``status`` writes a coloured badge.
 
     >>> format_values(pd.Series([1234.4, 0.5, None]), "count").tolist()
@@ -314,6 +321,8 @@ def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.
         missing = missing | text.isna()
     elif fmt == "yesno":
         text = values.astype("boolean").map({True: "Yes", False: "No"})
+    elif fmt == "label":
+        text = values.astype("str").map(label, na_action="ignore")
     elif fmt in _PII_FORMATS:
         text = mask_pii_series(values, kind=fmt, show_pii=show_pii)  # type: ignore[arg-type]
     else:
@@ -358,7 +367,8 @@ def table(
         When omitted every column is shown, labelled by :func:`kit.schema.label`.
     formats
         Per column: one of :data:`FORMATS`. Unlisted columns are formatted by dtype (integers
-        as counts, floats with one decimal, timestamps as dates, booleans as Yes/No).
+        as counts, floats with one decimal, timestamps as dates, booleans as Yes/No,
+        categories as vocabulary labels).
         ``name``/``email``/``phone`` columns are masked unless ``show_pii``; so are, without a
         format, columns named like borrower PII (``email``, ``phone``, ``first_name``,
         ``last_name``, ``borrower``, ``contact_name``...).
@@ -602,6 +612,18 @@ def summary_card(
 
 
 _MAX_SVG_BYTES = 350_000
+_PNG_DPI = 144
+
+
+def _css_size(image: bytes, fmt: str) -> tuple[int, int]:
+    """Display size of a saved chart in CSS pixels (96 per inch), as tight-cropped."""
+    if fmt == "svg":
+        found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', image[:2000])
+        if found is None:  # pragma: no cover - matplotlib always writes both
+            raise ValueError("matplotlib wrote an SVG without a size")
+        return round(float(found.group(1)) * 4 / 3), round(float(found.group(2)) * 4 / 3)
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    return round(width * 96 / _PNG_DPI), round(height * 96 / _PNG_DPI)
 
 
 def figure(
@@ -637,17 +659,17 @@ def figure(
                 fmt, buffer = "png", io.BytesIO()
         if fmt == "png":
             fig.savefig(
-                buffer, format="png", dpi=144, metadata={"Software": None}, bbox_inches="tight"
+                buffer, format="png", dpi=_PNG_DPI, metadata={"Software": None}, bbox_inches="tight"
             )
-        width, height = fig.get_size_inches()
     finally:
         plt.close(fig)
+    width, height = _css_size(buffer.getvalue(), fmt)
     mime = "image/svg+xml" if fmt == "svg" else "image/png"
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
     return Fragment(
         f'<figure class="kit-figure"><img src="data:{mime};base64,{data}" alt="{_esc(alt)}" '
-        f'width="{round(width * 96)}" height="{round(height * 96)}">{cap}</figure>'
+        f'width="{width}" height="{height}">{cap}</figure>'
     )
 
 
