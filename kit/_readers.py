@@ -1,0 +1,553 @@
+"""Finding and reading the files of a CRM export (folder, .zip or single file).
+
+An export holds *source files*; a CSV or Parquet file is one readable unit, a workbook has
+one unit per sheet. Every unit is read into a :class:`pyarrow.Table` together with the
+bookkeeping intake needs to account for every row: how many records were read, which ones
+could not be parsed, and the row number of each record as a person sees it (the line in a
+text editor for CSV, where the header is line 1; the sheet row for Excel; the 1-based record
+for Parquet).
+
+CSV is read by :func:`pyarrow.csv.read_csv` (multi-threaded, quoted newlines allowed) after
+sniffing the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252) and the
+delimiter (comma, semicolon, tab or pipe) from the first kilobytes. Columns are read as text
+except those whose types pyarrow may infer (dates and amounts), so ids keep their leading
+zeros.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import fnmatch
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from kit.exceptions import InputError
+
+__all__ = [
+    "DATA_SUFFIXES",
+    "Export",
+    "RawTable",
+    "SourceFile",
+    "Unit",
+    "open_export",
+    "read_unit",
+    "sha256_of",
+]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DATA_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
+ENGAGEMENT_NAMES = ("engagement.yaml", "engagement.yml")
+#: Cell texts read as blank in CSV files (besides the empty cell).
+NULL_TEXTS = ["", "NULL", "null", "#N/A", "N/A", "n/a"]
+_SAMPLE = 1 << 16
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class SourceFile:
+    """One data file of the export."""
+
+    rel: str
+    path: Path
+    size: int
+    _sha256: str | None = None
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.rel).suffix.lower()
+
+    @property
+    def kind(self) -> str:
+        if self.suffix in EXCEL_SUFFIXES:
+            return "excel"
+        if self.suffix in PARQUET_SUFFIXES:
+            return "parquet"
+        return "csv"
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = sha256_of(self.path)
+        return self._sha256
+
+
+@dataclass
+class Unit:
+    """A readable table in the export: a CSV/Parquet file or one sheet of a workbook."""
+
+    file: SourceFile
+    sheet: str | None = None
+    first_sheet: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.file.rel if self.sheet is None else f"{self.file.rel}#{self.sheet}"
+
+    def matches(self, pattern: str) -> bool:
+        """Whether glob ``pattern`` (``file`` or ``file#sheet``, case-insensitive) selects
+        this unit. A pattern without ``#`` selects the first sheet of a workbook."""
+        file_pat, hash_, sheet_pat = pattern.partition("#")
+        target = self.file.rel if "/" in file_pat else PurePosixPath(self.file.rel).name
+        if not fnmatch.fnmatch(target.casefold(), file_pat.casefold()):
+            return False
+        if hash_:
+            return self.sheet is not None and fnmatch.fnmatch(
+                self.sheet.casefold(), sheet_pat.casefold()
+            )
+        return self.sheet is None or self.first_sheet
+
+
+@dataclass
+class Export:
+    """What an export contains."""
+
+    kind: str  # folder, zip or file
+    name: str
+    root: Path
+    files: list[SourceFile]
+    units: list[Unit]
+    engagement: Path | None
+    other_files: list[str]
+    size: int | None = None
+    sha256: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _skip(rel: str) -> bool:
+    parts = PurePosixPath(rel).parts
+    return any(p.startswith((".", "~$", "__MACOSX")) for p in parts)
+
+
+def open_export(export: Path, workdir: Path) -> Export:
+    """List the files of ``export`` (a folder, a .zip extracted into ``workdir``, or a file).
+
+    Raises
+    ------
+    InputError
+        If the export does not exist or is an unreadable archive.
+    """
+    export = Path(export)
+    if not export.exists():
+        raise InputError(f"the export {export} does not exist.")
+    size = sha = None
+    if export.is_dir():
+        kind, root = "folder", export
+        paths = sorted(p for p in export.rglob("*") if p.is_file())
+    elif export.suffix.lower() == ".zip":
+        kind, root = "zip", workdir / "export"
+        size, sha = export.stat().st_size, sha256_of(export)
+        paths = _extract(export, root)
+    else:
+        kind, root = "file", export.parent
+        paths = [export]
+        if export.suffix.lower() not in DATA_SUFFIXES:
+            raise InputError(
+                f"{export.name} is not a CSV, Excel (.xlsx) or Parquet file, a folder or a .zip; "
+                "point intake at the export folder or a supported file."
+            )
+    files, other, engagement = [], [], None
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        if _skip(rel):
+            continue
+        if path.name.casefold() in ENGAGEMENT_NAMES and kind != "file":
+            if engagement is None or len(rel) < len(engagement.relative_to(root).as_posix()):
+                engagement = path
+            continue
+        if path.suffix.lower() in DATA_SUFFIXES:
+            files.append(SourceFile(rel=rel, path=path, size=path.stat().st_size))
+        else:
+            other.append(rel)
+    result = Export(kind, export.name, root, files, [], engagement, other, size, sha)
+    for f in files:
+        if f.kind == "excel":
+            try:
+                names = _sheet_names(f.path)
+            except Exception as exc:  # openpyxl raises many types on corrupt files
+                result.problems.append(
+                    f"{f.rel}: cannot open the workbook ({type(exc).__name__}: {exc}). "
+                    "Re-save it from Excel as .xlsx, or export the sheets as CSV."
+                )
+                continue
+            result.units.extend(Unit(f, s, i == 0) for i, s in enumerate(names))
+        else:
+            result.units.append(Unit(f))
+    return result
+
+
+def _extract(archive: Path, root: Path) -> list[Path]:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            paths = []
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                parts = [
+                    p
+                    for p in PurePosixPath(info.filename.replace("\\", "/")).parts
+                    if p not in ("", ".", "..", "/")
+                ]
+                if not parts:
+                    continue
+                target = root.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, target.open("wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+                paths.append(target)
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        raise InputError(
+            f"cannot read the archive {archive.name}: {exc}. Re-create the .zip (no password, "
+            "standard compression) or unzip it and point intake at the folder."
+        ) from None
+    return sorted(paths)
+
+
+def _sheet_names(path: Path) -> list[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass
+class RawTable:
+    """One unit read into memory, with row bookkeeping.
+
+    Attributes
+    ----------
+    table
+        The records that parsed, columns named as in the file (duplicates suffixed .1, .2).
+    malformed
+        ``(row_number, reason)`` of records that could not be parsed (wrong field count).
+    encoding, delimiter
+        What was detected (CSV only).
+    """
+
+    table: pa.Table
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    _rows: np.ndarray | None = None
+    _row_source: object = None
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.num_rows + len(self.malformed)
+
+    def row_numbers(self) -> np.ndarray:
+        """Row number (as a person sees it) of every parsed record."""
+        if self._rows is None:
+            self._rows = (
+                self._row_source()
+                if callable(self._row_source)
+                else np.arange(1, self.table.num_rows + 1, dtype=np.int64)
+            )
+        return self._rows
+
+
+class EmptyFileError(Exception):
+    """The unit has no header row."""
+
+
+def read_unit(
+    unit: Unit,
+    *,
+    infer: Iterable[str] = (),
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> RawTable:
+    """Read ``unit``; columns named in ``infer`` may get a type inferred by pyarrow.
+
+    Raises
+    ------
+    EmptyFileError
+        The file or sheet has no header row.
+    InputError
+        The file cannot be parsed.
+    """
+    kind = unit.file.kind
+    if kind == "excel":
+        return _read_sheet(unit)
+    if kind == "parquet":
+        return _read_parquet(unit)
+    return _read_csv(unit.file, set(infer), delimiter, encoding)
+
+
+def _dedupe(names: list[str]) -> tuple[list[str], list[str]]:
+    seen: dict[str, int] = {}
+    out, dups = [], []
+    for i, raw in enumerate(names):
+        name = (raw or "").strip() or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            dups.append(name)
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out, dups
+
+
+def _detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _decode(sample: bytes, encoding: str) -> str:
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    return text.lstrip("\ufeff")
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = text.splitlines()
+    complete = lines[:-1] if len(lines) > 1 and not text.endswith(("\n", "\r")) else lines
+    sample = "\n".join(complete[:50]) or text
+    best, best_score = ",", (-1, -1)
+    for delim in _DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows)
+        score = (consistent if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _header(text: str, delimiter: str) -> list[str]:
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        if any(cell.strip() for cell in row):
+            return row
+    return []
+
+
+def _read_csv(
+    file: SourceFile, infer: set[str], delimiter: str | None, encoding: str | None
+) -> RawTable:
+    with file.path.open("rb") as handle:
+        sample = handle.read(_SAMPLE)
+    if not sample.strip():
+        raise EmptyFileError(file.rel)
+    enc = encoding or _detect_encoding(sample)
+    text = _decode(sample, enc)
+    delim = delimiter or _sniff_delimiter(text)
+    header = _header(text, delim)
+    if not header:
+        raise EmptyFileError(file.rel)
+    names, dups = _dedupe(header)
+    warnings = []
+    if dups:
+        warnings.append(
+            f"{file.rel}: duplicate column name(s) {', '.join(sorted(set(dups)))}; later copies "
+            "were renamed with .1, .2 (map them by those names if needed)"
+        )
+    header_lines = 1 + sum(h.count("\n") for h in header)
+    try:
+        table, invalid = _arrow_csv(file.path, names, infer, delim, enc)
+    except _Utf8Error:
+        fallback = "cp1252"
+        try:
+            table, invalid = _arrow_csv(file.path, names, infer, delim, fallback)
+        except (UnicodeDecodeError, _Utf8Error, pa.ArrowInvalid):
+            fallback = "latin-1"
+            table, invalid = _arrow_csv(file.path, names, infer, delim, fallback)
+        warnings.append(
+            f"{file.rel}: not valid UTF-8; read as {fallback} (Windows-1252). "
+            "Check accented names in the dataset look right."
+        )
+        enc = fallback
+    if enc not in ("utf-8",) and not any("not valid UTF-8" in w for w in warnings):
+        warnings.append(f"{file.rel}: read as {enc}")
+    bad = [(n, t) for n, t in invalid if t.strip()]
+    width = len(names)
+    malformed = [
+        (
+            n,
+            f"row has {t.count(delim) + 1} fields but the header has {width} "
+            "(a stray delimiter or quote)",
+        )
+        for n, t in bad
+    ]
+    spans = sorted((n, 1 + t.count("\n")) for n, t in invalid)
+
+    def rows() -> np.ndarray:
+        nl = np.zeros(table.num_rows, dtype=np.int64)
+        for col in table.columns:
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                counts = pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+                nl += np.nan_to_num(counts.astype(np.float64)).astype(np.int64)
+        before = np.concatenate([[0], np.cumsum(nl)[:-1]]) if len(nl) else nl
+        lines = 1 + header_lines + np.arange(table.num_rows, dtype=np.int64) + before
+        for number, span in spans:
+            lines[lines >= number] += span
+        return lines
+
+    return RawTable(
+        table=table,
+        malformed=malformed,
+        encoding=enc,
+        delimiter=delim,
+        warnings=warnings,
+        _row_source=rows,
+    )
+
+
+class _Utf8Error(Exception):
+    pass
+
+
+def _arrow_csv(
+    path: Path, names: list[str], infer: set[str], delim: str, enc: str
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    def attempt(threads: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+        invalid: list[tuple[int | None, str]] = []
+
+        def handler(row: pacsv.InvalidRow) -> str:
+            invalid.append((row.number, row.text))
+            return "skip"
+
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                encoding="utf8" if enc == "utf-8" else enc,
+                use_threads=threads,
+                block_size=1 << 22,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names if n not in infer},
+                null_values=NULL_TEXTS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+        return table, invalid
+
+    try:
+        table, invalid = attempt(True)
+        if any(n is None for n, _ in invalid):
+            table, invalid = attempt(False)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise _Utf8Error(str(exc)) from None
+        raise InputError(f"{path.name}: cannot be parsed as CSV: {exc}") from None
+    if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
+        raise _Utf8Error("binary column")
+    return table, [(int(n), t) for n, t in invalid if n is not None]
+
+
+def _cell_text(value: object) -> str | None:
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_sheet(unit: Unit) -> RawTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(unit.file.path, read_only=True, data_only=True)
+    except Exception as exc:  # corrupt workbook
+        raise InputError(f"{unit.file.rel}: cannot open the workbook: {exc}") from None
+    try:
+        ws = wb[unit.sheet]
+        header: list[str] | None = None
+        header_row = 0
+        rows: list[tuple[object, ...]] = []
+        numbers: list[int] = []
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            if header is None:
+                header = [_cell_text(v) or "" for v in values]
+                header_row = r
+                continue
+            rows.append(values)
+            numbers.append(r)
+    finally:
+        wb.close()
+    if header is None:
+        raise EmptyFileError(unit.name)
+    while header and not header[-1]:
+        header.pop()
+    names, dups = _dedupe(header)
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    for values in rows:
+        for i, n in enumerate(names):
+            columns[n].append(_cell_text(values[i]) if i < len(values) else None)
+    table = pa.table({n: pa.array(v, type=pa.string()) for n, v in columns.items()})
+    warnings = []
+    if dups:
+        warnings.append(f"{unit.name}: duplicate column name(s) {', '.join(sorted(set(dups)))}")
+    del header_row
+    rn = np.asarray(numbers, dtype=np.int64)
+    return RawTable(table=table, warnings=warnings, _row_source=lambda: rn)
+
+
+def _read_parquet(unit: Unit) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(unit.file.path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{unit.file.rel}: cannot read the Parquet file: {exc}") from None
+    names, _ = _dedupe([str(n) for n in table.column_names])
+    return RawTable(table=table.rename_columns(names))

@@ -1,0 +1,722 @@
+"""Mapping files: how a client's export turns into the canonical data model.
+
+A mapping is a small YAML file (see ``docs/mapping.md``) that says which source file or sheet
+is which canonical table, which source column feeds which canonical field (or a constant, or a
+simple derivation), how to translate the client's values (stage names, lead sources, yes/no)
+and how to read dates. Presets ship inside the package for the canonical layout (the
+default), Salesforce object exports and HubSpot exports.
+
+The mapping itself is validated declaratively before any data is read: every key has a
+declared type, every table and field must exist in :mod:`kit.schema`, every value-map target
+must be in the field's vocabulary, and every required field must be mapped. All problems are
+collected and raised together as one :class:`~kit.exceptions.MappingError`.
+
+Examples
+--------
+>>> m = load_mapping({"tables": {"users": {"source": "team.csv", "columns": {
+...     "user_id": "Email", "name": "Full Name", "team": "Branch",
+...     "role": {"constant": "producer"}}}}})
+>>> m.tables["users"][0].columns["role"].constant
+'producer'
+>>> normalize_key(" Clear To Close ")
+'clear_to_close'
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import difflib
+import hashlib
+import os
+import re
+from collections.abc import Mapping as _Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from kit.exceptions import MappingError
+from kit.schema import TABLES
+
+__all__ = [
+    "BOOLEAN_WORDS",
+    "ColumnSpec",
+    "Mapping",
+    "SourceSpec",
+    "close_match",
+    "common_values",
+    "load_mapping",
+    "normalize_key",
+    "preset_names",
+    "preset_path",
+]
+
+_PRESETS = Path(__file__).resolve().parent / "presets"
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+#: Spellings of true and false accepted in boolean fields (after :func:`normalize_key`).
+BOOLEAN_WORDS: dict[str, bool] = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "0": False,
+}
+
+
+def normalize_key(value: object) -> str:
+    """Return the matching key of a source value or column name.
+
+    Casefold, turn every run of non-alphanumeric characters into one underscore and strip
+    underscores at both ends, so that spelling variants of the same value match.
+
+    >>> [normalize_key(v) for v in ("Pre-Approval", "Clear To Close", " UNDERWRITING ")]
+    ['pre_approval', 'clear_to_close', 'underwriting']
+    """
+    return _NON_ALNUM.sub("_", str(value).casefold()).strip("_")
+
+
+def close_match(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
+    """Return the candidate closest to ``word`` (case-insensitive), or ``None``.
+
+    >>> close_match("OwnerID", ["OwnerId", "Name"])
+    'OwnerId'
+    """
+    folded = {normalize_key(c): c for c in candidates}
+    hits = difflib.get_close_matches(normalize_key(word), list(folded), n=1, cutoff=0.6)
+    return folded[hits[0]] if hits else None
+
+
+def _hint(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    match = close_match(word, candidates)
+    return f"; did you mean {match!r}?" if match else ""
+
+
+# --------------------------------------------------------------------------- model
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one canonical field is produced from a source file.
+
+    Exactly one input: ``column`` (one column, or a list meaning "the first non-blank of
+    these"), ``constant``, ``join`` (columns glued with ``sep``) or ``from_field`` (another
+    canonical field of the same table, after its values were translated). Optional steps are
+    applied in this order: ``matches`` (keep values matching a regular expression, blank the
+    others), ``lookup`` (replace an id by another column of the row it points at), ``is_in``
+    (``then`` if the value appears in another column, else ``else``), ``split_name`` (first
+    or last part of a full name), ``fallback`` (used where the result is blank), ``values`` and
+    ``default`` (value map), then date options ``format``, ``dayfirst`` and ``timezone``.
+    """
+
+    field: str
+    column: tuple[str, ...] = ()
+    constant: Any = _UNSET
+    join: tuple[str, ...] = ()
+    sep: str = " "
+    from_field: str | None = None
+    matches: str | None = None
+    lookup: tuple[str, str] | None = None
+    is_in: str | None = None
+    then: Any = _UNSET
+    otherwise: Any = _UNSET
+    split_name: Literal["first", "last"] | None = None
+    fallback: ColumnSpec | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    default: Any = _UNSET
+    format: str | None = None
+    dayfirst: bool | None = None
+    timezone: str | None = None
+    optional: bool = False
+
+    @property
+    def has_constant(self) -> bool:
+        return self.constant is not _UNSET
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _UNSET
+
+    def source_columns(self) -> tuple[str, ...]:
+        """Every source column this spec reads (including its fallback's)."""
+        cols = [*self.column, *self.join]
+        if self.lookup:
+            cols.extend(self.lookup)
+        if self.is_in:
+            cols.append(self.is_in)
+        if self.fallback is not None:
+            cols.extend(self.fallback.source_columns())
+        return tuple(dict.fromkeys(cols))
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source (file or sheet glob) of a canonical table and its column specs."""
+
+    table: str
+    patterns: tuple[str, ...]
+    columns: dict[str, ColumnSpec]
+    delimiter: str | None = None
+    encoding: str | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated mapping.
+
+    Attributes
+    ----------
+    name
+        Name of the mapping (preset name or file stem).
+    origin
+        Where it came from: ``preset:<name>``, ``file:<file name>`` or ``dict``.
+    tables
+        Canonical table name to its sources.
+    values
+        Value maps that apply to a canonical field in every table (normalized keys).
+    timezone
+        The organization's IANA time zone; time-zone-aware values are converted to it.
+    dayfirst, date_format
+        Default date reading for every date field.
+    allow_missing_columns
+        Whether a source column of an optional field may be missing from a file (the field
+        is then left blank) instead of being a blocking error.
+    raw
+        The mapping as written (JSON-able), recorded in the dataset manifest.
+    sha256
+        Checksum of the mapping file, when read from one.
+    """
+
+    name: str
+    origin: str
+    tables: dict[str, tuple[SourceSpec, ...]]
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timezone: str | None = None
+    dayfirst: bool = False
+    date_format: str | None = None
+    allow_missing_columns: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+    sha256: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The resolved mapping as recorded in the manifest (JSON-able)."""
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "definition": _jsonable(self.raw),
+        }
+
+
+# --------------------------------------------------------------------------- declarations
+# Every key a mapping may contain, with its accepted types and what it means. The validator
+# and docs/mapping.md both follow these tables.
+_SCALAR = (str, int, float, bool, _dt.date)
+TOP_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a short name for the mapping"),
+    "description": ((str,), "free text"),
+    "version": ((int,), "mapping format version (1)"),
+    "timezone": ((str,), "the organization's IANA time zone, e.g. America/Chicago"),
+    "dates": ((dict,), "default date reading: dayfirst, format"),
+    "allow_missing_columns": ((bool,), "optional fields whose column is missing stay blank"),
+    "values": ((dict,), "value maps per canonical field, for every table"),
+    "tables": ((dict,), "canonical table -> source(s)"),
+}
+DATE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "dayfirst": ((bool,), "read 03/04/2024 as 3 April"),
+    "format": ((str,), "an explicit strftime format such as %d.%m.%Y"),
+}
+SOURCE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "source": ((str, list), "file glob(s); 'book.xlsx#Sheet' selects a sheet"),
+    "sheet": ((str,), "sheet name (glob) inside the workbook(s) matched by source"),
+    "columns": ((dict, str), "canonical field -> column spec, or 'canonical'"),
+    "delimiter": ((str,), "force the CSV delimiter instead of sniffing it"),
+    "encoding": ((str,), "force the text encoding instead of detecting it"),
+    "optional": ((bool,), "no matching file is not an error (the table is just absent)"),
+}
+COLUMN_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "column": ((str, list), "source column, or list: the first non-blank of them"),
+    "constant": (_SCALAR, "the same value on every row"),
+    "join": ((list,), "source columns joined with sep"),
+    "sep": ((str,), "separator for join (default a space)"),
+    "from_field": ((str,), "another canonical field of the same table"),
+    "matches": ((str,), "regular expression; non-matching values become blank"),
+    "lookup": ((dict,), "{key: id column, value: column}: value of the row the id points at"),
+    "is_in": ((str,), "then if the value appears in this column, else otherwise"),
+    "then": (_SCALAR, "result of is_in when the value is found"),
+    "else": (_SCALAR, "result of is_in when it is not"),
+    "split_name": ((str,), "first or last part of a full name"),
+    "fallback": ((str, list, dict), "column spec used where the result is blank"),
+    "values": ((dict,), "value map for this field only"),
+    "default": (_SCALAR, "result for non-blank values missing from values"),
+    "format": ((str,), "strftime format of this date column"),
+    "dayfirst": ((bool,), "day-first dates in this column"),
+    "timezone": ((str,), "time zone of naive values in this column"),
+    "optional": ((bool,), "the column may be missing from the file"),
+}
+_INPUTS = ("column", "constant", "join", "from_field")
+
+
+# --------------------------------------------------------------------------- presets
+def preset_names() -> list[str]:
+    """Names of the mapping presets shipped with the kit.
+
+    >>> preset_names()
+    ['canonical', 'hubspot', 'salesforce']
+    """
+    return sorted(p.stem for p in _PRESETS.glob("*.yaml"))
+
+
+def preset_path(name: str) -> Path:
+    """Path of preset ``name`` inside the package."""
+    path = _PRESETS / f"{name}.yaml"
+    if not path.is_file():
+        raise MappingError(
+            f"there is no mapping preset named {name!r}{_hint(name, preset_names())} "
+            f"Presets: {', '.join(preset_names())}."
+        )
+    return path
+
+
+@cache
+def _common_values() -> dict[str, dict[str, Any]]:
+    raw = _read_yaml(preset_path("canonical"))
+    return {f: {normalize_key(k): v for k, v in m.items()} for f, m in raw["values"].items()}
+
+
+def common_values(field_name: str) -> dict[str, Any]:
+    """Common spellings of the canonical vocabulary of ``field_name`` (the canonical preset's
+    ``values``), which every mapping falls back to.
+
+    >>> common_values("stage")["ctc"]
+    'clear_to_close'
+    """
+    return _common_values().get(field_name, {})
+
+
+# --------------------------------------------------------------------------- loading
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise MappingError(f"cannot read mapping file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"mapping file {path} is not UTF-8 text: save it as UTF-8.") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise MappingError(
+            f"mapping file {path.name} is not valid YAML{where}: {problem}. "
+            "Check the indentation (spaces, not tabs) and quote values containing ': ' or '#'."
+        ) from None
+
+
+def load_mapping(spec: Any = None) -> Mapping:
+    """Resolve and validate a mapping.
+
+    Parameters
+    ----------
+    spec
+        ``None`` (the canonical preset), a preset name (``"salesforce"``), a path to a YAML
+        file, an already-parsed mapping dict, or a :class:`Mapping` (returned unchanged).
+
+    Raises
+    ------
+    MappingError
+        Listing every problem of the mapping at once.
+
+    Examples
+    --------
+    >>> load_mapping().name
+    'canonical'
+    >>> load_mapping("salesforce").origin
+    'preset:salesforce'
+    """
+    if isinstance(spec, Mapping):
+        return spec
+    sha = None
+    if spec is None:
+        spec = "canonical"
+    if isinstance(spec, _Mapping):
+        raw, name, origin = copy.deepcopy(dict(spec)), str(spec.get("name") or "mapping"), "dict"
+    elif isinstance(spec, str | os.PathLike):
+        text = os.fspath(spec)
+        path = Path(text)
+        is_name = not path.suffix and os.sep not in text and "/" not in text
+        if is_name and text in preset_names():
+            path, origin, name = preset_path(text), f"preset:{text}", text
+        elif path.is_file():
+            origin, name = f"file:{path.name}", path.stem
+        elif is_name:
+            raise MappingError(
+                f"there is no mapping file {text!r} and no preset of that name"
+                f"{_hint(text, preset_names())} Presets: {', '.join(preset_names())}; "
+                "or give the path of a mapping YAML file."
+            )
+        else:
+            raise MappingError(f"mapping file {text} does not exist.")
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        raw = _read_yaml(path)
+        if raw is None:
+            raise MappingError(f"mapping file {path.name} is empty.")
+        if isinstance(raw, dict) and raw.get("name"):
+            name = str(raw["name"])
+    else:
+        raise MappingError(
+            f"a mapping must be a preset name, a file path or a dict, not {type(spec).__name__}"
+        )
+    if not isinstance(raw, dict):
+        raise MappingError(
+            f"mapping {name!r} must be a YAML mapping with a 'tables:' key, "
+            f"not a {type(raw).__name__}."
+        )
+    return _Validator(name, origin, raw, sha).build()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, _dt.date | _dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------------------- validation
+class _Validator:
+    """Builds a :class:`Mapping`, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, name: str, origin: str, raw: dict[str, Any], sha: str | None) -> None:
+        self.name, self.origin, self.raw, self.sha = name, origin, raw, sha
+        self.problems: list[str] = []
+
+    def problem(self, where: str, text: str) -> None:
+        self.problems.append(f"{where}: {text}")
+
+    def check_keys(
+        self, where: str, given: dict[str, Any], allowed: dict[str, tuple[tuple[type, ...], str]]
+    ) -> dict[str, Any]:
+        good = {}
+        for key, value in given.items():
+            if key not in allowed:
+                self.problem(
+                    where,
+                    f"unknown key {key!r}{_hint(str(key), list(allowed))} "
+                    f"(allowed: {', '.join(allowed)})",
+                )
+                continue
+            types = allowed[key][0]
+            if (
+                value is None
+                or not isinstance(value, types)
+                or (bool not in types and isinstance(value, bool))
+            ):
+                wanted = " or ".join(sorted({_type_name(t) for t in types}))
+                self.problem(where, f"{key!r} must be {wanted}, not {value!r}")
+                continue
+            good[key] = value
+        return good
+
+    def build(self) -> Mapping:
+        top = self.check_keys("mapping", self.raw, TOP_KEYS)
+        timezone = top.get("timezone")
+        if timezone is not None:
+            self.check_timezone("timezone", timezone)
+        dates = self.check_keys("dates", top.get("dates", {}), DATE_KEYS)
+        values = {}
+        for fname, vmap in top.get("values", {}).items():
+            values[str(fname)] = self.value_map(f"values.{fname}", str(fname), None, vmap)
+        tables: dict[str, tuple[SourceSpec, ...]] = {}
+        raw_tables = top.get("tables")
+        if not raw_tables:
+            self.problem("mapping", "has no 'tables:' section saying which file is which table")
+            raw_tables = {}
+        for tname, sources in raw_tables.items():
+            if tname not in TABLES:
+                self.problem(
+                    f"tables.{tname}",
+                    f"unknown table{_hint(str(tname), list(TABLES))} "
+                    f"(canonical tables: {', '.join(TABLES)})",
+                )
+                continue
+            items = sources if isinstance(sources, list) else [sources]
+            specs = []
+            for i, item in enumerate(items):
+                where = f"tables.{tname}" + (f"[{i}]" if isinstance(sources, list) else "")
+                spec = self.source(where, tname, item)
+                if spec is not None:
+                    specs.append(spec)
+            tables[tname] = tuple(specs)
+        if self.problems:
+            raise MappingError(
+                f"the mapping {self.name!r} ({self.origin}) has {len(self.problems)} "
+                "problem(s); see docs/mapping.md",
+                problems=self.problems,
+            )
+        return Mapping(
+            name=self.name,
+            origin=self.origin,
+            tables=tables,
+            values=values,
+            timezone=timezone,
+            dayfirst=bool(dates.get("dayfirst", False)),
+            date_format=dates.get("format"),
+            allow_missing_columns=bool(top.get("allow_missing_columns", False)),
+            raw=self.raw,
+            sha256=self.sha,
+        )
+
+    def check_timezone(self, where: str, tz: str) -> None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(
+                where, f"{tz!r} is not an IANA time zone (e.g. America/New_York, Europe/London)"
+            )
+
+    def value_map(self, where: str, fname: str, table: str | None, vmap: Any) -> dict[str, Any]:
+        if not isinstance(vmap, dict):
+            self.problem(where, f"must map source values to canonical values, not {vmap!r}")
+            return {}
+        fields = self.fields_named(fname, table)
+        if not fields:
+            known = sorted({f.name for t in TABLES.values() for f in t.fields})
+            self.problem(where, f"no canonical field is called {fname!r}{_hint(fname, known)}")
+            return {}
+        out = {}
+        for key, target in vmap.items():
+            for f in fields:
+                self.check_value(f"{where}[{key!r}]", f, target)
+            out[normalize_key(key)] = target
+        return out
+
+    @staticmethod
+    def fields_named(fname: str, table: str | None) -> list[Any]:
+        tables = [TABLES[table]] if table else list(TABLES.values())
+        return [f for t in tables for f in t.fields if f.name == fname]
+
+    def check_value(self, where: str, f: Any, value: Any) -> None:
+        """A value a mapping produces for field ``f`` must be valid for it."""
+        if value is None:
+            return
+        if f.kind == "bool":
+            if not isinstance(value, bool) and normalize_key(value) not in BOOLEAN_WORDS:
+                self.problem(where, f"{f.name} is yes/no: use true or false, not {value!r}")
+        elif f.vocabulary is not None:
+            key = normalize_key(value)
+            if key not in f.vocabulary and common_values(f.name).get(key) not in f.vocabulary:
+                self.problem(
+                    where,
+                    f"{value!r} is not a {f.name} value{_hint(str(value), f.vocabulary)} "
+                    f"(allowed: {', '.join(f.vocabulary)})",
+                )
+        elif f.kind == "float":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.problem(where, f"{f.name} is a number, not {value!r}")
+        elif f.kind == "datetime" and not isinstance(value, _dt.date | str):
+            self.problem(where, f"{f.name} is a date, not {value!r}")
+
+    def source(self, where: str, table: str, item: Any) -> SourceSpec | None:
+        if isinstance(item, str):
+            item = {"source": item, "columns": "canonical"}
+        if not isinstance(item, dict):
+            self.problem(
+                where, f"must be a source description with source: and columns:, not {item!r}"
+            )
+            return None
+        item = self.check_keys(where, item, SOURCE_KEYS)
+        patterns = item.get("source")
+        if patterns is None:
+            self.problem(where, "needs source: the file name or glob of this table's file")
+            return None
+        patterns = [patterns] if isinstance(patterns, str) else patterns
+        if not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+            self.problem(where, f"source must be file names or globs, not {patterns!r}")
+            return None
+        if "sheet" in item:
+            patterns = [p if "#" in p else f"{p}#{item['sheet']}" for p in patterns]
+        delimiter = item.get("delimiter")
+        if delimiter is not None:
+            delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+            if len(delimiter) != 1:
+                self.problem(where, f"delimiter must be one character or 'tab', not {delimiter!r}")
+        encoding = item.get("encoding")
+        if encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                self.problem(where, f"unknown encoding {encoding!r} (e.g. utf-8, cp1252)")
+        columns = item.get("columns")
+        tdef = TABLES[table]
+        if columns is None:
+            self.problem(where, "needs columns: canonical field -> source column")
+            columns = {}
+        if columns == "canonical":
+            columns = {f.name: {"column": f.name, "optional": not f.required} for f in tdef.fields}
+        elif isinstance(columns, str):
+            self.problem(where, f"columns must be a mapping or 'canonical', not {columns!r}")
+            columns = {}
+        specs: dict[str, ColumnSpec] = {}
+        names = [f.name for f in tdef.fields]
+        for fname, raw_spec in columns.items():
+            fwhere = f"{where}.columns.{fname}"
+            if fname not in names:
+                self.problem(
+                    fwhere,
+                    f"{table} has no field {fname!r}{_hint(str(fname), names)} "
+                    f"(fields: {', '.join(names)})",
+                )
+                continue
+            spec = self.column(fwhere, table, fname, raw_spec)
+            if spec is not None:
+                specs[fname] = spec
+        for fname, spec in specs.items():
+            if spec.from_field is not None:
+                other = specs.get(spec.from_field)
+                if spec.from_field not in names:
+                    self.problem(
+                        f"{where}.columns.{fname}",
+                        f"from_field {spec.from_field!r} is not a field of {table}"
+                        f"{_hint(spec.from_field, names)}",
+                    )
+                elif other is None:
+                    self.problem(
+                        f"{where}.columns.{fname}",
+                        f"from_field {spec.from_field!r} is not mapped in this source",
+                    )
+                elif other.from_field is not None or spec.from_field == fname:
+                    self.problem(
+                        f"{where}.columns.{fname}",
+                        "from_field must name a field that is read from a column",
+                    )
+        for fname in tdef.required_fields:
+            if fname not in specs and fname not in columns:
+                hint = (
+                    f"add e.g. `{fname}: {{constant: producer}}` if every row is a producer"
+                    if fname == "role"
+                    else f"add `{fname}: <source column>`"
+                )
+                self.problem(where, f"required field {table}.{fname} is not mapped: {hint}")
+        return SourceSpec(
+            table=table,
+            patterns=tuple(p.strip() for p in patterns),
+            columns=specs,
+            delimiter=delimiter,
+            encoding=encoding,
+            optional=bool(item.get("optional", False)),
+        )
+
+    def column(self, where: str, table: str, fname: str, raw: Any) -> ColumnSpec | None:
+        f = TABLES[table].field(fname)
+        if isinstance(raw, str):
+            return ColumnSpec(field=fname, column=(raw,))
+        if isinstance(raw, list):
+            raw = {"column": raw}
+        if not isinstance(raw, dict):
+            self.problem(
+                where,
+                f"{raw!r} is not a column name: quote it, or write "
+                f"`{{constant: {raw!r}}}` for the same value on every row",
+            )
+            return None
+        spec = self.check_keys(where, raw, COLUMN_KEYS)
+        inputs = [k for k in _INPUTS if k in spec]
+        if len(inputs) != 1:
+            self.problem(
+                where,
+                "needs exactly one of column, constant, join or from_field"
+                + (f" (found {', '.join(inputs)})" if inputs else ""),
+            )
+            return None
+        cols = spec.get("column", ())
+        cols = (cols,) if isinstance(cols, str) else tuple(cols)
+        join = tuple(spec.get("join", ()))
+        for name, group in (("column", cols), ("join", join)):
+            if name in spec and (not group or not all(isinstance(c, str) for c in group)):
+                self.problem(where, f"{name} must list source column names, not {group!r}")
+                return None
+        lookup = None
+        if "lookup" in spec:
+            lk = spec["lookup"]
+            if set(lk) != {"key", "value"} or not all(isinstance(v, str) for v in lk.values()):
+                self.problem(where, "lookup needs exactly {key: <id column>, value: <column>}")
+            else:
+                lookup = (lk["key"], lk["value"])
+        split = spec.get("split_name")
+        if split is not None and split not in ("first", "last"):
+            self.problem(where, f"split_name must be first or last, not {split!r}")
+        needs_column = [k for k in ("lookup", "is_in", "split_name") if k in spec]
+        if needs_column and "column" not in spec:
+            self.problem(where, f"{', '.join(needs_column)} needs a column")
+        if "is_in" in spec and "then" not in spec:
+            self.problem(where, "is_in needs then: (and usually else:)")
+        if "matches" in spec:
+            try:
+                re.compile(spec["matches"])
+            except re.error as exc:
+                self.problem(where, f"matches is not a valid regular expression: {exc}")
+        if "timezone" in spec:
+            self.check_timezone(where, spec["timezone"])
+        if ("format" in spec or "dayfirst" in spec or "timezone" in spec) and f.kind != "datetime":
+            self.problem(where, f"format/dayfirst/timezone only apply to dates; {fname} is not one")
+        for key in ("constant", "then", "else", "default"):
+            if key in spec:
+                self.check_value(f"{where}.{key}", f, spec[key])
+        fallback = None
+        if "fallback" in spec:
+            fallback = self.column(f"{where}.fallback", table, fname, spec["fallback"])
+        values = {}
+        if "values" in spec:
+            values = self.value_map(f"{where}.values", fname, table, spec["values"])
+        return ColumnSpec(
+            field=fname,
+            column=cols,
+            constant=spec.get("constant", _UNSET),
+            join=join,
+            sep=spec.get("sep", " "),
+            from_field=spec.get("from_field"),
+            matches=spec.get("matches"),
+            lookup=lookup,
+            is_in=spec.get("is_in"),
+            then=spec.get("then", _UNSET),
+            otherwise=spec.get("else", _UNSET),
+            split_name=split,
+            fallback=fallback,
+            values=values,
+            default=spec.get("default", _UNSET),
+            format=spec.get("format"),
+            dayfirst=spec.get("dayfirst"),
+            timezone=spec.get("timezone"),
+            optional=bool(spec.get("optional", False)),
+        )
+
+
+def _type_name(t: type) -> str:
+    return {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+        _dt.date: "a date",
+    }.get(t, t.__name__)
