@@ -58,13 +58,17 @@ def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
 @click.option("--out", "out_dir", type=_PATH, required=True, help="Dataset folder to write.")
 @click.option(
     "--mapping",
-    type=_EXISTING,
     default=None,
-    help="Mapping YAML, or a preset name (canonical, salesforce, hubspot).",
+    metavar="MAP.yaml|PRESET",
+    help="Mapping YAML, or a preset name (canonical, salesforce, hubspot) [default: canonical].",
 )
 @click.option("--force", is_flag=True, help="Replace the dataset folder if it exists.")
-def intake_command(export: Path, out_dir: Path, mapping: Path | None, force: bool) -> None:
-    """Read a CRM export (folder or .zip of CSV, Excel, Parquet) into a clean dataset."""
+def intake_command(export: Path, out_dir: Path, mapping: str | None, force: bool) -> None:
+    """Read a CRM export (folder or .zip of CSV, Excel, Parquet) into a clean dataset.
+
+    Every input row ends up in the dataset or in excluded_rows with its reason; blocking
+    problems are all listed at once (exit code 2).
+    """
     from kit.intake import intake, summarize
 
     report = intake(export, out_dir, mapping=mapping, replace=force)
