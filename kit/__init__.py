@@ -13,13 +13,24 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0+unknown"
 
+# ``kit.diagnose`` is the function; its module stays importable with ``from kit.diagnose
+# import Results``.
 from kit.dataset import Dataset, load_dataset, write_dataset
+from kit.diagnose import Results, diagnose, load_results
 from kit.exceptions import KitError
+from kit.metrics import METRICS
+from kit.standards import Standards, load_standards
 
 __all__ = [
+    "METRICS",
     "Dataset",
     "KitError",
+    "Results",
+    "Standards",
     "__version__",
+    "diagnose",
     "load_dataset",
+    "load_results",
+    "load_standards",
     "write_dataset",
 ]
