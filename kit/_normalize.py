@@ -222,6 +222,16 @@ def derive(
         t = text(out)
         keep = pc.fill_null(pc.match_substring_regex(t, spec.matches), False)
         out = pc.if_else(keep, t, pa.scalar(None, pa.string()))
+    if spec.when is not None:
+        cond = column(spec.when[0])
+        accepted = set(spec.when[1])
+        if cond is None:
+            keep = pa.chunked_array([pa.repeat(pa.scalar(False), n)])
+        else:
+            values, idx = _distinct(_blank_to_null(text(cond)))
+            table_ok = np.array([normalize_key(v) in accepted for v in values] + [False])
+            keep = pa.chunked_array([pa.array(table_ok[idx])])
+        out = pc.if_else(keep, out, pa.scalar(None, out.type))
     if spec.lookup is not None:
         key, value = (column(c) for c in spec.lookup)
         if key is None or value is None:

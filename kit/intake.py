@@ -410,13 +410,13 @@ class _Intake:
             if not missing:
                 usable[fname] = cs
                 continue
-            may_skip = (lenient or cs.optional) and not f.required
-            if may_skip:
+            if lenient or cs.optional:
                 if _has_input(cs, resolve):
                     usable[fname] = cs
-                else:
+                    continue
+                if not f.required:
                     absent.append(fname)
-                continue
+                    continue
             for c in missing:
                 self.problems.append(self.missing_column(unit, table, f, c, header, raw))
         for fname, cs in list(usable.items()):
@@ -874,14 +874,14 @@ def _resolver(header: list[str]) -> Any:
 
 
 def _has_input(cs: ColumnSpec, resolve: Any) -> bool:
+    """Whether ``cs`` (or its fallback) can produce values from the columns present."""
     if cs.has_constant or cs.from_field is not None:
         return True
-    if any(resolve(c) is None for c in (*(cs.lookup or ()), *([cs.is_in] if cs.is_in else []))):
-        return False
-    own = [*cs.column, *cs.join]
-    if any(resolve(c) is not None for c in own):
-        return True
-    return cs.fallback is not None and _has_input(cs.fallback, resolve)
+    helpers = [*(cs.lookup or ()), *([cs.is_in] if cs.is_in else [])]
+    own = any(resolve(c) is not None for c in (*cs.column, *cs.join)) and all(
+        resolve(c) is not None for c in helpers
+    )
+    return own or (cs.fallback is not None and _has_input(cs.fallback, resolve))
 
 
 def _has_aware(arr: pa.ChunkedArray) -> bool:

@@ -98,11 +98,18 @@ def close_match(word: str, candidates: list[str] | tuple[str, ...]) -> str | Non
 
 def _hint(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     match = close_match(word, candidates)
-    return f"; did you mean {match!r}?" if match else ""
+    return f" (did you mean {match!r}?)" if match else ""
 
 
 # --------------------------------------------------------------------------- model
-_UNSET: Any = object()
+class _Unset:
+    """Marks an option the mapping did not set (``None`` is a value: blank)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+_UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,8 @@ class ColumnSpec:
     these"), ``constant``, ``join`` (columns glued with ``sep``) or ``from_field`` (another
     canonical field of the same table, after its values were translated). Optional steps are
     applied in this order: ``matches`` (keep values matching a regular expression, blank the
-    others), ``lookup`` (replace an id by another column of the row it points at), ``is_in``
+    others), ``when`` (keep values only on rows where another column has one of the given
+    values), ``lookup`` (replace an id by another column of the row it points at), ``is_in``
     (``then`` if the value appears in another column, else ``else``), ``split_name`` (first
     or last part of a full name), ``fallback`` (used where the result is blank), ``values`` and
     ``default`` (value map), then date options ``format``, ``dayfirst`` and ``timezone``.
@@ -127,6 +135,7 @@ class ColumnSpec:
     from_field: str | None = None
     matches: str | None = None
     lookup: tuple[str, str] | None = None
+    when: tuple[str, tuple[str, ...]] | None = None
     is_in: str | None = None
     then: Any = _UNSET
     otherwise: Any = _UNSET
@@ -154,6 +163,8 @@ class ColumnSpec:
             cols.extend(self.lookup)
         if self.is_in:
             cols.append(self.is_in)
+        if self.when:
+            cols.append(self.when[0])
         if self.fallback is not None:
             cols.extend(self.fallback.source_columns())
         return tuple(dict.fromkeys(cols))
@@ -253,6 +264,7 @@ COLUMN_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "from_field": ((str,), "another canonical field of the same table"),
     "matches": ((str,), "regular expression; non-matching values become blank"),
     "lookup": ((dict,), "{key: id column, value: column}: value of the row the id points at"),
+    "when": ((dict,), "{column: X, is: value or list}: keep values only where X is one of them"),
     "is_in": ((str,), "then if the value appears in this column, else otherwise"),
     "then": (_SCALAR, "result of is_in when the value is found"),
     "else": (_SCALAR, "result of is_in when it is not"),
@@ -283,7 +295,7 @@ def preset_path(name: str) -> Path:
     path = _PRESETS / f"{name}.yaml"
     if not path.is_file():
         raise MappingError(
-            f"there is no mapping preset named {name!r}{_hint(name, preset_names())} "
+            f"there is no mapping preset named {name!r}{_hint(name, preset_names())}. "
             f"Presets: {', '.join(preset_names())}."
         )
     return path
@@ -366,7 +378,7 @@ def load_mapping(spec: Any = None) -> Mapping:
         elif is_name:
             raise MappingError(
                 f"there is no mapping file {text!r} and no preset of that name"
-                f"{_hint(text, preset_names())} Presets: {', '.join(preset_names())}; "
+                f"{_hint(text, preset_names())}. Presets: {', '.join(preset_names())}; "
                 "or give the path of a mapping YAML file."
             )
         else:
@@ -661,6 +673,15 @@ class _Validator:
                 self.problem(where, "lookup needs exactly {key: <id column>, value: <column>}")
             else:
                 lookup = (lk["key"], lk["value"])
+        when = None
+        if "when" in spec:
+            wh = spec["when"]
+            accepted = wh.get("is")
+            accepted = accepted if isinstance(accepted, list) else [accepted]
+            if set(wh) != {"column", "is"} or not isinstance(wh.get("column"), str):
+                self.problem(where, "when needs exactly {column: <column>, is: <value or list>}")
+            else:
+                when = (wh["column"], tuple(normalize_key(_bool_text(v)) for v in accepted))
         split = spec.get("split_name")
         if split is not None and split not in ("first", "last"):
             self.problem(where, f"split_name must be first or last, not {split!r}")
@@ -696,6 +717,7 @@ class _Validator:
             from_field=spec.get("from_field"),
             matches=spec.get("matches"),
             lookup=lookup,
+            when=when,
             is_in=spec.get("is_in"),
             then=spec.get("then", _UNSET),
             otherwise=spec.get("else", _UNSET),
@@ -708,6 +730,12 @@ class _Validator:
             timezone=spec.get("timezone"),
             optional=bool(spec.get("optional", False)),
         )
+
+
+def _bool_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _type_name(t: type) -> str:
