@@ -313,29 +313,52 @@ def _with_contents(page: str) -> str:
     return head.replace("<!--kit:toc-->", nav, 1) + sep + body
 
 
-_SCRIPT = re.compile(r"<script\b|\bhref\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
-# Everything a browser would fetch: src-like attributes, stylesheet links, CSS url()/@import.
-_LOADS = re.compile(
-    r"""(?:\b(?:src|srcset|poster|data|background)\s*=|<link\b[^>]*?\bhref\s*=|"""
-    r"""url\(|@import)\s*["']?\s*([^"'\s)>]*)""",
-    re.IGNORECASE,
-)
+# Only markup is inspected: escaped client text (``&lt;img src=...&gt;``) is not a tag.
+_TAG = re.compile(r"<([a-zA-Z][\w:-]*)((?:\s[^>]*)?)>")
+_ATTRIBUTE = re.compile(r"""([^\s"'=/>]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_CSS_LOAD = re.compile(r"""(?:url\(|@import)\s*["']?\s*([^"')\s;]*)""", re.IGNORECASE)
+_FETCHED = frozenset({"src", "srcset", "poster", "data", "background", "xlink:href"})
+
+
+def _is_inline(target: str) -> bool:
+    return not target or target.lower().startswith(("data:", "#"))
 
 
 def _check_self_contained(page: str, *, source: str) -> None:
     """Refuse a report that would run a script or load anything from outside the file."""
-    problems = []
-    if _SCRIPT.search(page):
-        problems.append("an output contains a script: reports never run scripts")
-    for match in _LOADS.finditer(page):
-        target = match.group(1)
-        if target and not target.lower().startswith(("data:", "#")):
-            problems.append(f"an output loads {target[:80]!r} from outside the report file")
+    problems: set[str] = set()
+    for tag in _TAG.finditer(page):
+        name = tag.group(1).lower()
+        if name in ("script", "iframe", "object", "embed", "base"):
+            problems.add(f"an output contains a <{name}>: reports never run or embed anything")
+        for found in _ATTRIBUTE.finditer(tag.group(2)):
+            attribute = found.group(1).lower()
+            value = unescape(found.group(2).strip("\"'")).strip()
+            if attribute.startswith("on"):
+                problems.add(f"an output has an event handler ({attribute}): reports run no code")
+            elif attribute in _FETCHED or (name == "link" and attribute == "href"):
+                if not _is_inline(value):
+                    problems.add(f"an output loads {value[:80]!r} from outside the report file")
+            elif attribute == "href" and re.match(r"\s*(?:javascript|vbscript):", value, re.I):
+                problems.add("an output links to a script (javascript:)")
+            elif attribute == "style":
+                problems.update(_css_problems(value))
+    for css in _STYLE_ELEMENT.finditer(page):
+        problems.update(_css_problems(css.group(1)))
     if problems:
         raise AssessmentError(
             f"{source} would not render as a self-contained report: show data with kit.present",
-            problems=sorted(set(problems))[:5],
+            problems=sorted(problems)[:5],
         )
+
+
+def _css_problems(css: str) -> set[str]:
+    return {
+        f"an output's style loads {m.group(1)[:80]!r} from outside the report file"
+        for m in _CSS_LOAD.finditer(css)
+        if not _is_inline(m.group(1))
+    }
 
 
 def render_html(

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 from nbformat.v4 import (
@@ -182,6 +183,9 @@ def test_rendered_page_has_header_contents_and_footer(tmp_path):
         '<img src="chart.png" alt="a file beside the report">',
         "<script>alert(1)</script>",
         '<a href="javascript:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<img src="data:," alt="x" onerror="alert(1)">',
+        '<iframe src="data:text/html,hi"></iframe>',
     ],
 )
 def test_outputs_that_load_or_run_anything_are_refused(tmp_path, html):
@@ -189,6 +193,24 @@ def test_outputs_that_load_or_run_anything_are_refused(tmp_path, html):
     with pytest.raises(AssessmentError, match="self-contained"):
         render_html(nb, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_client_text_that_looks_like_markup_is_escaped_and_allowed(tmp_path):
+    notes = pd.DataFrame(
+        {
+            "note": [
+                '<img src="https://evil.example/x.png" onerror="alert(1)">',
+                "see url(http://evil.example) or @import 'https://x'",
+                "<a href=javascript:alert(1)>click</a> src=//evil.example",
+            ]
+        }
+    )
+    cell = _html_cell(present.table(notes).data)
+    page = render_html(_write(_executed(cell), tmp_path / "n.ipynb"), tmp_path / "r.html")
+    text = page.read_text(encoding="utf-8")
+    # (nbconvert's final pass writes quotes in text unescaped: still text, not a tag)
+    assert '<td>&lt;img src="https://evil.example/x.png" onerror="alert(1)"&gt;</td>' in text
+    assert "<img src=" not in text.split('<main class="report"')[1]
 
 
 def test_relative_links_and_inline_images_are_allowed(tmp_path):
