@@ -44,12 +44,13 @@ from kit._demo_world import (
     S_NEVER,
     Loans,
     Organization,
-    business_day,
+    add_business_days,
     business_time,
     day_number,
     in_office,
     office_seconds,
     pick,
+    random_business_day,
 )
 
 B = BEHAVIOUR
@@ -167,8 +168,8 @@ def _human(
     start = first[rep]
     stop = np.maximum(loans.end[lead][rep], start + DAY)
     stop = np.minimum(stop, start + 400 * DAY)  # loans still open long after the data
-    when = start + (rng.random(len(rep)) * (stop - start)).astype(np.int64)
-    when = np.maximum(business_time(rng, when // DAY), start + MINUTE)
+    day = random_business_day(rng, start // DAY, stop // DAY, len(rep))
+    when = np.maximum(day * DAY + office_seconds(rng, len(rep)), start + MINUTE)
     at_stage = (loans.stage_at[lead[rep]] <= when[:, None]).sum(axis=1) - 1
     in_process = (at_stage >= 2) & (when < loans.lost_at[lead[rep]])
     follow_kind = np.where(in_process, IN_PROCESS, NEW_LEAD)
@@ -187,7 +188,8 @@ def _human(
         rel_kind.append(np.full(n.sum(), conversation))
     rel = np.concatenate(rel_rows)
     rel_conv = np.concatenate(rel_kind)
-    rel_when = business_time(rng, rng.integers(LAUNCH, AS_OF + 1, len(rel)))
+    rel_day = random_business_day(rng, LAUNCH, AS_OF, len(rel))
+    rel_when = rel_day * DAY + office_seconds(rng, len(rel))
     rel_type = pick(rng, _TYPE_MIX, rel_conv)
 
     lead_row = contacts.lead_offset + lead
@@ -220,7 +222,7 @@ def _human(
     outcome = _OUTCOME_START[kind] + (rng.random(n) * _OUTCOME_N[kind]).astype(np.int64)
     has_next = conversation & (rng.random(n) < B.next_step[state])
     next_step = _NEXT_START[kind] + (rng.random(n) * _NEXT_N[kind]).astype(np.int64)
-    due = business_day(occurred // DAY + rng.integers(1, 9, n))
+    due = add_business_days(occurred // DAY, rng.integers(1, 7, n))
     has_note = (kind <= IN_PROCESS) & (rng.random(n) < B.notes[state])
     note = np.where(rng.random(n) < 0.02, _PHONE_NOTE, rng.integers(0, len(text.NOTES), n))
     late = rng.random(n) < B.late_share[state]
@@ -254,8 +256,12 @@ def _processor_notes(
 ) -> Activities:
     """Processors note conditions and tasks when a loan they see moves in the CRM."""
     h = opportunities
+    recorded = h.history_at > h.created[h.history_opportunity]  # not the creation row
     rows = np.flatnonzero(
-        (h.history_stage >= 3) & (h.history_stage <= 5) & (rng.random(len(h.history_stage)) < 0.6)
+        recorded
+        & (h.history_stage >= 3)
+        & (h.history_stage <= 5)
+        & (rng.random(len(h.history_stage)) < 0.6)
     )
     opp = h.history_opportunity[rows]
     loan = h.loan[opp]
@@ -277,7 +283,7 @@ def _processor_notes(
         opportunity=opp[ok],
         outcome=np.full(ok.sum(), -1),
         next_step=np.where(is_task, next_step, -1)[ok],
-        next_step_due=np.where(is_task, business_day(occurred // DAY + 2), -1)[ok],
+        next_step_due=np.where(is_task, add_business_days(occurred // DAY, 2), -1)[ok],
         note=np.where(is_task, -1, rng.choice(nameless, n))[ok],
         automated=np.zeros(ok.sum(), dtype=bool),
         campaign=np.full(ok.sum(), -1),
@@ -303,7 +309,7 @@ def _automated(
         loan = contacts.loan[rows]
         stop = np.where(loan >= 0, stop_of_loan[np.maximum(loan, 0)], NEVER)
         stop = np.minimum(stop, END_S)
-        days = business_day(created[:, None] // DAY + offsets[None, :])
+        days = created[:, None] // DAY + offsets[None, :]  # automation sends every day
         when = days * DAY + 9 * HOUR + rng.integers(0, 2 * HOUR, (len(rows), len(offsets)))
         when[:, 0] = created + rng.integers(MINUTE // 2, 5 * MINUTE, len(rows))
         when = np.maximum(when, created[:, None] + MINUTE // 2)

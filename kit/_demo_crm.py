@@ -15,6 +15,7 @@ import numpy as np
 
 from kit import _demo_text as text
 from kit._demo_world import (
+    AS_OF,
     BEHAVIOUR,
     DAY,
     END_S,
@@ -33,10 +34,11 @@ from kit._demo_world import (
     WINDOW_START,
     Loans,
     Organization,
-    business_time,
     day_number,
     in_office,
+    office_seconds,
     pick,
+    random_business_day,
     true_stage_at,
 )
 
@@ -98,14 +100,16 @@ def build_contacts(
     pr_prod = np.repeat(np.arange(n_prod), n_partners)
     pr_first_row = np.concatenate([[0], np.cumsum(n_partners)[:-1]])
     n_pr = len(pr_prod)
-    pr_created = business_time(rng, rng.integers(day_number("2018-01-02"), LAUNCH - 3, n_pr))
+    pr_day = random_business_day(rng, day_number("2018-01-02"), LAUNCH - 4, n_pr)
+    pr_created = pr_day * DAY + office_seconds(rng, n_pr)
     import_fill = np.maximum(IMPORT_DILIGENCE[arch], _steward(org))
     pr_source = np.where(rng.random(n_pr) < import_fill[pr_prod], 7, -1)
     # Past clients, imported at launch.
     n_clients = rng.poisson(past_clients, n_prod)
     pc_prod = np.repeat(np.arange(n_prod), n_clients)
     n_pc = len(pc_prod)
-    pc_created = business_time(rng, rng.integers(day_number("2016-01-04"), LEAD_IN_START, n_pc))
+    pc_day = random_business_day(rng, day_number("2016-01-04"), LEAD_IN_START - 1, n_pc)
+    pc_created = pc_day * DAY + office_seconds(rng, n_pc)
     pc_source = pick(rng, _PAST_CLIENT_SOURCES, np.arange(n_pc))
     pc_source = np.where(rng.random(n_pc) < import_fill[pc_prod], pc_source, -1)
     # Leads: one per loan. Leads from before launch were imported with their dates.
@@ -176,7 +180,7 @@ def build_contacts(
     other = _other_producer_in_team(rng, org, team)
     dup_producer = np.where(rng.random(n_dup) < 0.7, producer[dup], other)
     again = base["created"][dup] + rng.integers(HOUR, 30 * DAY, n_dup)
-    re_entered = business_time(rng, rng.integers(LAUNCH, END_S // DAY, n_dup))
+    re_entered = random_business_day(rng, LAUNCH, AS_OF, n_dup) * DAY + office_seconds(rng, n_dup)
     dup_created = np.where(kind[dup] == PAST_CLIENT, re_entered, np.minimum(again, END_S - MINUTE))
     extra = {key: values[dup] for key, values in base.items()}
     extra.update(

@@ -60,6 +60,32 @@ def business_day(days: np.ndarray) -> np.ndarray:
     return np.busday_offset(d, 0, roll="forward", holidays=HOLIDAYS).astype(np.int64)
 
 
+def _as_days(days: np.ndarray) -> np.ndarray:
+    return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+
+
+def add_business_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The business day ``count`` business days after each of ``days`` (rolled forward)."""
+    return np.busday_offset(_as_days(days), count, roll="forward", holidays=HOLIDAYS).astype(
+        np.int64
+    )
+
+
+def random_business_day(
+    rng: np.random.Generator, first: np.ndarray | int, last: np.ndarray | int, n: int
+) -> np.ndarray:
+    """A business day drawn uniformly between ``first`` and ``last`` (inclusive, per row).
+
+    Drawing among business days, rather than rolling calendar days forward, keeps Monday
+    from collecting every weekend's share.
+    """
+    first = np.broadcast_to(np.asarray(first, dtype=np.int64), (n,))
+    last = np.broadcast_to(np.asarray(last, dtype=np.int64), (n,))
+    count = np.busday_count(_as_days(first), _as_days(last + 1), holidays=HOLIDAYS)
+    k = (rng.random(n) * np.maximum(count, 1)).astype(np.int64)
+    return add_business_days(first, np.minimum(k, np.maximum(count - 1, 0)))
+
+
 def office_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
     """Seconds after midnight in office hours (08:00-18:00), busiest late morning."""
     return (8 * HOUR + rng.beta(2.0, 2.4, n) * 10 * HOUR).astype(np.int64)
@@ -146,12 +172,12 @@ class Behaviour:
 BEHAVIOUR = Behaviour(
     log_call=np.array([0.0, 0.92, 0.78, 0.88, 0.03, 0.03]),
     log_other=np.array([0.0, 0.88, 0.12, 0.82, 0.02, 0.02]),
-    create_opportunity=np.array([0.0, 0.96, 0.85, 0.90, 0.12, 0.08]),
+    create_opportunity=np.array([0.0, 0.97, 0.85, 0.90, 0.12, 0.08]),
     opportunity_lag_h=np.array([0.0, 1.0, 24.0, 4.0, 72.0, 120.0]),
     track_stage=np.array([0.0, 0.96, 0.0, 0.90, 0.03, 0.0]),
     track_lost=np.array([0.0, 0.85, 0.0, 0.60, 0.0, 0.0]),
     track_lag_h=np.array([1.0, 20.0, 1.0, 40.0, 200.0, 1.0]),
-    loan_number=np.array([0.0, 0.97, 0.65, 0.92, 0.08, 0.04]),
+    loan_number=np.array([0.0, 0.98, 0.65, 0.92, 0.08, 0.04]),
     diligence=np.array([0.0, 0.97, 0.25, 0.85, 0.35, 0.30]),
     outcome=np.array([0.0, 0.95, 0.50, 0.85, 0.40, 0.30]),
     next_step=np.array([0.0, 0.90, 0.15, 0.75, 0.20, 0.10]),
@@ -363,7 +389,8 @@ def build_loans(rng: np.random.Generator, org: Organization, *, leads_per_year: 
     day = rng.integers(LEAD_IN_START, AS_OF + 1, n)
     in_office = rng.random(n) < 0.8
     after_hours = day * DAY + rng.integers(6 * HOUR, 22 * HOUR, n)
-    arrival = np.where(in_office, business_time(rng, day), after_hours)
+    office_day = random_business_day(rng, LEAD_IN_START, AS_OF, n)
+    arrival = np.where(in_office, office_day * DAY + office_seconds(rng, n), after_hours)
 
     source = pick(rng, SOURCE_SHARE, np.arange(n))
     purpose = pick(rng, _PURPOSE_BY_GROUP, _SOURCE_GROUP[source])
@@ -387,13 +414,15 @@ def build_loans(rng: np.random.Generator, org: Organization, *, leads_per_year: 
             refi_days = np.exp(np.log(_REFI_APPLICATION_DAYS[0]) + rng.normal(0, 0.7, n))
             days = np.where(refi, refi_days, days)
         prev = stage_at[:, k - 1]
-        t = business_time(rng, (prev + (days * DAY).astype(np.int64)) // DAY)
+        working_days = np.round(days * 5 / 7).astype(np.int64)
+        t = add_business_days(prev // DAY, working_days) * DAY + office_seconds(rng, n)
         stage_at[:, k] = np.maximum(t, prev + 10 * MINUTE)
     reached = np.arange(N_STAGES)[None, :] <= max_stage[:, None]
     stage_at = np.where(reached, stage_at, NEVER)
     last = stage_at[np.arange(n), max_stage]
-    lost_day = (last // DAY) + rng.integers(7, 46, n)
-    lost_at = np.where(funded, NEVER, np.maximum(business_time(rng, lost_day), last + HOUR))
+    lost_day = add_business_days(np.minimum(last, END_S + 400 * DAY) // DAY, rng.integers(5, 33, n))
+    lost_at = lost_day * DAY + office_seconds(rng, n)
+    lost_at = np.where(funded, NEVER, np.maximum(lost_at, last + HOUR))
     end = np.where(funded, stage_at[:, FUNDED], lost_at)
     return Loans(
         producer=producer,
