@@ -214,16 +214,17 @@ def compute(ctx: Context) -> Section:
     )
 
     # ---------------------------------------------------------------- producer profile
+    recent = manual & seated_act & (wk < RECENT_WEEKS)
     section.units["producer_activity"] = _profile(
         ctx,
-        active,
+        _pairs(user[recent], wk[recent], RECENT_WEEKS, n_users),
         seated_grid,
         complete_weeks,
         l_active,
         since_num=since_num,
         since_den=since_den,
         first_week=first_week,
-        seated_weeks=seated_weeks,
+        seated_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS).astype("float64"),
     )
     return section
 
@@ -354,7 +355,11 @@ def _profile(
     first_week: np.ndarray | None = None,
     seated_weeks: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per producer: tenure weeks, active weeks, launch weeks, recent weeks (archetypes)."""
+    """Per producer: tenure weeks, active weeks, launch weeks, recent weeks (archetypes).
+
+    ``active`` is the (user, week) activity matrix of the last :data:`RECENT_WEEKS` weeks
+    ending at the as-of date; ``seated_weeks`` how many of those the producer was seated.
+    """
     prod = ctx.producer_codes
     n = len(prod)
     if active is None or seated_grid is None or l_active is None:
@@ -383,10 +388,8 @@ def _profile(
     week_end = launch + (weeks_idx + 1) * _WEEK
     before = usable & (week_end <= recent_start)[None, :]
     early = before & (weeks_idx[None, :] < (first_week[:, None] + EARLY_WEEKS))
-    n_recent = min(RECENT_WEEKS, active.shape[1])
-    recent_seated = np.minimum(seated_weeks, n_recent)
-    recent_grid = np.arange(n_recent)[None, :] < recent_seated[:, None]
-    recent_active = (active[:, :n_recent] & recent_grid).sum(axis=1)
+    recent_seated = np.minimum(seated_weeks, RECENT_WEEKS)
+    recent_active = active.sum(axis=1)
     return pd.DataFrame(
         {
             "user": prod,

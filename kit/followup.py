@@ -4,7 +4,8 @@ overdue next steps.
 Speed to lead is the elapsed clock time from a lead's creation (``contacts.created_at``) to
 its first human activity; nights and weekends count, because a lead that arrives on Friday
 night and is called on Monday waited all weekend. A touch logged before the lead's creation
-(the contact was created after the call) counts as immediate. Bands are exclusive:
+(up to 10 minutes: the contact was created after the call) counts as immediate; earlier
+activities on the contact (it was known before it became a lead) do not count. Bands are exclusive:
 within 5 minutes, within 1 hour, within 24 hours, later, never.
 
 A conversation is a human call or meeting. A next step is *overdue* when its due date is
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit.metrics import Section, median_rows, missing_rows, share_rows
-from kit.pipeline import lead_mask
+from kit.pipeline import lead_first_touch, new_leads
 from kit.schema import CONVERSATION_TYPES, label
 
 if TYPE_CHECKING:
@@ -65,10 +66,8 @@ def _speed(ctx: Context, section: Section) -> None:
             ctx, np.array([], "int64"), np.array([], "int64")
         )
         return
-    contacts = ctx.contacts
-    created = contacts["created"].to_numpy()
-    leads = contacts[lead_mask(ctx, contacts) & (created >= ctx.start64)]
-    first = ctx.contact_touches["first_human"].to_numpy()[leads["code"].to_numpy()]
+    leads = new_leads(ctx)
+    first = lead_first_touch(ctx, leads)
     elapsed = (first - leads["created"].to_numpy()) / _MINUTE
     elapsed = np.where(np.isnat(first), np.nan, np.maximum(elapsed, 0.0))
     team, user = leads["team"].to_numpy(), leads["owner"].to_numpy()

@@ -216,7 +216,7 @@ _CATALOGUE: tuple[Metric, ...] = (
             f"Leads touched within {text}",
             f"Share of leads created in the window whose first human (non-automated) activity "
             f"came within {text} of the lead's creation. Elapsed clock time: nights and weekends "
-            f"count. A touch logged before the lead's creation counts as immediate.",
+            f"count. A touch up to 10 minutes before the lead's creation counts as immediate.",
             "share",
             "follow_up",
             "higher",

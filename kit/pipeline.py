@@ -29,7 +29,11 @@ from kit.schema import STAGES, label
 if TYPE_CHECKING:
     from kit.context import Context
 
-__all__ = ["compute", "lead_mask"]
+__all__ = ["LEAD_TOUCH_TOLERANCE", "compute", "lead_first_touch", "lead_mask", "new_leads"]
+
+#: A human touch this long before a lead's creation still counts as its first touch (the
+#: producer called, then created the contact): it counts as immediate.
+LEAD_TOUCH_TOLERANCE = pd.Timedelta(minutes=10)
 
 _NO_OPPS = "not assessed: no opportunities provided"
 
@@ -43,6 +47,46 @@ def lead_mask(ctx: Context, contacts: pd.DataFrame) -> np.ndarray:
     life = raw["lifecycle_stage"].astype("str").to_numpy(dtype=object)[codes]
     blank = ~np.isin(ctype, ["lead", "past_client", "referral_partner", "other"])
     return (ctype == "lead") | (blank & np.isin(life, ["lead", "prospect"]))
+
+
+def new_leads(ctx: Context) -> pd.DataFrame:
+    """Prepared contacts that are leads created in the window."""
+    contacts = ctx.contacts
+    created = contacts["created"].to_numpy()
+    return contacts[lead_mask(ctx, contacts) & (created >= ctx.start64)].reset_index(drop=True)
+
+
+def lead_first_touch(ctx: Context, leads: pd.DataFrame) -> np.ndarray:
+    """First human activity on each lead at or after its creation (less
+    :data:`LEAD_TOUCH_TOLERANCE`), by the as-of date; NaT when never touched.
+
+    Earlier activities on the contact (it was known before it became this lead) do not
+    count as following up the lead.
+    """
+    out = np.full(len(leads), np.datetime64("NaT"), dtype="datetime64[us]")
+    if not len(leads) or not ctx.has("activities"):
+        return out
+    acts = ctx.activities
+    is_lead = np.zeros(len(ctx.dataset.tables["contacts"]), dtype=bool)
+    is_lead[leads["code"].to_numpy()] = True
+    contact = acts["contact"].to_numpy()
+    human = acts["manual"].to_numpy() & (contact >= 0)
+    human[human] = is_lead[contact[human]]
+    touches = pd.DataFrame(
+        {"contact": contact[human], "t": acts["t"].to_numpy()[human]}
+    ).sort_values("t", kind="stable")
+    left = pd.DataFrame(
+        {
+            "contact": leads["code"].to_numpy(),
+            "t": (leads["created"] - LEAD_TOUCH_TOLERANCE).to_numpy(),
+            "i": np.arange(len(leads)),
+        }
+    ).sort_values("t", kind="stable")
+    touches = touches.rename(columns={"t": "touch"})
+    touches["t"] = touches["touch"]
+    merged = pd.merge_asof(left, touches, on="t", by="contact", direction="forward")
+    out[merged["i"].to_numpy()] = merged["touch"].to_numpy(dtype="datetime64[us]")
+    return out
 
 
 def compute(ctx: Context) -> Section:
@@ -108,11 +152,8 @@ def _untouched(ctx: Context, section: Section) -> None:
         if not ctx.has(table):
             section.metrics.append(missing_rows(ctx, metric, f"not assessed: no {table} provided"))
             return
-    contacts = ctx.contacts
-    created = contacts["created"].to_numpy()
-    new = lead_mask(ctx, contacts) & (created >= ctx.start64)
-    leads = contacts[new]
-    touched = ~np.isnat(ctx.contact_touches["first_human"].to_numpy()[leads["code"].to_numpy()])
+    leads = new_leads(ctx)
+    touched = ~np.isnat(lead_first_touch(ctx, leads))
     section.metrics.append(
         share_rows(
             ctx,
