@@ -175,13 +175,14 @@ def build_contacts(
     dup = np.flatnonzero(
         rng.random(n) < np.select([kind == LEAD, kind == PAST_CLIENT], [0.015, 0.005], 0.0)
     )
+    again = base["created"][dup] + rng.integers(HOUR, 30 * DAY, len(dup))
+    dup, again = dup[again < END_S], again[again < END_S]  # not yet entered a second time
     n_dup = len(dup)
     team = org.producer_team[producer[dup]]
     other = _other_producer_in_team(rng, org, team)
     dup_producer = np.where(rng.random(n_dup) < 0.7, producer[dup], other)
-    again = base["created"][dup] + rng.integers(HOUR, 30 * DAY, n_dup)
     re_entered = random_business_day(rng, LAUNCH, AS_OF, n_dup) * DAY + office_seconds(rng, n_dup)
-    dup_created = np.where(kind[dup] == PAST_CLIENT, re_entered, np.minimum(again, END_S - MINUTE))
+    dup_created = np.where(kind[dup] == PAST_CLIENT, re_entered, again)
     extra = {key: values[dup] for key, values in base.items()}
     extra.update(
         producer=dup_producer,
