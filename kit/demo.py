@@ -340,7 +340,7 @@ def _user_ids(org: Organization, users: np.ndarray, valid: np.ndarray | None = N
     return render.words(org.user_ids.tolist(), users, valid)
 
 
-_GHOST_USER = "U0999"  # a producer who left: their user record was deleted, records remain
+_GHOST_USER = "U9999"  # a producer who left: their user record was deleted, records remain
 
 _SOURCE_LABELS = {
     "zillow": ("Zillow",),
