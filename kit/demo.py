@@ -53,7 +53,6 @@ from kit import _demo_render as render
 from kit import _demo_text as text
 from kit._atomic import atomic_dir
 from kit._demo_activity import (
-    MESSAGE_TEXTS,
     NEXT_STEP_TEXTS,
     NOTE_INSERT,
     NOTE_PARTS,
@@ -82,11 +81,9 @@ from kit._demo_world import (
 from kit._demo_world import (
     AS_OF,
     DAY,
-    END_S,
     HOUR,
     LAUNCH,
     LAUNCH_S,
-    MINUTE,
     NEVER,
     PURPOSES,
     SOURCES,
@@ -155,9 +152,6 @@ ENGAGEMENT: dict[str, Any] = {
 ARCHETYPES: tuple[str, ...] = ("never_adopted", "lapsed", "partial", "consistent")
 #: Team stories, in the order teams cycle through them.
 STORY_CODES: tuple[str, ...] = _STORY_CYCLE
-
-assert day_number(ENGAGEMENT["launch_date"]) == LAUNCH
-assert day_number(ENGAGEMENT["as_of"]) == AS_OF
 
 
 def _scale(scale: str) -> dict[str, Any]:
@@ -729,6 +723,3 @@ def _truth(org: Organization) -> dict[str, pd.DataFrame]:
         }
     )
     return {"teams": teams, "producers": producers.astype({"user_id": "str", "name": "str"})}
-
-
-_ = (END_S, MESSAGE_TEXTS, MINUTE)  # calendar constants shared with the builders

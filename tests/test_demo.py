@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from kit import _demo_render as render
+from kit import _demo_world as world
 from kit import demo
 from kit._demo_world import (
     add_business_days,
@@ -65,6 +66,9 @@ def test_engagement_dates_frame_a_twelve_month_window_with_launch_inside() -> No
     assert as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1) == pd.Timestamp("2024-11-01")
     assert (launch - pd.Timestamp("2024-11-01")).days == 73  # about 2.4 months in
     assert demo.ENGAGEMENT["seat_cost_per_month"] == 125.0
+    # The generator's calendar is the engagement's.
+    assert day_number(demo.ENGAGEMENT["launch_date"]) == world.LAUNCH
+    assert day_number(demo.ENGAGEMENT["as_of"]) == world.AS_OF
 
 
 def test_small_stories_name_each_team_once() -> None:
