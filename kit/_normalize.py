@@ -130,6 +130,7 @@ class Converted:
     formats: Counter[str] = field(default_factory=Counter)
     mangled: pd.Series | None = None
     hints: list[str] = field(default_factory=list)
+    aware: int = 0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -149,8 +150,12 @@ def text(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
 
 
 def _blank_to_null(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text without surrounding whitespace; empty text becomes null."""
     trimmed = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    lengths = pc.utf8_length(trimmed)
+    if trimmed.null_count == len(trimmed) or pc.min(lengths).as_py() > 0:
+        return trimmed
+    return pc.if_else(pc.equal(lengths, 0), pa.scalar(None, trimmed.type), trimmed)
 
 
 def _null_mask(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -469,7 +474,10 @@ def _datetime(
         us = _int64(ts)
         blank = us == _NAT
         formats["iso"] = int(n - blank.sum())
-        return _date_result(us, blank, np.zeros(n, bool), _empty_raw(), formats)
+        result = _date_result(us, blank, np.zeros(n, bool), _empty_raw(), formats)
+        if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+            result.aware = int(n - blank.sum())
+        return result
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         num = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
         blank = np.isnan(num)
@@ -502,6 +510,7 @@ def _datetime(
     if date_format:
         attempt("format", strptime(date_format))
         attempt("format", lambda s: _pandas_format(s, date_format))
+    aware_count = 0
     if len(todo):
         subset = t if len(todo) == n else t.take(pa.array(todo))
         aware = pc.fill_null(pc.match_substring_regex(subset, _AWARE), False).to_numpy(
@@ -513,6 +522,7 @@ def _datetime(
             ok = got != _NAT
             us[idx[ok]] = got[ok]
             formats["iso"] += int(ok.sum())
+            aware_count = int(ok.sum())
             todo = np.setdiff1d(todo, idx[ok], assume_unique=True)
     naive_start = todo.copy()
     for fmt in _ISO_FORMATS:
@@ -550,6 +560,7 @@ def _datetime(
             hints.append("these look like day-first dates: set `dayfirst: true` in the mapping")
     result = _date_result(us, blank, bad, raw, formats)
     result.hints = hints
+    result.aware = aware_count
     return result
 
 

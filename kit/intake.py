@@ -36,6 +36,7 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ from kit.mapping import (
     load_mapping,
     normalize_key,
 )
-from kit.schema import TABLES, Field, validate_table
+from kit.schema import TABLES, Field
 
 __all__ = [
     "QUALITY_ISSUES",
@@ -84,7 +85,9 @@ QUALITY_ISSUES: dict[str, str] = {
 }
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
 _NOT_FUTURE = ("next_step_due",)
-_MANGLE_CHECKED = ("phone",)
+#: Fields checked for values Excel mangled, besides every key (references are covered by the
+#: orphan check, which shows the mangled values as examples).
+_MANGLE_CHECKED = ("phone", "loan_number")
 _MAX_EXAMPLE = 40
 _BLOCKING_SHARE = 0.5
 
@@ -224,6 +227,7 @@ class _Part:
     raw: RawTable
     columns: dict[str, Converted]
     absent: list[str]
+    unused: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -254,9 +258,19 @@ class _Intake:
         assignment = self.assign()
         engagement = self.engagement()
         parts: dict[str, list[_Part]] = {}
-        for table, pairs in assignment.items():
-            built = [self.part(table, spec, unit) for spec, unit in pairs]
-            parts[table] = [p for p in built if p is not None]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-checksum") as pool:
+            for pairs in assignment.values():
+                for _, unit in pairs:
+                    unit.file.start_scan(pool)
+            try:
+                for table, pairs in assignment.items():
+                    built = [self.part(table, spec, unit) for spec, unit in pairs]
+                    parts[table] = [p for p in built if p is not None]
+                return self.finish(parts, engagement)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def finish(self, parts: dict[str, list[_Part]], engagement: dict[str, Any] | None) -> Dataset:
         if self.problems:
             raise self.blocking()
         results = {t: self.assemble(t, ps) for t, ps in parts.items()}
@@ -271,7 +285,7 @@ class _Intake:
         tables = {t: r.frame for t, r in results.items()}
         self.cross_table(tables)
         for name, frame in tables.items():
-            validate_table(name, frame)
+            _check_structure(name, frame)
         excluded = [r.excluded for r in results.values() if len(r.excluded)]
         excluded_rows = (
             pd.concat(excluded, ignore_index=True) if excluded else _frame(EXCLUDED_COLUMNS, [])
@@ -442,36 +456,48 @@ class _Intake:
             values = columns[name].values
             return text(pa.array(values.astype(object), type=pa.string(), from_pandas=True))
 
-        order = sorted(usable, key=lambda n: usable[n].from_field is not None)
-        for fname in order:
+        def convert_field(fname: str) -> Converted:
             cs = usable[fname]
             f = tdef.field(fname)
-            arr = derive(cs, raw.table, column, from_field=from_field)
             tr = Translation(
                 f,
                 spec_values=cs.values,
                 default=cs.default,
                 mapping_values=self.mapping.values.get(fname, {}),
             )
-            conv = convert(
-                arr,
+            return convert(
+                derive(cs, raw.table, column, from_field=from_field),
                 f,
                 tr,
                 dayfirst=self.mapping.dayfirst if cs.dayfirst is None else cs.dayfirst,
                 date_format=cs.format or self.mapping.date_format,
                 source_tz=cs.timezone,
                 org_tz=self.mapping.timezone,
-                check_mangled=f.kind == "id" or fname in _MANGLE_CHECKED,
+                check_mangled=f.unique or fname in _MANGLE_CHECKED,
             )
-            columns[fname] = conv
-            if f.required:
-                self.check_required(unit, table, f, cs, conv, raw)
-            if conv.formats and self.mapping.timezone is None and _has_aware(arr):
+
+        direct = [n for n in usable if usable[n].from_field is None]
+        derived = [n for n in usable if usable[n].from_field is not None]
+        # pyarrow compute releases the GIL: convert the columns two at a time
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-convert") as pool:
+            columns.update(zip(direct, pool.map(convert_field, direct), strict=True))
+        for fname in derived:
+            columns[fname] = convert_field(fname)
+        for fname in tdef.fields:
+            conv = columns.get(fname.name)
+            if conv is None:
+                continue
+            if fname.required:
+                self.check_required(unit, table, fname, usable[fname.name], conv, raw)
+            if conv.aware and self.mapping.timezone is None:
                 self.warnings.append(
-                    f"{unit.name}: {table}.{fname} has time-zone-aware values, converted to UTC; "
-                    "set `timezone:` (e.g. America/Chicago) in the mapping for local times"
+                    f"{unit.name}: {table}.{fname.name} has {conv.aware:,} time-zone-aware "
+                    "values, converted to UTC; set `timezone:` (e.g. America/Chicago) in the "
+                    "mapping to get the organization's local times"
                 )
-        return _Part(unit=unit, raw=raw, columns=columns, absent=sorted(set(absent)))
+        read = {resolve(c) for cs in usable.values() for c in cs.source_columns()}
+        unused = [h for h in header if h not in read]
+        return _Part(unit=unit, raw=raw, columns=columns, absent=sorted(set(absent)), unused=unused)
 
     def inferable(self, spec: SourceSpec) -> set[str]:
         """Source columns pyarrow may type itself: plain date and amount columns."""
@@ -628,8 +654,12 @@ class _Intake:
         duplicate = np.zeros(total, dtype=bool)
         dup_reasons = pd.Series([], dtype=object)
         if key is not None and total:
-            candidates = values[key][~excluded]
-            dup_local = candidates.duplicated(keep="first").to_numpy()
+            candidates = values[key][~excluded] if excluded.any() else values[key]
+            dup_local = (
+                np.zeros(len(candidates), dtype=bool)
+                if candidates.is_unique
+                else candidates.duplicated(keep="first").to_numpy()
+            )
             if dup_local.any():
                 cand_pos = np.flatnonzero(~excluded)
                 dpos = cand_pos[dup_local]
@@ -687,7 +717,7 @@ class _Intake:
         for f in tdef.fields:
             scope = excluded if f.required else keep
             self.field_facts(table, f, parts, offsets, scope, blank, mapped, bad, rows_of)
-        frame = pd.DataFrame(values)
+        frame = pd.DataFrame(values, copy=False)
         if not keep.all():
             frame = frame[keep].reset_index(drop=True)
         frame = _finish(table, frame)
@@ -785,7 +815,7 @@ class _Intake:
                     if rt in tables:
                         targets = pa.array(tables[rt][rf].dropna().unique())
                         arr = pa.array(col)
-                        hit = pc.fill_null(pc.is_in(arr, value_set=targets), True)
+                        hit = pc.or_(pc.is_in(arr, value_set=targets), pc.is_null(arr))
                         orphan = ~hit.to_numpy(zero_copy_only=False)
                         if orphan.any():
                             self.fact(
@@ -826,6 +856,8 @@ class _Intake:
                     "rows_kept": kept,
                     "rows_excluded": read - kept,
                 }
+                if p.unused:
+                    entry["unused_columns"] = p.unused
                 if p.raw.encoding:
                     entry["encoding"] = p.raw.encoding
                     entry["delimiter"] = p.raw.delimiter
@@ -884,14 +916,6 @@ def _has_input(cs: ColumnSpec, resolve: Any) -> bool:
     return own or (cs.fallback is not None and _has_input(cs.fallback, resolve))
 
 
-def _has_aware(arr: pa.ChunkedArray) -> bool:
-    if pa.types.is_timestamp(arr.type):
-        return arr.type.tz is not None
-    if pa.types.is_string(arr.type):
-        return bool(pc.any(pc.match_substring_regex(arr, r"(Z|[+-]\d\d:?\d\d)$")).as_py())
-    return False
-
-
 def _nulls(f: Field, n: int) -> pd.Series:
     """A blank column of field ``f`` (for a source that does not provide it)."""
     if f.kind == "category" and f.vocabulary is not None:
@@ -921,7 +945,22 @@ def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif str(col.dtype) != str(f.dtype):
             col = col.astype(f.dtype)
         out[f.name] = col
-    return pd.DataFrame(out, index=frame.index)
+    return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _check_structure(table: str, frame: pd.DataFrame) -> None:
+    """Cheap guard of the contract: exactly the canonical columns and dtypes.
+
+    Values are valid by construction (vocabulary categories, required fields non-blank,
+    keys de-duplicated); the full :func:`kit.schema.validate_table` runs in the tests.
+    """
+    expected = {f.name: str(f.dtype) for f in TABLES[table].fields}
+    actual = {c: str(t) for c, t in frame.dtypes.items()}
+    if list(actual) != list(expected) or any(
+        actual[c] != t and not (t == "category" and actual[c] == "category")
+        for c, t in expected.items()
+    ):
+        raise AssertionError(f"intake built {table} with {actual}, expected {expected}")
 
 
 def _typed_excluded(frame: pd.DataFrame) -> pd.DataFrame:
