@@ -179,6 +179,7 @@ def assess(
     force: bool = False,
     progress: bool = True,
     render_options: dict[str, Any] | None = None,
+    notebooks: str | Path | None = None,
 ) -> Assessment:
     """Assess every team of ``source`` and write the report folder ``out``.
 
@@ -197,6 +198,10 @@ def assess(
         Worker processes executing team notebooks (default: CPU cores).
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
+    render_options
+        Passed to :func:`kit.report.render_html` (e.g. ``logo``, ``brand_colour``).
+    notebooks
+        Folder of customized copies of the kit's notebooks (default: the bundled ones).
 
     Raises
     ------
@@ -247,7 +252,7 @@ def assess(
 
         mark = time.perf_counter()
         render = {"show_pii": show_pii, **(render_options or {})}
-        nbdir = notebooks_dir()
+        nbdir = Path(notebooks) if notebooks else notebooks_dir()
         results_rel = "data/results"
 
         def job(label: str, notebook: str, stem: str, html: str, **parameters: Any) -> NotebookJob:
