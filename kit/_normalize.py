@@ -233,8 +233,9 @@ def derive(
         if cond is None:
             keep = pa.chunked_array([pa.repeat(pa.scalar(False), n)])
         else:
+            accepted = {_yes_no(a) for a in accepted}
             values, idx = _distinct(_blank_to_null(text(cond)))
-            table_ok = np.array([normalize_key(v) in accepted for v in values] + [False])
+            table_ok = np.array([_yes_no(normalize_key(v)) in accepted for v in values] + [False])
             keep = pa.chunked_array([pa.array(table_ok[idx])])
         out = pc.if_else(keep, out, pa.scalar(None, out.type))
     if spec.lookup is not None:
@@ -268,6 +269,12 @@ def derive(
     if isinstance(out, pa.Array):
         out = pa.chunked_array([out])
     return out
+
+
+def _yes_no(key: str) -> str:
+    """Spellings of yes and no compare equal (``when: {is: true}`` matches "Yes")."""
+    word = BOOLEAN_WORDS.get(key)
+    return key if word is None else ("true" if word else "false")
 
 
 def _split_name(names: pa.ChunkedArray, part: str) -> pa.ChunkedArray:
