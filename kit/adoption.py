@@ -123,7 +123,7 @@ def compute(ctx: Context) -> Section:
         section.not_assessed.append(("adoption", _NO_ACTIVITIES))
         section.frames["weekly"] = _empty_weekly()
         section.frames["producer_weekly"] = _empty_producer_weekly()
-        section.units["producer_activity"] = _profile(ctx, None, None, 0, None)
+        section.units["producer_activity"] = _profile(ctx)
         return section
 
     acts = ctx.activities
@@ -215,16 +215,17 @@ def compute(ctx: Context) -> Section:
 
     # ---------------------------------------------------------------- producer profile
     recent = manual & seated_act & (wk < RECENT_WEEKS)
+    recent_matrix = _pairs(user[recent], wk[recent], RECENT_WEEKS, n_users)
     section.units["producer_activity"] = _profile(
         ctx,
-        _pairs(user[recent], wk[recent], RECENT_WEEKS, n_users),
-        seated_grid,
-        complete_weeks,
-        l_active,
-        since_num=since_num,
-        since_den=since_den,
+        seated_grid=seated_grid,
+        complete_weeks=complete_weeks,
+        l_active=l_active,
+        manual_per=manual_per,
         first_week=first_week,
-        seated_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS).astype("float64"),
+        recent_active=recent_matrix.sum(axis=1),
+        recent_activities=np.bincount(user[recent], minlength=n_users),
+        recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),
     )
     return section
 
@@ -343,64 +344,67 @@ def _trajectory(
     return weekly, producer_weekly
 
 
+_PROFILE_COLUMNS = (
+    "weeks",
+    "active_weeks",
+    "activities",
+    "early_weeks",
+    "early_active",
+    "early_activities",
+    "recent_weeks",
+    "recent_active",
+    "recent_activities",
+)
+
+
 def _profile(
     ctx: Context,
-    active: np.ndarray | None,
-    seated_grid: np.ndarray | None,
-    complete_weeks: int,
-    l_active: np.ndarray | None,
     *,
-    since_num: np.ndarray | None = None,
-    since_den: np.ndarray | None = None,
+    seated_grid: np.ndarray | None = None,
+    complete_weeks: int = 0,
+    l_active: np.ndarray | None = None,
+    manual_per: np.ndarray | None = None,
     first_week: np.ndarray | None = None,
-    seated_weeks: np.ndarray | None = None,
+    recent_active: np.ndarray | None = None,
+    recent_activities: np.ndarray | None = None,
+    recent_weeks: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per producer: tenure weeks, active weeks, launch weeks, recent weeks (archetypes).
+    """Per producer, what the archetypes are decided on.
 
-    ``active`` is the (user, week) activity matrix of the last :data:`RECENT_WEEKS` weeks
-    ending at the as-of date; ``seated_weeks`` how many of those the producer was seated.
+    Launch weeks: ``weeks`` (complete launch weeks seated), ``active_weeks`` and
+    ``activities`` (own manual activities) in them; ``early_*`` the same over the first
+    :data:`EARLY_WEEKS` of those weeks that ended before the recent period; ``recent_*``
+    over the last :data:`RECENT_WEEKS` weeks ending at the as-of date (seated weeks only).
     """
     prod = ctx.producer_codes
-    n = len(prod)
-    if active is None or seated_grid is None or l_active is None:
-        nan = np.full(n, np.nan)
-        return pd.DataFrame(
-            {
-                "user": prod,
-                "weeks": nan,
-                "active_weeks": nan,
-                "early_weeks": nan,
-                "early_active": nan,
-                "recent_weeks": nan,
-                "recent_active": nan,
-                "before_weeks": nan,
-                "before_active": nan,
-            }
-        )
-    assert since_num is not None and since_den is not None and first_week is not None
-    assert seated_weeks is not None
+    if seated_grid is None or l_active is None or manual_per is None:
+        nan = np.full(len(prod), np.nan)
+        return pd.DataFrame({"user": prod, **{c: nan for c in _PROFILE_COLUMNS}})
+    assert first_week is not None and recent_active is not None
+    assert recent_activities is not None and recent_weeks is not None
     weeks_idx = np.arange(seated_grid.shape[1])
-    complete = weeks_idx < complete_weeks
-    usable = seated_grid & complete[None, :]
-    # launch weeks that ended before the recent period began
+    usable = seated_grid & (weeks_idx < complete_weeks)[None, :]
     recent_start = ctx.end64 - RECENT_WEEKS * _WEEK
-    launch = np.datetime64(ctx.launch, "us")
-    week_end = launch + (weeks_idx + 1) * _WEEK
+    week_end = np.datetime64(ctx.launch, "us") + (weeks_idx + 1) * _WEEK
     before = usable & (week_end <= recent_start)[None, :]
     early = before & (weeks_idx[None, :] < (first_week[:, None] + EARLY_WEEKS))
-    recent_seated = np.minimum(seated_weeks, RECENT_WEEKS)
-    recent_active = active.sum(axis=1)
+    counts = manual_per.astype("float64")
+
+    def per(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return (grid * values).sum(axis=1)[prod].astype("float64")
+
     return pd.DataFrame(
         {
             "user": prod,
-            "weeks": since_den[prod],
-            "active_weeks": since_num[prod],
+            "weeks": usable.sum(axis=1)[prod].astype("float64"),
+            "active_weeks": per(usable, l_active),
+            "activities": per(usable, counts),
             "early_weeks": early.sum(axis=1)[prod].astype("float64"),
-            "early_active": (early & l_active).sum(axis=1)[prod].astype("float64"),
-            "recent_weeks": recent_seated[prod].astype("float64"),
+            "early_active": per(early, l_active),
+            "early_activities": per(early, counts),
+            "recent_weeks": recent_weeks[prod].astype("float64"),
             "recent_active": recent_active[prod].astype("float64"),
-            "before_weeks": before.sum(axis=1)[prod].astype("float64"),
-            "before_active": (before & l_active).sum(axis=1)[prod].astype("float64"),
+            "recent_activities": recent_activities[prod].astype("float64"),
         }
     )
 

@@ -1,21 +1,30 @@
 """Producer archetypes: never adopted, lapsed, partial, consistent.
 
 Each needs a different fix: access and onboarding (never adopted), accountability
-(lapsed), standards and coaching (partial). Rules, applied in this order to each producer's
-launch weeks (complete 7-day weeks from launch, counted from the producer's seat start):
+(lapsed), standards and coaching (partial). The rules look at each producer's *volume* of
+own, non-automated logged work per week, because a lapsed producer rarely drops to zero: a
+call logged now and then keeps the weekly-active flag alive while the habit is gone. Volumes
+are compared with the organization's *typical* producer: the median weekly volume since
+launch of all scored producers. Launch weeks are complete 7-day weeks from launch (from the
+producer's seat start when later); the *early* weeks are the producer's first 6 such weeks
+that ended before the last 4 weeks; the *recent* weeks are the last 4 weeks ending at the
+as-of date. Applied in this order:
 
 lapsed
-    Used it, then stopped: at least 2 weeks before the last 4 weeks, active in at least half
-    of their first 6 weeks *or* of all those earlier weeks, and active in at most 1 of the
-    last 4 weeks.
+    Used it, then stopped: active in at least half of their early weeks, logging at least
+    half the typical volume then, while their recent volume is under a quarter of their own
+    early volume and under a quarter of the typical volume.
 never_adopted
-    Never built the habit: active in fewer than 25% of their weeks since launch.
+    Never built the habit: no logged work since launch, or a weekly volume since launch
+    under a quarter of the typical volume.
 partial
-    Uses some of it: active in fewer than half of their weeks, or fails at least one of the
-    producer-level practice standards (every rule outside the adoption section, e.g. stage
-    freshness, next steps, lead source).
+    Uses some of it: active in fewer than half of their weeks, or logging under half the
+    typical volume, or failing at least one producer-level practice standard (every rule
+    outside the adoption, presence and seat sections: stage freshness, next steps, lead
+    source...).
 consistent
-    Everything else: active most weeks and fails no practice standard it was assessed on.
+    Everything else: works in the CRM most weeks at a typical volume and fails no practice
+    standard it was assessed on.
 
 A producer seated for less than one complete week since launch, or assessed without
 activities, gets no archetype (blank) and a reason.
@@ -43,16 +52,25 @@ __all__ = ["ARCHETYPES", "ARCHETYPE_COLUMNS", "archetypes"]
 
 ARCHETYPES: tuple[str, ...] = ("never_adopted", "lapsed", "partial", "consistent")
 ARCHETYPE_COLUMNS: tuple[str, ...] = ("producer_id", "archetype", "archetype_reason")
-NEVER_SHARE = 0.25
-HABIT_SHARE = 0.5
-LAPSED_RECENT_MAX = 1
+#: Share of the typical weekly volume under which a producer never adopted (or lapsed).
+QUARTER = 0.25
+#: Share of weeks, and of the typical volume, a habit needs.
+HALF = 0.5
 #: Sections whose rules measure *whether* the CRM is used, not *how well*.
 _USAGE_SECTIONS = ("adoption", "presence", "seat_roi")
 _SECTION_OF = {m.id: m.section for m in METRICS.values()}
 
 
-def _int(x: float) -> int:
-    return round(float(x))
+def _rate(activities: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(weeks > 0, activities / np.where(weeks > 0, weeks, 1), np.nan)
+
+
+def _num(values: np.ndarray, digits: int = 1) -> pd.Series:
+    """Numbers as text (``3``, ``12.5``) for the reason sentences."""
+    rounded = pd.Series(np.round(np.nan_to_num(values), digits))
+    text = rounded.map(f"{{:.{digits}f}}".format)
+    return text.str.replace(r"\.0+$", "", regex=True)
 
 
 def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
@@ -65,21 +83,23 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     compliance
         The compliance frame; producer rows with status ``fail`` on practice rules make a
         producer partial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        producer_id, archetype (blank when not classified), archetype_reason.
     """
     user = profile["user"].to_numpy()
     ids = ctx.user_ids[user].astype(object)
-    weeks = profile["weeks"].to_numpy(dtype="float64")
-    active = profile["active_weeks"].to_numpy(dtype="float64")
-    early_w = profile["early_weeks"].to_numpy(dtype="float64")
-    early_a = profile["early_active"].to_numpy(dtype="float64")
-    before_w = profile["before_weeks"].to_numpy(dtype="float64")
-    before_a = profile["before_active"].to_numpy(dtype="float64")
-    recent_w = profile["recent_weeks"].to_numpy(dtype="float64")
-    recent_a = profile["recent_active"].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(weeks > 0, active / np.where(weeks > 0, weeks, 1), np.nan)
-        early_share = np.where(early_w > 0, early_a / np.where(early_w > 0, early_w, 1), 0.0)
-        before_share = np.where(before_w > 0, before_a / np.where(before_w > 0, before_w, 1), 0.0)
+    p = {c: profile[c].to_numpy(dtype="float64") for c in profile.columns if c != "user"}
+    weeks, active = p["weeks"], p["active_weeks"]
+    rate = _rate(p["activities"], weeks)
+    early_rate = _rate(p["early_activities"], p["early_weeks"])
+    recent_rate = _rate(p["recent_activities"], p["recent_weeks"])
+    share = _rate(active, weeks)
+    early_share = _rate(p["early_active"], p["early_weeks"])
+    assessable = ~np.isnan(weeks) & (weeks >= 1)
+    typical = float(np.median(rate[assessable])) if assessable.any() else np.nan
 
     practice = compliance[
         (compliance["scope"] == "producer")
@@ -92,59 +112,82 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
         .groupby("producer_id", sort=False)["text"]
         .agg(", ".join)
     )
-    fails = pd.Series(ids).map(failed).to_numpy(dtype=object)
-    has_fail = pd.notna(fails)
+    fails = pd.Series(ids).map(failed)
+    has_fail = fails.notna().to_numpy()
 
-    assessable = ~np.isnan(weeks) & (weeks >= 1)
-    lapsed = (
-        assessable
-        & (before_w >= 2)
-        & ((early_share >= HABIT_SHARE) | (before_share >= HABIT_SHARE))
-        & (recent_w >= 1)
-        & (recent_a <= LAPSED_RECENT_MAX)
-    )
-    never = assessable & ~lapsed & (share < NEVER_SHARE)
-    partial = assessable & ~lapsed & ~never & ((share < HABIT_SHARE) | has_fail)
+    with np.errstate(invalid="ignore"):
+        lapsed = (
+            assessable
+            & (p["early_weeks"] >= 2)
+            & (early_share >= HALF)
+            & (early_rate >= HALF * typical)
+            & (p["recent_weeks"] >= 1)
+            & (recent_rate < QUARTER * early_rate)
+            & (recent_rate < QUARTER * typical)
+        )
+        never = assessable & ~lapsed & ((active == 0) | (rate < QUARTER * typical))
+        partial = (
+            assessable & ~lapsed & ~never & ((share < HALF) | (rate < HALF * typical) | has_fail)
+        )
     consistent = assessable & ~lapsed & ~never & ~partial
     kind = np.select(
         [lapsed, never, partial, consistent],
         ["lapsed", "never_adopted", "partial", "consistent"],
-        default=None,
-    )
+        default="",
+    ).astype(object)
 
-    w = [_int(x) if x == x else 0 for x in weeks]
-    a = [_int(x) if x == x else 0 for x in active]
-    reasons = np.empty(len(user), dtype=object)
-    for i in range(len(user)):  # one short sentence per producer (hundreds, not rows of data)
-        if kind[i] is None:
-            reasons[i] = (
-                "not assessed: no activities provided"
-                if weeks[i] != weeks[i]
-                else "not classified: seated less than one complete week since launch"
-            )
-        elif kind[i] == "lapsed":
-            reasons[i] = (
-                f"active in {_int(early_a[i])} of their first {_int(early_w[i])} weeks "
-                f"({_int(before_a[i])} of {_int(before_w[i])} before the last 4), but in only "
-                f"{_int(recent_a[i])} of the last {_int(recent_w[i])} weeks"
-            )
-        elif kind[i] == "never_adopted":
-            reasons[i] = (
-                f"active in only {a[i]} of {w[i]} weeks since launch "
-                f"(under {NEVER_SHARE:.0%}): never built the habit"
-            )
-        elif kind[i] == "partial":
-            parts = []
-            if share[i] < HABIT_SHARE:
-                parts.append(f"active in only {a[i]} of {w[i]} weeks since launch")
-            else:
-                parts.append(f"active in {a[i]} of {w[i]} weeks since launch")
-            if has_fail[i]:
-                parts.append(f"fails {fails[i]}")
-            reasons[i] = ", but ".join(parts) if len(parts) > 1 else parts[0]
-        else:
-            reasons[i] = (
-                f"active in {a[i]} of {w[i]} weeks since launch and meets every practice "
-                "standard it was assessed on"
-            )
-    return pd.DataFrame({"producer_id": ids, "archetype": kind, "archetype_reason": reasons})
+    worked = (
+        "active in "
+        + _num(active, 0)
+        + " of "
+        + _num(weeks, 0)
+        + " weeks since launch ("
+        + _num(rate)
+        + " activities a week; typical producer "
+        + f"{float(np.nan_to_num(typical)):.1f}".removesuffix(".0")
+        + ")"
+    )
+    early = (
+        "logged "
+        + _num(early_rate)
+        + " activities a week in their first "
+        + _num(p["early_weeks"], 0)
+        + " weeks but "
+        + _num(recent_rate)
+        + " a week in the last "
+        + _num(p["recent_weeks"], 0)
+        + " ("
+        + _num(p["recent_activities"], 0)
+        + " activities)"
+    )
+    missing = np.isnan(weeks)
+    reason = np.select(
+        [
+            missing,
+            ~assessable,
+            lapsed,
+            never,
+            partial & has_fail,
+            partial,
+            consistent,
+        ],
+        [
+            "not assessed: no activities provided",
+            "not classified: seated less than one complete week since launch",
+            early.to_numpy(dtype=object),
+            ("never built the habit: " + worked).to_numpy(dtype=object),
+            (worked + ", but fails " + fails.fillna("").astype(str)).to_numpy(dtype=object),
+            ("uses it only part of the time: " + worked).to_numpy(dtype=object),
+            (worked + " and meets every practice standard it was assessed on").to_numpy(
+                dtype=object
+            ),
+        ],
+        default="",
+    )
+    return pd.DataFrame(
+        {
+            "producer_id": ids,
+            "archetype": pd.Series(kind).replace("", None).to_numpy(dtype=object),
+            "archetype_reason": reason,
+        }
+    )

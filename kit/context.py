@@ -43,13 +43,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kit.dataset import Dataset
 from kit.exceptions import ParameterError
-from kit.schema import OPEN_STAGES, STAGES
+from kit.schema import OPEN_STAGES, STAGES, label
 from kit.standards import Standards
 
-__all__ = ["Context", "build_context", "resolve_as_of", "resolve_launch"]
+__all__ = [
+    "Context",
+    "Lookup",
+    "build_context",
+    "human_labels",
+    "labels",
+    "resolve_as_of",
+    "resolve_launch",
+    "take_text",
+]
 
 DAY = pd.Timedelta(days=1)
 #: Event timestamps that say "something happened" (used to find the as-of date).
@@ -137,9 +148,61 @@ def resolve_launch(dataset: Dataset, as_of: pd.Timestamp) -> pd.Timestamp | None
     return None
 
 
-def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """Position of each value in ``index`` (-1 when absent or blank)."""
-    return index.get_indexer(values).astype("int64")
+def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
+        values = values.astype("str")
+    return pc.cast(pa.array(values), pa.large_string())
+
+
+class Lookup:
+    """Position of ids in a key column, by a hash look-up in pyarrow.
+
+    >>> find = Lookup(pd.Series(["u1", "u2"], dtype="str"))
+    >>> find(pd.Series(["u2", None, "zz"], dtype="str")).tolist()
+    [1, -1, -1]
+    """
+
+    def __init__(self, keys: pd.Series) -> None:
+        arr = _arrow_text(keys)
+        self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+    def __call__(self, values: pd.Series) -> np.ndarray:
+        """Position of each value (-1 when blank or not a key)."""
+        if not len(values):
+            return np.empty(0, dtype="int64")
+        found = pc.index_in(_arrow_text(values), value_set=self._keys)
+        return pc.fill_null(found, -1).to_numpy().astype("int64")
+
+
+def labels(values: pd.Series) -> np.ndarray:
+    """Values as an object array (None when blank), cheap for categorical columns.
+
+    >>> labels(pd.Series(["call", None, "note"], dtype="category")).tolist()
+    ['call', None, 'note']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = np.append(np.asarray(values.cat.categories, dtype=object), None)
+        return categories[values.cat.codes.to_numpy()]
+    out = values.to_numpy(dtype=object)
+    out[pd.isna(out)] = None
+    return out
+
+
+def human_labels(values: object) -> np.ndarray:
+    """Human labels of vocabulary codes (``Pre-approval``; ``(blank)`` when missing), as a
+    ``str`` array; each distinct code is labelled once.
+
+    >>> human_labels(["pre_approval", None, "pre_approval"]).tolist()
+    ['Pre-approval', '(blank)', 'Pre-approval']
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    names = np.array([label(u) for u in uniques] + [label(None)], dtype=object)
+    return names[codes].astype(str)
+
+
+def take_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``values`` at positions ``rows`` as an object array (None when blank)."""
+    return labels(values.take(np.asarray(rows, dtype="int64")))
 
 
 @dataclass(eq=False)
@@ -175,13 +238,13 @@ class Context:
 
     def __post_init__(self) -> None:
         users = self.dataset.tables["users"]
-        self.user_index = pd.Index(users["user_id"].astype("str"))
-        self.user_ids = users["user_id"].astype("str").to_numpy(dtype=object)
-        self.user_names = users["name"].astype("str").to_numpy(dtype=object)
+        self.user_lookup = Lookup(users["user_id"])
+        self.user_ids = labels(users["user_id"])
+        self.user_names = labels(users["name"])
         team = users["team"].astype("str")
         self.teams = np.array(sorted(team.unique()), dtype=object)
         self.user_team = pd.Index(self.teams).get_indexer(team).astype("int64")
-        self.is_producer = users["role"].astype("str").to_numpy(dtype=object) == "producer"
+        self.is_producer = users["role"].isin(["producer"]).to_numpy(dtype=bool)
         seat = users["seat_start"].to_numpy(dtype="datetime64[us]")
         launch = np.datetime64(self.launch)
         start = np.where(np.isnat(seat) | (seat < launch), launch, seat)
@@ -216,7 +279,20 @@ class Context:
         return self.standards.metric_params(metric)
 
     def user_codes(self, ids: pd.Series) -> np.ndarray:
-        return _codes(self.user_index, ids.astype("str"))
+        """User code of each id (-1 when blank or not a CRM user)."""
+        return self.user_lookup(ids)
+
+    def contact_codes(self, ids: pd.Series) -> np.ndarray:
+        """Contact code (row of the contacts table) of each id (-1 when unknown)."""
+        if not self.has("contacts"):
+            return np.full(len(ids), -1, dtype="int64")
+        return self.contact_lookup(ids)
+
+    def opportunity_codes(self, ids: pd.Series) -> np.ndarray:
+        """Opportunity code (row of the opportunities table) of each id (-1 when unknown)."""
+        if not self.has("opportunities"):
+            return np.full(len(ids), -1, dtype="int64")
+        return self.opportunity_lookup(ids)
 
     def team_of(self, user: np.ndarray) -> np.ndarray:
         user = np.asarray(user, dtype="int64")
@@ -225,38 +301,39 @@ class Context:
     # ------------------------------------------------------------------ prepared tables
     @cached_property
     def activities(self) -> pd.DataFrame:
-        """Activities up to the as-of date with codes: user, team, contact, opp, manual, t."""
+        """Activities up to the as-of date with codes: user, team, contact, opp, manual, t,
+        and ``row`` (the activity's position in the activities table)."""
         raw = self.dataset.tables["activities"]
         t = raw["occurred_at"].to_numpy(dtype="datetime64[us]")
         keep = ~np.isnat(t) & (t < self.end64)
-        frame = raw.loc[keep] if not keep.all() else raw
-        user = self.user_codes(frame["user_id"])
-        out = pd.DataFrame(
+        user = self.user_codes(raw["user_id"])[keep]
+        return pd.DataFrame(
             {
                 "user": user,
                 "team": self.team_of(user),
-                "t": frame["occurred_at"].to_numpy(dtype="datetime64[us]"),
-                "manual": ~frame["automated"].to_numpy(dtype=bool, na_value=False),
+                "t": t[keep],
+                "manual": ~raw["automated"].to_numpy(dtype=bool, na_value=False)[keep],
+                "contact": self.contact_codes(raw["contact_id"])[keep],
+                "opp": self.opportunity_codes(raw["opportunity_id"])[keep],
+                "row": np.flatnonzero(keep),
             }
         )
-        out["contact"] = (
-            _codes(self.contact_index, frame["contact_id"]) if self.has("contacts") else -1
-        )
-        out["opp"] = (
-            _codes(self.opportunity_index, frame["opportunity_id"])
-            if self.has("opportunities")
-            else -1
-        )
-        out["row"] = np.flatnonzero(keep)
-        return out
 
     @cached_property
-    def contact_index(self) -> pd.Index:
-        return pd.Index(self.dataset.tables["contacts"]["contact_id"].astype("str"))
+    def data_end(self) -> np.datetime64:
+        """End of the data's latest reasonable day (or of the as-of day, when later): events
+        at or after it are future-dated defects."""
+        latest, _ = resolve_as_of(self.dataset)
+        data_end = (latest + DAY) if latest is not None else self.end
+        return np.datetime64(max(data_end, self.end), "us")
 
     @cached_property
-    def opportunity_index(self) -> pd.Index:
-        return pd.Index(self.dataset.tables["opportunities"]["opportunity_id"].astype("str"))
+    def contact_lookup(self) -> Lookup:
+        return Lookup(self.dataset.tables["contacts"]["contact_id"])
+
+    @cached_property
+    def opportunity_lookup(self) -> Lookup:
+        return Lookup(self.dataset.tables["opportunities"]["opportunity_id"])
 
     @cached_property
     def contact_touches(self) -> pd.DataFrame:
@@ -310,7 +387,7 @@ class Context:
                 "owner": owner,
                 "team": team,
                 "created": created,
-                "type": raw["contact_type"].astype("str").to_numpy(dtype=object),
+                "type": labels(raw["contact_type"]),
             }
         )
         return out.loc[keep].reset_index(drop=True)
@@ -322,17 +399,16 @@ class Context:
         raw = self.dataset.tables["opportunities"]
         owner = self.user_codes(raw["owner_id"])
         created = raw["created_at"].to_numpy(dtype="datetime64[us]")
-        stage = raw["stage"].astype("str").to_numpy(dtype=object)
-        status = raw["status"].astype("str").to_numpy(dtype=object)
-        status_known = np.isin(status, ["open", "won", "lost"])
-        is_open = np.where(status_known, status == "open", np.isin(stage, OPEN_STAGES))
-        is_open &= np.isin(stage, OPEN_STAGES)
+        stage = labels(raw["stage"])
+        status_known = raw["status"].notna().to_numpy()
+        open_stage = raw["stage"].isin(OPEN_STAGES).to_numpy(dtype=bool)
+        is_open = open_stage & (~status_known | raw["status"].isin(["open"]).to_numpy(bool))
         changed = raw["stage_changed_at"].to_numpy(dtype="datetime64[us]").copy()
         changed[changed >= self.end64] = np.datetime64("NaT")
         history_known = False
         if self.has("stage_history") and len(self.dataset.tables["stage_history"]):
             sh = self.dataset.tables["stage_history"]
-            codes = _codes(self.opportunity_index, sh["opportunity_id"])
+            codes = self.opportunity_codes(sh["opportunity_id"])
             at = sh["changed_at"].to_numpy(dtype="datetime64[us]")
             ok = (codes >= 0) & ~np.isnat(at) & (at < self.end64)
             if ok.any():

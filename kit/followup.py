@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.context import human_labels, take_text
 from kit.metrics import Section, median_rows, missing_rows, share_rows
 from kit.pipeline import lead_first_touch, new_leads
-from kit.schema import CONVERSATION_TYPES, label
+from kit.schema import CONVERSATION_TYPES
 
 if TYPE_CHECKING:
     from kit.context import Context
@@ -128,8 +129,8 @@ def _conversations(ctx: Context, section: Section) -> None:
     raw = ctx.dataset.tables["activities"]
     t = acts["t"].to_numpy()
     rows = acts["row"].to_numpy()
-    kind = raw["type"].astype("str").to_numpy(dtype=object)[rows]
-    conv = acts["manual"].to_numpy() & (t >= ctx.start64) & np.isin(kind, CONVERSATION_TYPES)
+    is_conv = raw["type"].isin(CONVERSATION_TYPES).to_numpy(dtype=bool)[rows]
+    conv = acts["manual"].to_numpy() & (t >= ctx.start64) & is_conv
     sub = acts[conv]
     sub_rows = rows[conv]
     team, user = sub["team"].to_numpy(), sub["user"].to_numpy()
@@ -150,12 +151,12 @@ def _conversations(ctx: Context, section: Section) -> None:
     r_rows = sub_rows[recent]
     when = sub["t"].to_numpy()[recent]
     age = (np.datetime64(ctx.as_of, "D") - when.astype("datetime64[D]")).astype("int64")
-    kinds = pd.Series(kind[conv][recent]).map(label).to_numpy(dtype=object).astype(str)
+    kinds = human_labels(take_text(raw["type"], r_rows))
     section.units["missing_next_steps"] = pd.DataFrame(
         {
             "team": team[recent],
             "user": user[recent],
-            "record_id": raw["activity_id"].astype("str").to_numpy(dtype=object)[r_rows],
+            "record_id": take_text(raw["activity_id"], r_rows),
             "age_days": age,
             "detail": kinds
             + " on "
@@ -212,17 +213,17 @@ def _overdue(ctx: Context, section: Section) -> None:
     )
     o_rows = sub["row"].to_numpy()[overdue]
     o_due = due[in_scope][overdue]
-    kind = raw["type"].astype("str").to_numpy(dtype=object)[o_rows]
+    kind = take_text(raw["type"], o_rows)
     section.units["overdue_next_steps"] = pd.DataFrame(
         {
             "team": sub["team"].to_numpy()[overdue],
             "user": sub["user"].to_numpy()[overdue],
-            "record_id": raw["activity_id"].astype("str").to_numpy(dtype=object)[o_rows],
+            "record_id": take_text(raw["activity_id"], o_rows),
             "age_days": (np.datetime64(ctx.as_of, "D") - o_due.astype("datetime64[D]")).astype(
                 "int64"
             ),
             "detail": "next step from a "
-            + pd.Series(kind).map(label).str.lower().to_numpy(dtype=object).astype(str)
+            + np.char.lower(human_labels(kind))
             + ", due "
             + pd.Series(o_due).dt.strftime("%Y-%m-%d").to_numpy(dtype=object).astype(str)
             + ", no follow-up since",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.context import take_text
 from kit.metrics import Section, missing_rows, share_rows
 
 if TYPE_CHECKING:
@@ -82,9 +83,7 @@ def compute(ctx: Context) -> Section:
             {
                 "team": rows["team"].to_numpy(),
                 "user": rows["owner"].to_numpy(),
-                "record_id": raw["contact_id"]
-                .astype("str")
-                .to_numpy(dtype=object)[rows["code"].to_numpy()],
+                "record_id": take_text(raw["contact_id"], rows["code"].to_numpy()),
                 "age_days": (
                     np.datetime64(ctx.as_of, "D")
                     - rows["created"].to_numpy().astype("datetime64[D]")
@@ -155,8 +154,8 @@ def _sources(ctx: Context, contacts: pd.DataFrame, new: np.ndarray) -> pd.DataFr
     frame = pd.DataFrame(
         {
             "team": ctx.teams[sub["team"].to_numpy()],
-            "lead_source": raw["lead_source"].astype("str").to_numpy(dtype=object)[codes],
-            "campaign_id": raw["campaign_id"].astype("str").to_numpy(dtype=object)[codes],
+            "lead_source": take_text(raw["lead_source"], codes),
+            "campaign_id": take_text(raw["campaign_id"], codes),
             "contacts": 1,
             "applications": applied[codes],
             "funded": funded[codes],

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.context import human_labels, take_text
 from kit.metrics import Section, missing_rows, money_suffix, share_rows
-from kit.schema import STAGES, label
+from kit.schema import STAGES
 
 if TYPE_CHECKING:
     from kit.context import Context
@@ -44,9 +45,8 @@ def lead_mask(ctx: Context, contacts: pd.DataFrame) -> np.ndarray:
     raw = ctx.dataset.tables["contacts"]
     codes = contacts["code"].to_numpy()
     ctype = contacts["type"].to_numpy()
-    life = raw["lifecycle_stage"].astype("str").to_numpy(dtype=object)[codes]
-    blank = ~np.isin(ctype, ["lead", "past_client", "referral_partner", "other"])
-    return (ctype == "lead") | (blank & np.isin(life, ["lead", "prospect"]))
+    early_life = raw["lifecycle_stage"].isin(["lead", "prospect"]).to_numpy(dtype=bool)[codes]
+    return (ctype == "lead") | (pd.isna(ctype) & early_life)
 
 
 def new_leads(ctx: Context) -> pd.DataFrame:
@@ -128,13 +128,13 @@ def _stale(ctx: Context, section: Section) -> None:
     rows = open_[stale]
     codes = rows["code"].to_numpy()
     amount = raw["amount"].to_numpy(dtype="float64", na_value=np.nan)[codes]
-    stage_labels = pd.Series(rows["stage"].to_numpy()).map(label).to_numpy(dtype=object)
+    stage_labels = human_labels(rows["stage"].to_numpy())
     amount_text = money_suffix(amount)
     section.units["stale_loans"] = pd.DataFrame(
         {
             "team": rows["team"].to_numpy(),
             "user": rows["owner"].to_numpy(),
-            "record_id": raw["opportunity_id"].astype("str").to_numpy(dtype=object)[codes],
+            "record_id": take_text(raw["opportunity_id"], codes),
             "age_days": age[stale],
             "detail": (
                 "stage "
@@ -167,7 +167,7 @@ def _untouched(ctx: Context, section: Section) -> None:
     rows = leads[~touched]
     raw = ctx.dataset.tables["contacts"]
     codes = rows["code"].to_numpy()
-    source = raw["lead_source"].astype("str").to_numpy(dtype=object)[codes]
+    source = take_text(raw["lead_source"], codes)
     age = (
         np.datetime64(ctx.as_of, "D") - rows["created"].to_numpy().astype("datetime64[D]")
     ).astype("int64")
@@ -175,11 +175,9 @@ def _untouched(ctx: Context, section: Section) -> None:
         {
             "team": rows["team"].to_numpy(),
             "user": rows["owner"].to_numpy(),
-            "record_id": raw["contact_id"].astype("str").to_numpy(dtype=object)[codes],
+            "record_id": take_text(raw["contact_id"], codes),
             "age_days": age,
-            "detail": "new lead, source "
-            + pd.Series(source).map(label).to_numpy(dtype=object).astype(str)
-            + ", never touched by a person",
+            "detail": "new lead, source " + human_labels(source) + ", never touched by a person",
         }
     )
 

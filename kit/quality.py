@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.context import DAY, resolve_as_of
+from kit.context import Lookup, labels
 from kit.followup import not_blank
 from kit.metrics import Section, median_rows, missing_rows, share_rows
 from kit.schema import STAGES
@@ -76,19 +76,12 @@ _LATE = np.timedelta64(24 * 3600 * 1_000_000, "us")
 
 @dataclass
 class _Records:
-    """One table's records in scope: team and user code per record, the raw rows."""
+    """One table's records in scope: team and user code per record, and the checks."""
 
     table: str
     team: np.ndarray
     user: np.ndarray
-    raw: pd.DataFrame
     checks: list[tuple[str, str, np.ndarray]]
-
-
-def _future_end(ctx: Context) -> np.datetime64:
-    latest, _ = resolve_as_of(ctx.dataset)
-    data_end = (latest + DAY) if latest is not None else ctx.end
-    return np.datetime64(max(data_end, ctx.end), "us")
 
 
 def _scope_mask(values: np.ndarray, end: np.datetime64, future: np.datetime64) -> np.ndarray:
@@ -107,108 +100,100 @@ def _present(frame: pd.DataFrame, column: str) -> np.ndarray:
     return not_blank(series)
 
 
+def _known(series: pd.Series) -> np.ndarray:
+    return series.notna().to_numpy(dtype=bool)
+
+
 def _contacts(ctx: Context, future: np.datetime64) -> _Records:
-    raw_all = ctx.dataset.tables["contacts"]
-    created = _dt(raw_all, "created_at")
+    raw = ctx.dataset.tables["contacts"]
+    created = _dt(raw, "created_at")
     keep = _scope_mask(created, ctx.end64, future)
-    raw = raw_all.loc[keep]
     owner = ctx.user_codes(raw["owner_id"])
     team = ctx.team_of(owner)
-    first_user = ctx.contact_touches["first_human_user"].to_numpy()[keep]
+    first_user = ctx.contact_touches["first_human_user"].to_numpy()
     team = np.where(team >= 0, team, ctx.team_of(first_user))
     checks: list[tuple[str, str, np.ndarray]] = []
-    ctype = raw["contact_type"].astype("str").to_numpy(dtype=object)
+    partner = raw["contact_type"].isin(["referral_partner"]).to_numpy(dtype=bool)
     for f in ctx.standards.fields_required("contacts"):
         blank = ~_present(raw, f)
         if f == "lead_source":
-            blank &= ctype != "referral_partner"
+            blank &= ~partner
         checks.append(("completeness", f"missing {f}", blank))
     email = raw["email"].astype("str").str.strip()
     bad_email = (email.notna() & ~email.str.match(_EMAIL)).to_numpy(dtype=bool, na_value=False)
     checks.append(("validity", "email not shaped like name@domain.tld", bad_email))
+    has_phone = _known(raw["phone"])
     digits = raw["phone"].astype("str").str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
-    bad_phone = (raw["phone"].notna() & (digits.str.len() != 10)).to_numpy(
-        dtype=bool, na_value=False
-    )
+    bad_phone = has_phone & (digits.str.len() != 10).to_numpy(dtype=bool, na_value=True)
     checks.append(("validity", "phone without 10 digits", bad_phone))
     norm_email = email.str.lower().where(~bad_email)
-    norm_phone = digits.where(~bad_phone & raw["phone"].notna().to_numpy())
+    norm_phone = digits.where(~bad_phone & has_phone)
     first = raw["first_name"].astype("str").str.strip().str.lower()
     last = raw["last_name"].astype("str").str.strip().str.lower()
     name = (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
     for label, key in (("email", norm_email), ("phone", norm_phone), ("name", name)):
         dup = (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
         checks.append(("uniqueness", f"duplicate {label}", dup))
-    life = raw["lifecycle_stage"].astype("str").to_numpy(dtype=object)
     if ctx.has("opportunities"):
         from kit.relationships import opportunity_progress
 
         prog = opportunity_progress(ctx)
         c = prog["contact"].to_numpy()
-        has_funded = np.zeros(len(raw_all), dtype=bool)
+        has_funded = np.zeros(len(raw), dtype=bool)
         has_funded[c[(c >= 0) & prog["funded"].to_numpy()]] = True
-        contradiction = has_funded[keep] & np.isin(life, ["lead", "prospect"])
+        early = raw["lifecycle_stage"].isin(["lead", "prospect"]).to_numpy(dtype=bool)
         checks.append(
-            ("consistency", "lead or prospect lifecycle with a funded loan", contradiction)
+            ("consistency", "lead or prospect lifecycle with a funded loan", has_funded & early)
         )
-    checks.append(("consistency", "created in the future", created[keep] >= future))
+    checks.append(("consistency", "created in the future", created >= future))
     checks.append(
-        (
-            "referential_integrity",
-            "owner is not a CRM user",
-            raw["owner_id"].notna().to_numpy() & (owner < 0),
-        )
+        ("referential_integrity", "owner is not a CRM user", _known(raw["owner_id"]) & (owner < 0))
     )
-    ref = ctx.contact_index.get_indexer(raw["referred_by"].astype("str"))
+    ref = ctx.contact_codes(raw["referred_by"])
     checks.append(
         (
             "referential_integrity",
             "referred by a contact that does not exist",
-            raw["referred_by"].notna().to_numpy() & (ref < 0),
+            _known(raw["referred_by"]) & (ref < 0),
         )
     )
     if ctx.has("campaigns"):
-        camps = pd.Index(ctx.dataset.tables["campaigns"]["campaign_id"].astype("str"))
-        bad = raw["campaign_id"].notna().to_numpy() & (
-            camps.get_indexer(raw["campaign_id"].astype("str")) < 0
-        )
+        camp = Lookup(ctx.dataset.tables["campaigns"]["campaign_id"])(raw["campaign_id"])
+        bad = _known(raw["campaign_id"]) & (camp < 0)
         checks.append(("referential_integrity", "campaign that does not exist", bad))
-    return _Records("contacts", team, owner, raw, checks)
+    return _Records("contacts", team[keep], owner[keep], [(d, c, f[keep]) for d, c, f in checks])
 
 
 def _opportunities(ctx: Context, future: np.datetime64) -> _Records:
-    raw_all = ctx.dataset.tables["opportunities"]
-    created = _dt(raw_all, "created_at")
+    raw = ctx.dataset.tables["opportunities"]
+    created = _dt(raw, "created_at")
     keep = _scope_mask(created, ctx.end64, future)
-    raw = raw_all.loc[keep]
-    created = created[keep]
     owner = ctx.user_codes(raw["owner_id"])
     team = ctx.team_of(owner)
     checks: list[tuple[str, str, np.ndarray]] = []
-    stage = raw["stage"].astype("str").to_numpy(dtype=object)
-    stage_idx = pd.Index(STAGES).get_indexer(stage)
+    stage_idx = pd.Index(STAGES).get_indexer(labels(raw["stage"]))
+    lost = stage_idx == STAGES.index("lost")
+    funded = stage_idx == STAGES.index("funded")
     spec = ctx.standards.required_fields.get("opportunities", {})
     for key, fields in spec.items():
         applies = (
             np.ones(len(raw), dtype=bool)
             if key == "all"
-            else (stage_idx >= STAGES.index(key)) & (stage != "lost")
+            else (stage_idx >= STAGES.index(key)) & ~lost
         )
         where = "" if key == "all" else f" (from {key.replace('_', ' ')})"
         for f in fields:
             checks.append(("completeness", f"missing {f}{where}", applies & ~_present(raw, f)))
-    status = raw["status"].astype("str").to_numpy(dtype=object)
+    status = raw["status"]
+    s_won = status.isin(["won"]).to_numpy(dtype=bool)
+    s_lost = status.isin(["lost"]).to_numpy(dtype=bool)
+    s_open = status.isin(["open"]).to_numpy(dtype=bool)
     closed = _dt(raw, "closed_at")
     changed = _dt(raw, "stage_changed_at")
-    won = (status == "won") | (stage == "funded")
-    checks.append(("consistency", "won without a close date", won & np.isnat(closed)))
+    checks.append(("consistency", "won without a close date", (s_won | funded) & np.isnat(closed)))
     checks.append(("consistency", "closed before created", ~np.isnat(closed) & (closed < created)))
-    contradiction = (
-        ((status == "won") & (stage != "funded"))
-        | ((status == "lost") & (stage != "lost"))
-        | ((status == "open") & np.isin(stage, ["funded", "lost"]))
-    )
+    contradiction = (s_won & ~funded) | (s_lost & ~lost) | (s_open & (funded | lost))
     checks.append(("consistency", "status contradicts stage", contradiction))
     checks.append(
         ("consistency", "stage changed before created", ~np.isnat(changed) & (changed < created))
@@ -217,33 +202,34 @@ def _opportunities(ctx: Context, future: np.datetime64) -> _Records:
     checks.append(("consistency", "dated in the future", in_future))
     checks.append(("referential_integrity", "owner is not a CRM user", owner < 0))
     if ctx.has("contacts"):
-        c = ctx.contact_index.get_indexer(raw["contact_id"].astype("str"))
+        c = ctx.contact_codes(raw["contact_id"])
         checks.append(
             (
                 "referential_integrity",
                 "contact that does not exist",
-                raw["contact_id"].notna().to_numpy() & (c < 0),
+                _known(raw["contact_id"]) & (c < 0),
             )
         )
-    return _Records("opportunities", team, owner, raw, checks)
+    return _Records(
+        "opportunities", team[keep], owner[keep], [(d, c, f[keep]) for d, c, f in checks]
+    )
 
 
 def _activities(ctx: Context, future: np.datetime64) -> _Records:
-    raw_all = ctx.dataset.tables["activities"]
+    raw = ctx.dataset.tables["activities"]
     acts = ctx.activities
-    t_all = _dt(raw_all, "occurred_at")
+    t_all = _dt(raw, "occurred_at")
     fut_rows = np.flatnonzero(~np.isnat(t_all) & (t_all >= future))
     rows = np.concatenate([acts["row"].to_numpy(), fut_rows])
-    raw = raw_all.iloc[rows]
-    fut = raw_all.iloc[fut_rows]
+    fut = raw.iloc[fut_rows]
     user_f = ctx.user_codes(fut["user_id"])
     user = np.concatenate([acts["user"].to_numpy(), user_f])
     team = np.concatenate([acts["team"].to_numpy(), ctx.team_of(user_f)])
     t = t_all[rows]
     checks: list[tuple[str, str, np.ndarray]] = []
     for f in ctx.standards.fields_required("activities"):
-        checks.append(("completeness", f"missing {f}", ~_present(raw, f)))
-    logged = _dt(raw, "logged_at")
+        checks.append(("completeness", f"missing {f}", ~_present(raw, f)[rows]))
+    logged = _dt(raw, "logged_at")[rows]
     checks.append(
         (
             "timeliness",
@@ -251,7 +237,7 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
             ~np.isnat(logged) & (logged - t > _LATE),
         )
     )
-    due = _dt(raw, "next_step_due")
+    due = _dt(raw, "next_step_due")[rows]
     checks.append(
         (
             "consistency",
@@ -262,26 +248,24 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     checks.append(("consistency", "dated in the future", t >= future))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
-        c_f = ctx.contact_index.get_indexer(fut["contact_id"].astype("str"))
-        c = np.concatenate([acts["contact"].to_numpy(), c_f])
+        c = np.concatenate([acts["contact"].to_numpy(), ctx.contact_codes(fut["contact_id"])])
         checks.append(
             (
                 "referential_integrity",
                 "contact that does not exist",
-                raw["contact_id"].notna().to_numpy() & (c < 0),
+                _known(raw["contact_id"])[rows] & (c < 0),
             )
         )
     if ctx.has("opportunities"):
-        o_f = ctx.opportunity_index.get_indexer(fut["opportunity_id"].astype("str"))
-        o = np.concatenate([acts["opp"].to_numpy(), o_f])
+        o = np.concatenate([acts["opp"].to_numpy(), ctx.opportunity_codes(fut["opportunity_id"])])
         checks.append(
             (
                 "referential_integrity",
                 "loan that does not exist",
-                raw["opportunity_id"].notna().to_numpy() & (o < 0),
+                _known(raw["opportunity_id"])[rows] & (o < 0),
             )
         )
-    return _Records("activities", team, user, raw, checks)
+    return _Records("activities", team, user, checks)
 
 
 _BUILDERS: dict[str, Callable[[Context, np.datetime64], _Records]] = {
@@ -293,7 +277,7 @@ _BUILDERS: dict[str, Callable[[Context, np.datetime64], _Records]] = {
 
 def compute(ctx: Context) -> Section:
     section = Section()
-    future = _future_end(ctx)
+    future = ctx.data_end
     n_teams = len(ctx.teams)
     parts: list[pd.DataFrame] = []
     all_team, all_user, all_clean = [], [], []

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.context import labels
 from kit.metrics import Section, missing_rows, money_suffix, rows_from_counts, share_rows
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def _shadow(ctx: Context, section: Section) -> None:
         )
     )
     amount = sub["amount"].to_numpy(dtype="float64", na_value=np.nan)
-    officer = sub["officer_id"].astype("str").to_numpy(dtype=object)
+    officer = labels(sub["officer_id"])
     frame = pd.DataFrame(
         {
             "team": np.where(team >= 0, ctx.teams[np.maximum(team, 0)], None),
@@ -128,7 +129,7 @@ def _shadow(ctx: Context, section: Section) -> None:
         {
             "team": team[miss],
             "user": user[miss],
-            "record_id": sub["loan_number"].astype("str").to_numpy(dtype=object)[miss],
+            "record_id": labels(sub["loan_number"])[miss],
             "age_days": days,
             "detail": "LOS loan funded "
             + pd.Series(funded_at[funded][miss]).dt.strftime("%Y-%m-%d").astype(str).to_numpy()

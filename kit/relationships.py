@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.context import take_text
 from kit.metrics import Section, count_rows, missing_rows, share_rows
 
 if TYPE_CHECKING:
@@ -57,16 +58,16 @@ def opportunity_progress(ctx: Context) -> pd.DataFrame:
     applied = (idx >= app) & (idx != lost_i)
     if ctx.has("stage_history") and len(ctx.dataset.tables["stage_history"]):
         sh = ctx.dataset.tables["stage_history"]
-        sh_codes = ctx.opportunity_index.get_indexer(sh["opportunity_id"].astype("str"))
+        sh_codes = ctx.opportunity_codes(sh["opportunity_id"])
         sh_idx = pd.Index(STAGES).get_indexer(sh["stage"].astype("str"))
         reached = np.zeros(len(raw), dtype=bool)
         ok = (sh_codes >= 0) & (sh_idx >= app) & (sh_idx != lost_i)
         reached[sh_codes[ok]] = True
         applied |= reached[codes]
-    status = raw["status"].astype("str").to_numpy(dtype=object)[codes]
-    funded = (idx == funded_i) | (status == "won")
+    won = raw["status"].isin(["won"]).to_numpy(dtype=bool)[codes]
+    funded = (idx == funded_i) | won
     contact = (
-        ctx.contact_index.get_indexer(raw["contact_id"].astype("str"))[codes]
+        ctx.contact_codes(raw["contact_id"])[codes]
         if ctx.has("contacts")
         else np.full(len(codes), -1)
     )
@@ -130,12 +131,12 @@ def compute(ctx: Context) -> Section:
             since[out],
         )
         last_text = pd.Series(last[out]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        raw_ids = ctx.dataset.tables["contacts"]["contact_id"].astype("str").to_numpy(dtype=object)
+        raw_ids = ctx.dataset.tables["contacts"]["contact_id"]
         section.units[item] = pd.DataFrame(
             {
                 "team": sub["team"].to_numpy()[out],
                 "user": sub["owner"].to_numpy()[out],
-                "record_id": raw_ids[codes[mask][out]],
+                "record_id": take_text(raw_ids, codes[mask][out]),
                 "age_days": age.astype("int64"),
                 "detail": np.where(
                     pd.isna(last_text),
@@ -165,7 +166,7 @@ def _partners(ctx: Context, section: Section, contacts: pd.DataFrame) -> None:
     partners = contacts[ctype == "referral_partner"]
     p_codes = partners["code"].to_numpy()
     n_all = len(raw)
-    referred = ctx.contact_index.get_indexer(raw["referred_by"].astype("str"))[codes]
+    referred = ctx.contact_codes(raw["referred_by"])[codes]
     created = contacts["created"].to_numpy()
     new = (created >= ctx.start64) & (referred >= 0)
     referrals = np.bincount(referred[new], minlength=n_all)
@@ -206,7 +207,7 @@ def _partners(ctx: Context, section: Section, contacts: pd.DataFrame) -> None:
     frame = pd.DataFrame(
         {
             "team": np.where(team >= 0, ctx.teams[np.maximum(team, 0)], None),
-            "partner_id": raw["contact_id"].astype("str").to_numpy(dtype=object)[p_codes],
+            "partner_id": take_text(raw["contact_id"], p_codes),
             "producer_id": np.where(owner >= 0, ctx.user_ids[np.maximum(owner, 0)], None),
             "producer_name": np.where(owner >= 0, ctx.user_names[np.maximum(owner, 0)], None),
             "days_since_touch": since,

@@ -331,7 +331,8 @@ def _check_fields(raw: object, problems: list[str]) -> dict[str, dict[str, tuple
                 f"required_fields: unknown table {table!r} (allowed: {', '.join(_FIELD_TABLES)})"
             )
             continue
-        if isinstance(spec, list):
+        listed = isinstance(spec, list)
+        if listed:
             spec = {"all": spec}
         if not isinstance(spec, dict):
             problems.append(f"required_fields.{table}: must be a list of fields or a mapping")
@@ -347,14 +348,13 @@ def _check_fields(raw: object, problems: list[str]) -> dict[str, dict[str, tuple
                     f"required_fields.{table}: unknown key {key!r} (allowed: {allowed})"
                 )
                 continue
+            where = f"required_fields.{table}" + ("" if listed else f".{key}")
             if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-                problems.append(f"required_fields.{table}.{key}: must be a list of field names")
+                problems.append(f"{where}: must be a list of field names")
                 continue
             for f in fields:
                 if f not in known:
-                    problems.append(
-                        f"required_fields.{table}.{key}: unknown field {f!r}{_suggest(f, known)}"
-                    )
+                    problems.append(f"{where}: unknown field {f!r}{_suggest(f, known)}")
             parsed[key] = tuple(f for f in fields if f in known)
         out[table] = parsed
     return out
