@@ -424,12 +424,13 @@ def _read_csv(
         except (UnicodeDecodeError, _Utf8Error, pa.ArrowInvalid):
             fallback = "latin-1"
             table, invalid = _arrow_csv(file.path, names, infer, delim, fallback)
-        warnings.append(
-            f"{file.rel}: not valid UTF-8; read as {fallback} (Windows-1252). "
-            "Check accented names in the dataset look right."
-        )
         enc = fallback
-    if enc not in ("utf-8",) and not any("not valid UTF-8" in w for w in warnings):
+    if enc in ("cp1252", "latin-1") and not encoding:
+        warnings.append(
+            f"{file.rel}: not valid UTF-8; read as Windows-1252 ({enc}). "
+            "Check that accented names look right in the dataset."
+        )
+    elif enc != "utf-8":
         warnings.append(f"{file.rel}: read as {enc}")
     bad = [(n, t) for n, t in invalid if t.strip()]
     width = len(names)

@@ -715,8 +715,7 @@ class _Intake:
         # -- the kept table, and quality facts on its values
         keep = ~(excluded | duplicate)
         for f in tdef.fields:
-            scope = excluded if f.required else keep
-            self.field_facts(table, f, parts, offsets, scope, blank, mapped, bad, rows_of)
+            self.field_facts(table, f, parts, offsets, keep, excluded, blank, mapped, bad, rows_of)
         frame = pd.DataFrame(values, copy=False)
         if not keep.all():
             frame = frame[keep].reset_index(drop=True)
@@ -742,17 +741,20 @@ class _Intake:
         f: Field,
         parts: list[_Part],
         offsets: np.ndarray,
-        scope: np.ndarray,
+        keep: np.ndarray,
+        excluded: np.ndarray,
         blank: dict[str, np.ndarray],
         mapped: dict[str, np.ndarray],
         bad: dict[str, np.ndarray],
         rows_of: Any,
     ) -> None:
-        """Facts about field ``f`` on the rows in ``scope`` (the rows kept for optional
-        fields, the rows excluded because of it for required ones)."""
+        """Facts about field ``f``: blanks and unreadable values on the rows kept (optional
+        fields) or on the rows excluded because of them (required fields); mixed date
+        formats and Excel-mangled values on the rows kept."""
         name = f.name
-        if not (mapped[name] & scope).any():
+        if not mapped[name].any():
             return
+        scope = excluded if f.required else keep
         empty = blank[name] & mapped[name] & ~bad[name] & scope
         n_empty = int(empty.sum())
         if n_empty:
@@ -765,12 +767,11 @@ class _Intake:
             if conv is None:
                 continue
             start, stop = offsets[i], offsets[i + 1]
-            local = scope[start:stop]
             if len(conv.raw):
-                raws.append(conv.raw[local[conv.raw.index.to_numpy()]])
+                raws.append(conv.raw[scope[start:stop][conv.raw.index.to_numpy()]])
             formats.update(conv.formats)
             if conv.mangled is not None:
-                mangled.append(conv.mangled[local[conv.mangled.index.to_numpy()]])
+                mangled.append(conv.mangled[keep[start:stop][conv.mangled.index.to_numpy()]])
             for hint in conv.hints:
                 self.warnings.append(f"{p.unit.name}: {table}.{name}: {hint}")
         raw = pd.concat(raws, ignore_index=True) if raws else pd.Series([], dtype=object)
