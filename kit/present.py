@@ -345,6 +345,21 @@ def _check_href(href: str) -> str:
     return href
 
 
+# Text that reads as a number ("58%", "<1%", "16 min", "346 of 375", "$1,200") is aligned
+# like one; long prose gets room to breathe instead of a column one word wide.
+_NUMBER_LIKE = r"[<>~≈+\-−$]*\d[\d,.]*\s?%?(?:\s+(?:of\s+[\d,.]+|[a-z]+))?"
+_LONG_TEXT = 48
+
+
+def _text_layout(values: pd.Series) -> str:
+    text = values.dropna().astype("str").str.strip()
+    if text.empty:
+        return ""
+    if text.str.fullmatch(_NUMBER_LIKE).all():
+        return ' class="num"'
+    return ' class="long"' if text.str.len().max() > _LONG_TEXT else ""
+
+
 def table(
     frame: pd.DataFrame,
     *,
@@ -413,6 +428,8 @@ def table(
     for column, heading_text in wanted.items():
         fmt = formats.get(column) or _default_format(shown[column])
         numeric = ' class="num"' if fmt in _NUMERIC_FORMATS else ""
+        if fmt == "text" and column not in links:
+            numeric = _text_layout(shown[column])
         header_cells.append(f'<th scope="col"{numeric}>{_esc(heading_text)}</th>')
         cells = format_values(shown[column], fmt, show_pii=show_pii)
         if column in links:

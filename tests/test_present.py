@@ -415,3 +415,22 @@ def test_header_rejects_bad_dates():
         present.header(**{**base, "as_of": "soon"})
     with pytest.raises(ParameterError, match="window starts"):
         present.header(**{**base, "window_start": "2025-04-01"})
+
+
+def test_text_that_reads_as_numbers_is_right_aligned_and_prose_gets_room():
+    frame = pd.DataFrame(
+        {
+            "measure": ["Weekly active producers", "Median speed to lead"],
+            "value": ["58%", "16 min"],
+            "based_on": ["42 of 72", "88 records"],
+            "why": ["logged 14 activities a week in their first 6 weeks but 0.2 since", "—"],
+        }
+    )
+    html = present.table(frame).data
+    assert (
+        '<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Value</th>'
+        '<th scope="col" class="num">Based on</th><th scope="col" class="long">Why</th>'
+        "</tr></thead>"
+    ) in html
+    assert '<tr><td>Median speed to lead</td><td class="num">16 min</td>' in html
+    assert '<td class="num">88 records</td><td class="long">—</td></tr>' in html
