@@ -40,3 +40,17 @@ def users() -> pd.DataFrame:
             {"user_id": "m1", "name": "Cara Lind", "team": "North", "role": "manager"},
         ],
     )
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo's complete report folder (``adoption-kit demo``), built once per session.
+
+    Slow (the whole assessment); shared so the tests that need real rendered reports pay for
+    it once.
+    """
+    from kit.runner import run_demo
+
+    out = tmp_path_factory.mktemp("demo-reports") / "demo"
+    run_demo(out, scale="small", progress=False)
+    return out
