@@ -15,6 +15,12 @@ from kit.exceptions import OutputError
 __all__ = ["atomic_dir", "atomic_path", "write_bytes", "write_text"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _explain(exc: OSError, target: Path) -> OutputError:
     if exc.errno == errno.ENOSPC:
         return OutputError(f"the disk is full: could not write {target}. Free space and rerun.")
@@ -47,6 +53,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600: give the usual permissions
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -85,6 +92,7 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
         raise _explain(exc, target) from None
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp creates 0700: give the usual permissions
         if target.exists():
             if not replace:
                 raise OutputError(f"{target} already exists; remove it or use --force.")

@@ -10,6 +10,7 @@ cell fails); :func:`kit.report.render_html` turns a successful one into HTML.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,9 @@ def _kernel_manager() -> Any:
         return _kernel
     if _kernel is not None:
         _kernel.cleanup_resources()
-    _kernel = KernelManager(kernel_name="python3", transport="ipc")
+    # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
+    sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
+    _kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     _kernel.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
     _run(_WARM_UP)
     import atexit

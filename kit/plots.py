@@ -155,16 +155,23 @@ def _empty(title: str, message: str) -> Chart:
 def adoption_curves(
     weekly: pd.DataFrame, *, highlight: str | None = None, teams: Sequence[str] | None = None
 ) -> Chart:
-    """Share of producers active each week since launch, one line per team.
+    """Share of producers active each week since launch (4-week average), one line per team.
 
-    ``weekly`` is the results' weekly trajectory (team, week_number, share_active). With
+    ``weekly`` is the results' weekly trajectory (team, week_number, share_active); each
+    point averages the week with the three before it, so a team of six producers reads as a
+    trend rather than noise. With
     ``highlight`` that team is drawn in the primary colour and the others in grey, so a team
     report shows its curve against the rest of the organization.
     """
-    title = "Producers logging their own work, by week since launch"
-    data = weekly.dropna(subset=["share_active"])
+    title = "Producers logging their own work since launch (4-week average)"
+    data = weekly.dropna(subset=["share_active"]).sort_values(["team", "week_number"])
     if teams is not None:
         data = data[data["team"].isin(teams)]
+    data = data.assign(
+        share_active=data.groupby("team", observed=True)["share_active"].transform(
+            lambda s: s.rolling(4, min_periods=1).mean()
+        )
+    )
     if data.empty:
         return _empty(title, "no weeks since launch to show")
     fig, ax = _figure(3.6)
@@ -326,7 +333,7 @@ def shadow_pipeline(shadow: pd.DataFrame, *, team: str | None = None) -> Chart:
 # --------------------------------------------------------------------------- seat ROI
 def seat_roi(roi: pd.DataFrame) -> Chart:
     """Seats paid for vs producers actually active, per team."""
-    title = "Seats paid for vs producers actually active in the last 30 days"
+    title = "Seats paid for vs producers active in the last 30 days"
     if roi.empty:
         return _empty(title, "no seats recorded")
     rows = roi.sort_values("seats")
@@ -341,8 +348,8 @@ def seat_roi(roi: pd.DataFrame) -> Chart:
         label="Producers active",
     )
     ax.set_xlabel("People")
-    ax.legend(frameon=False, loc="lower right")
-    ax.set_title(title)
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
+    ax.set_title(title, pad=26)
     parts = [
         f"{n} {int(s)} seats, {int(a)} active"
         for n, s, a in zip(names, rows["seats"], rows["active_producers"], strict=True)

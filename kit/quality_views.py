@@ -154,9 +154,13 @@ def health_by_team(results: Results) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Team": grouped["team"].to_numpy(),
-            "Dimension": grouped["dimension"].astype("str").str.capitalize().to_numpy(),
-            "Records checked": grouped["records"].to_numpy(),
-            "Issues": grouped["issues"].to_numpy(),
+            "Dimension": grouped["dimension"]
+            .astype("str")
+            .str.replace("_", " ")
+            .str.capitalize()
+            .to_numpy(),
+            "Records checked": grouped["records"].round().astype("int64").to_numpy(),
+            "Issues": grouped["issues"].round().astype("int64").to_numpy(),
             "Data health": share.to_numpy(),
         }
     )

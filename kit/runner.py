@@ -109,23 +109,35 @@ def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool
     return read_export(source, mapping=mapping), True
 
 
-def _pool_jobs(
-    jobs: Sequence[NotebookJob], *, workers: int, on_done: Callable[[NotebookOutcome], None]
+def _run_reports(
+    jobs: Sequence[NotebookJob],
+    then: Callable[[dict[str, str]], NotebookJob],
+    *,
+    workers: int,
+    on_done: Callable[[NotebookOutcome], None],
 ) -> list[NotebookOutcome]:
-    if workers <= 1 or len(jobs) <= 1:
-        outcomes = []
+    """Run ``jobs`` in parallel, then the job ``then(failures)`` builds (the portfolio).
+
+    The workers keep their warm kernels for the final job, so it starts no kernel of its own.
+    """
+    outcomes: list[NotebookOutcome] = []
+
+    def failures() -> dict[str, str]:
+        return {o.label: o.error for o in outcomes if o.error}
+
+    if workers <= 1:
         for job in jobs:
             outcomes.append(run_job(job))
             on_done(outcomes[-1])
+        outcomes.append(run_job(then(failures())))
+        on_done(outcomes[-1])
         return outcomes
-    outcomes = []
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=get_context("spawn")
-    ) as pool:
-        futures = [pool.submit(run_job, job) for job in jobs]
-        for future in as_completed(futures):
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(run_job, job) for job in jobs]):
             outcomes.append(future.result())
             on_done(outcomes[-1])
+        outcomes.append(pool.submit(run_job, then(failures())).result())
+        on_done(outcomes[-1])
     return outcomes
 
 
@@ -277,25 +289,26 @@ def assess(
             "data-quality.html",
             dataset_dir="data/dataset" if from_export else str(source.resolve()),
         )
-        bar = _Progress(len(team_jobs) + 2, enabled=progress)
-        try:
-            outcomes = _pool_jobs([*team_jobs, appendix], workers=workers, on_done=bar.advance)
-            failures = {o.label: o.error for o in outcomes if o.error}
-            report_links = {t: f"teams/{s}.html" for t, s in slugs.items() if t not in failures}
-            portfolio = job(
+
+        def portfolio(failed: dict[str, str]) -> NotebookJob:
+            links = {t: f"teams/{s}.html" for t, s in slugs.items() if t not in failed}
+            return job(
                 "Portfolio",
                 "portfolio.ipynb",
                 "portfolio",
                 "index.html",
-                team_reports=report_links,
-                failed_teams=sorted(failures),
+                team_reports=links,
+                failed_teams=sorted(failed),
             )
-            outcome = run_job(portfolio)
-            bar.advance(outcome)
-            if outcome.error:
-                failures[outcome.label] = outcome.error
+
+        bar = _Progress(len(team_jobs) + 2, enabled=progress)
+        try:
+            outcomes = _run_reports(
+                [*team_jobs, appendix], portfolio, workers=workers, on_done=bar.advance
+            )
         finally:
             bar.close()
+        failures = {o.label: o.error for o in outcomes if o.error}
         seconds["reports"] = time.perf_counter() - mark
         if pdf:
             from kit.report import render_pdf
@@ -325,7 +338,7 @@ def assess(
                     "error": o.error,
                     "seconds": {k: round(v, 3) for k, v in o.seconds.items()},
                 }
-                for o in sorted([*outcomes, outcome], key=lambda o: o.label)
+                for o in sorted(outcomes, key=lambda o: o.label)
             },
             "inputs": dataset.manifest.get("sources", []),
             "failures": failures,

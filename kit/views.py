@@ -430,7 +430,7 @@ def portfolio_scores(
     for kind in ("consistent", "partial", "lapsed", "never_adopted"):
         counts = archetypes[kind] if kind in archetypes else pd.Series(dtype="int64")
         out[label(kind)] = counts.reindex(out.index).fillna(0).astype("int64")
-    out["Idle seats"] = roi["idle_seats"].reindex(out.index)
+    out["Idle seats"] = roi["idle_seats"].reindex(out.index).round().astype("Int64")
     out["Report"] = [(team_reports or {}).get(t) for t in out.index]
     out = out.reset_index()
     out["Team report"] = out["Team"].where(out["Report"].notna(), out["Team"] + " (failed)")
