@@ -1,21 +1,23 @@
-"""A real browser opens rendered reports with the network cut off.
+"""A real browser opens the rendered demo reports with the network cut off.
 
 Headless Chromium from the system's package manager (``/usr/bin/chromium``, installed by
 ``.ci/run`` when missing), driven by Playwright; never a browser Playwright downloads. The test
-fails on any console error, any request that is not for the file itself or an inline
-``data:`` image, or a key section that is not visible; it saves desktop and phone screenshots
-in its temporary folder.
+opens a demo team report and the portfolio (``adoption-kit demo``) and fails on any console
+error, any request that is not for a local file or an inline ``data:`` image, or a key section
+that is not visible; it saves desktop and phone screenshots in its temporary folder.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kit import __version__
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -28,6 +30,16 @@ FLAGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+#: Sections of a team report a leader must find (the report outline in BRIEF.md).
+TEAM_SECTIONS = (
+    "Executive summary",
+    "Adoption trajectory",
+    "Pipeline truth",
+    "Producer scorecard",
+    "Standards compliance",
+    "Weekly manager review list",
+    "Appendix",
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -48,7 +60,7 @@ class Visit:
     failed: list[str] = field(default_factory=list)
 
     def assert_clean(self) -> None:
-        assert self.blocked == [], f"requests left the file: {self.blocked}"
+        assert self.blocked == [], f"requests left the report: {self.blocked}"
         assert self.console_errors == [], f"console errors: {self.console_errors}"
         assert self.failed == [], f"failed requests: {self.failed}"
 
@@ -69,7 +81,7 @@ def browser():
 def _open(browser, html: Path, viewport: dict[str, int]):
     """Open ``html`` offline; every request other than file: and data: is blocked."""
     visit = Visit()
-    context = browser.new_context(viewport=viewport, offline=True, java_script_enabled=True)
+    context = browser.new_context(viewport=viewport, offline=True)
 
     def guard(route) -> None:
         url = route.request.url
@@ -88,122 +100,103 @@ def _open(browser, html: Path, viewport: dict[str, int]):
     return page, visit
 
 
-# --------------------------------------------------------------------------- the report
-SOURCE = [
-    ("code", "client = 'Demo client'\nshow_pii = False", ["parameters"]),
-    (
-        "code",
-        "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
-        "import pandas as pd\nfrom kit import present\nprint('log line')",
-        [],
-    ),
-    (
-        "code",
-        "present.header(client=client, title='CRM adoption assessment', team='North',"
-        " as_of='2025-03-31', window_start='2025-01-01', window_end='2025-03-31',"
-        " data_start='2024-06-03', data_end='2025-03-30', show_pii=show_pii)",
-        [],
-    ),
-    ("markdown", "## Executive summary\n\nWhat matters most this quarter.", []),
-    (
-        "code",
-        "present.summary_card(score=46, findings=pd.DataFrame({'finding': ['Stale stages "
-        "<script>alert(1)</script>', 'No next steps'], 'severity': ['high', 'medium'], "
-        "'require': ['Update stages weekly', 'Write a next step']}))",
-        [],
-    ),
-    ("markdown", "## Producer scorecard\n\nEvery producer, side by side.", []),
-    (
-        "code",
-        "present.table(pd.DataFrame({'producer': [f'Producer {i} with a long name' for i in "
-        "range(30)], 'calls': range(1000, 1030), 'share': [i / 30 for i in range(30)], "
-        "'borrower_email': ['someone@example.com'] * 30, 'note': ['<b>x</b>'] * 30, "
-        "'extra_a': [1.5] * 30, 'extra_b': [2.5] * 30}), formats={'share': 'percent'})",
-        [],
-    ),
-    ("markdown", "## Follow-up\n\nCalls logged per week.", []),
-    (
-        "code",
-        "fig, ax = plt.subplots(figsize=(8, 3.5)); ax.plot(range(12), range(12)); "
-        "present.figure(fig, alt='Line chart: calls logged rose every week')",
-        [],
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def team_report(tmp_path_factory) -> Path:
-    import papermill
-
-    from kit.report import render_html
-
-    folder = tmp_path_factory.mktemp("browser")
-    cells = [
-        new_code_cell(text, metadata={"tags": tags}) if kind == "code" else new_markdown_cell(text)
-        for kind, text, tags in SOURCE
-    ]
-    nb = new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    )
-    nbformat.write(nb, folder / "source.ipynb")
-    papermill.execute_notebook(
-        str(folder / "source.ipynb"),
-        str(folder / "team.ipynb"),
-        parameters={"client": "Acme Lending"},
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return render_html(folder / "team.ipynb", folder / "team.html")
-
-
-def test_team_report_in_a_real_browser_offline(browser, team_report, tmp_path):
-    page, visit = _open(browser, team_report, DESKTOP)
-    header = page.locator("header.report-header")
-    assert header.is_visible()
-    assert "Acme Lending" in header.text_content() and "North" in header.text_content()
+def _assert_readable(page) -> None:
+    """Header, contents whose every entry leads to a visible section, images, footer."""
+    assert page.locator("header.report-header").is_visible()
     links = page.locator("nav.toc a")
-    assert links.count() == 3
+    assert links.count() >= 4
     for i in range(links.count()):
         target = links.nth(i).get_attribute("href")
-        assert page.locator(target).is_visible(), target
-    assert page.locator(".kit-summary").is_visible()
-    assert page.locator(".kit-summary").inner_text().count("<script>") == 1  # shown as text
-    assert page.locator(".kit-table table").first.is_visible()
-    images = page.locator("main img")
-    assert images.count() == 1
+        assert page.locator(f"[id='{target[1:]}']").is_visible(), target
     assert page.evaluate(
         "[...document.images].every(i => i.complete && i.naturalWidth > 0 && i.alt.trim())"
-    )
-    assert "version" in page.locator("footer.report-footer").inner_text()
-    page.screenshot(path=tmp_path / "team-desktop.png", full_page=True)
-    # printed: every section starts a page, charts and the summary card are never split
+    ), "an image did not load or has no alt text"
+    footer = page.locator("footer.report-footer")
+    assert footer.is_visible()
+    assert f"version {__version__}" in footer.inner_text()
+    # nothing of the notebook machinery
+    text = page.locator("body").inner_text()
+    for leaked in ("In [", "Out[", "Traceback", "UserWarning", "FutureWarning", "results_dir"):
+        assert leaked not in text, leaked
+
+
+def _assert_prints_and_fits_a_phone(browser, html: Path, page, tmp_path: Path, name: str):
+    page.screenshot(path=tmp_path / f"{name}-desktop.png", full_page=True)
     page.emulate_media(media="print")
+    # every section starts a page; charts and cards are never split
     assert page.evaluate(
         "[...document.querySelectorAll('main h2')].every("
         "h => getComputedStyle(h).breakBefore === 'page')"
     )
-    for selector in (".kit-figure", ".kit-summary"):
-        assert page.eval_on_selector(selector, "e => getComputedStyle(e).breakInside") == "avoid"
-    visit.assert_clean()
-
-    phone, visit = _open(browser, team_report, PHONE)
-    # the page itself never scrolls sideways: wide tables scroll inside their own box
+    assert page.evaluate(
+        "[...document.querySelectorAll('.kit-figure, .kit-summary, .kit-callout')].every("
+        "e => getComputedStyle(e).breakInside === 'avoid')"
+    )
+    phone, visit = _open(browser, html, PHONE)
+    # the page never scrolls sideways: wide tables scroll inside their own box
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    wide = phone.locator(".kit-table").first
-    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")
-    assert wide.evaluate("e => getComputedStyle(e).overflowX") == "auto"
-    assert phone.locator(".kit-summary").is_visible()
-    phone.screenshot(path=tmp_path / "team-phone.png", full_page=True)
+    assert phone.evaluate(
+        "[...document.querySelectorAll('.kit-table')].every("
+        "e => getComputedStyle(e).overflowX === 'auto')"
+    )
+    assert phone.locator("header.report-header").is_visible()
+    phone.screenshot(path=tmp_path / f"{name}-phone.png", full_page=True)
     visit.assert_clean()
-    for name in ("team-desktop.png", "team-phone.png"):
-        assert (tmp_path / name).stat().st_size > 10_000
+    for device in ("desktop", "phone"):
+        assert (tmp_path / f"{name}-{device}.png").stat().st_size > 20_000
+
+
+@pytest.fixture(scope="module")
+def run(demo_reports) -> dict:
+    return json.loads((demo_reports / "run.json").read_text(encoding="utf-8"))
+
+
+def test_demo_team_report_in_a_real_browser_offline(browser, demo_reports, run, tmp_path):
+    team, slug = sorted(run["teams"].items())[0]
+    html = demo_reports / "teams" / f"{slug}.html"
+    assert html.stat().st_size < 2_000_000
+    page, visit = _open(browser, html, DESKTOP)
+    header = page.locator("header.report-header").text_content()
+    assert run["parameters"]["client"] in header and team in header
+    entries = page.locator("nav.toc a").all_inner_texts()
+    for section in TEAM_SECTIONS:
+        assert section in entries, section
+        assert page.get_by_role("heading", name=section, exact=True).is_visible()
+    summary = page.locator(".kit-summary")
+    assert summary.is_visible()
+    assert summary.locator(".kit-score__value").inner_text().split("/")[0].strip().isdigit()
+    assert summary.locator(".kit-findings li").count() >= 1
+    assert page.locator(".kit-figure img").count() >= 3
+    assert page.locator(".kit-table table").count() >= 5
+    _assert_readable(page)
+    visit.assert_clean()
+    _assert_prints_and_fits_a_phone(browser, html, page, tmp_path, "team")
+
+
+def test_demo_portfolio_in_a_real_browser_offline(browser, demo_reports, run, tmp_path):
+    html = demo_reports / "index.html"
+    page, visit = _open(browser, html, DESKTOP)
+    assert run["parameters"]["client"] in page.locator("header.report-header").text_content()
+    _assert_readable(page)
+    assert page.locator(".kit-figure img").count() >= 3
+    # a link to every team's report, each pointing at a file beside the portfolio
+    links = page.locator("main a[href^='teams/']")
+    hrefs = sorted(links.nth(i).get_attribute("href") for i in range(links.count()))
+    assert hrefs == sorted(f"teams/{slug}.html" for slug in run["teams"].values())
+    visit.assert_clean()
+    _assert_prints_and_fits_a_phone(browser, html, page, tmp_path, "portfolio")
+    # following a link opens the team's report, still without leaving the folder
+    page.emulate_media(media="screen")
+    page.locator("main a[href^='teams/']").first.click()
+    page.wait_for_load_state("load")
+    opened = Path(unquote(urlparse(page.url).path))
+    assert opened.parent == (demo_reports / "teams").resolve()
+    assert page.locator(".kit-summary").is_visible()
+    visit.assert_clean()
 
 
 def test_the_guard_notices_outside_requests_and_console_errors(browser, tmp_path):
-    # a page that tries to reach the network: the test's guard must see it
+    # a page that reaches for the network and logs an error: the guard must see both
     bad = tmp_path / "bad.html"
     bad.write_text(
         '<!DOCTYPE html><html><body><img src="https://cdn.example.com/x.png" alt="x">'
