@@ -69,7 +69,7 @@ def _rate(activities: np.ndarray, weeks: np.ndarray) -> np.ndarray:
 def _num(values: np.ndarray, digits: int = 1) -> pd.Series:
     """Numbers as text (``3``, ``12.5``) for the reason sentences."""
     rounded = pd.Series(np.round(np.nan_to_num(values), digits))
-    text = rounded.map(f"{{:.{digits}f}}".format)
+    text = rounded.map(f"{{:.{digits}f}}".format).astype("str")
     return text.str.replace(r"\.0+$", "", regex=True)
 
 
@@ -176,7 +176,9 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
             "not classified: seated less than one complete week since launch",
             early.to_numpy(dtype=object),
             ("never built the habit: " + worked).to_numpy(dtype=object),
-            (worked + ", but fails " + fails.fillna("").astype(str)).to_numpy(dtype=object),
+            (worked + ", but fails " + fails.astype(object).where(has_fail, "")).to_numpy(
+                dtype=object
+            ),
             ("uses it only part of the time: " + worked).to_numpy(dtype=object),
             (worked + " and meets every practice standard it was assessed on").to_numpy(
                 dtype=object
@@ -187,7 +189,7 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     return pd.DataFrame(
         {
             "producer_id": ids,
-            "archetype": pd.Series(kind).replace("", None).to_numpy(dtype=object),
+            "archetype": np.where(kind == "", None, kind),
             "archetype_reason": reason,
         }
     )

@@ -10,7 +10,8 @@ Date rules
 as-of
     The ``as_of`` argument, else the engagement's ``as_of`` in the dataset manifest, else the
     latest *reasonable* event date in the data: the latest event (activity, contact or loan
-    creation, stage change, login, LOS application or funding) no later than 14 days after
+    creation, stage change, close of a won or lost loan, login, LOS application or funding;
+    never a due date or an open loan's expected close) no later than 14 days after
     the 99.5th percentile of all event timestamps. A handful of future-dated defects (a
     2052 typo) therefore cannot move the as-of date, while a real data set whose last 0.5%
     of events fall within two weeks keeps its true latest date. Events after the as-of
@@ -92,6 +93,14 @@ def _day(value: object, name: str) -> pd.Timestamp:
     return ts.normalize().as_unit("us")
 
 
+def _closed(opps: pd.DataFrame) -> np.ndarray:
+    """Loans that are won or lost (their close date happened; an open loan's close date is
+    only expected)."""
+    return opps["status"].isin(["won", "lost"]).to_numpy(dtype=bool) | opps["stage"].isin(
+        ["funded", "lost"]
+    ).to_numpy(dtype=bool)
+
+
 def _events(dataset: Dataset) -> np.ndarray:
     parts = []
     for table, column in _EVENT_COLUMNS:
@@ -100,6 +109,10 @@ def _events(dataset: Dataset) -> np.ndarray:
             continue
         values = frame[column].to_numpy(dtype="datetime64[us]")
         parts.append(values[~np.isnat(values)])
+    opps = dataset.tables.get("opportunities")
+    if opps is not None:
+        closed = opps["closed_at"].to_numpy(dtype="datetime64[us]")[_closed(opps)]
+        parts.append(closed[~np.isnat(closed)])
     return np.concatenate(parts) if parts else np.array([], dtype="datetime64[us]")
 
 

@@ -12,8 +12,8 @@ Examples
 >>> from kit.dataset import Dataset
 >>> from kit.schema import empty_table
 >>> r = diagnose(Dataset({"users": empty_table("users")}), as_of="2024-06-30")
->>> r.parameters["as_of"], len(r.metrics)
-('2024-06-30', 30)
+>>> r.parameters["as_of"], len(r.metrics) == len(METRICS), r.not_assessed["section"].iloc[0]
+('2024-06-30', True, 'adoption')
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ way. ``team_rank`` is the rank within the team (team and producer findings).
 
 Examples
 --------
->>> format_value(0.584, "share"), format_value(95, "minutes"), format_value(1234.5, "currency")
+>>> format_value(0.584, "share"), format_value(95, "minutes"), format_value(1234.6, "currency")
 ('58%', '1.6 hours', '$1,235')
 """
 
@@ -63,15 +63,14 @@ _IDLE_SHARE = 0.1
 _ARCHETYPE_TEXT = {
     "lapsed": (
         "lapsed_producers",
-        "lapsed: they used the CRM in their first weeks but logged work in at most 1 of the "
-        "last 4 weeks",
+        "lapsed: they used the CRM in their first weeks but logged far less in the last 4 weeks",
         "Make the lapse visible and required: every pipeline and lead review runs from the "
         "CRM, and each lapsed producer's weekly 1:1 starts from their CRM activity.",
         "Each lapsed producer's logged work this week.",
     ),
     "never_adopted": (
         "never_adopted_producers",
-        "never adopted the CRM: active in under 25% of their weeks since launch",
+        "never adopted the CRM: they log under a quarter of a typical producer's work in it",
         "Check each one has access and a working login, pair them with a consistent user for "
         "two weeks, and set a 30-day onboarding goal with a weekly check.",
         "Each never-adopted producer's logins and logged work this week.",

@@ -1,0 +1,242 @@
+"""Data quality: every check on a hand-made export, the health score, logging lag."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from diag_helpers import context, row, value
+
+from kit import quality
+
+
+def _contact(cid, owner, ctype="lead", **kw):
+    return {
+        "contact_id": cid,
+        "created_at": "2024-06-01 10:00",
+        "owner_id": owner,
+        "contact_type": ctype,
+        **kw,
+    }
+
+
+CONTACTS = [
+    _contact(
+        "q1",
+        "a1",
+        lead_source="zillow",
+        email="ana@x.com",
+        phone="(555) 123-4567",
+        first_name="Ana",
+        last_name="Ruiz",
+    ),
+    _contact("q2", "a1", email=" ANA@x.com "),  # no lead source; same email as q1
+    _contact("q3", "a1", "referral_partner", email="bad-email", phone="12345"),
+    _contact("q4", "zz", lead_source="website"),  # owner is not a user; no team
+    _contact("q5", "a1", lead_source="website", lifecycle_stage="lead", phone="1-555-123-4567"),
+    _contact(
+        "q6",
+        "b1",
+        "past_client",
+        lead_source="past_client",
+        first_name="ana",
+        last_name="ruiz ",
+        referred_by="nope",
+    ),
+    {**_contact("q7", "b1", lead_source="website"), "created_at": "2031-01-01"},  # future
+    _contact(
+        "q8",
+        "w1",
+        lead_source="website",
+        email="eve@y.org",
+        phone="555 999 0000",
+        first_name="Eve",
+        last_name="Stone",
+    ),
+]
+
+
+def _opp(oid, owner, stage="new_lead", status="open", **kw):
+    return {
+        "opportunity_id": oid,
+        "owner_id": owner,
+        "created_at": "2024-06-01",
+        "stage": stage,
+        "status": status,
+        "contact_id": "q8",
+        "loan_purpose": "purchase",
+        "lead_source": "website",
+        **kw,
+    }
+
+
+OPPS = [
+    _opp("p1", "a1", "funded", "won", contact_id="q5", amount=1.0, loan_number="L1"),
+    _opp(
+        "p2",
+        "a1",
+        "processing",
+        loan_purpose=None,
+        amount=1.0,
+        loan_number="L2",
+        closed_at="2024-05-01",
+    ),
+    _opp("p3", "a1", "lost"),
+    _opp("p4", "ghost"),
+    _opp("p5", "b1", contact_id="nobody"),
+    _opp("p6", "w1"),
+]
+
+
+def _act(aid, user, at, **kw):
+    return {"activity_id": aid, "user_id": user, "type": "call", "occurred_at": at, **kw}
+
+
+FILLER = [
+    _act(
+        f"f{i}",
+        "w1",
+        f"2024-06-{1 + i % 29:02d} 09:{i % 60:02d}",
+        contact_id="q8",
+        logged_at=f"2024-06-{1 + i % 29:02d} 09:{i % 60:02d}",
+    )
+    for i in range(500)
+]
+ACTS = [
+    *FILLER,
+    _act("late", "a1", "2024-06-10 10:00", logged_at="2024-06-12 10:00"),
+    _act("due", "a1", "2024-06-10 10:00", next_step_due="2024-06-01"),
+    _act("ghost", "zz", "2024-06-10 10:00"),
+    _act("orphan_contact", "a1", "2024-06-10 10:00", contact_id="nope"),
+    _act("orphan_loan", "a1", "2024-06-10 10:00", opportunity_id="nope"),
+    _act("future", "b1", "2031-05-01 10:00"),
+]
+
+
+def _section():
+    return quality.compute(context(contacts=CONTACTS, opportunities=OPPS, activities=ACTS))
+
+
+def _issues(section, table, check, team=None):
+    dq = section.frames["data_quality"]
+    scope = "organization" if team is None else "team"
+    hit = dq[(dq["table"] == table) & (dq["check"] == check) & (dq["scope"] == scope)]
+    if team is not None:
+        hit = hit[hit["team"] == team]
+    assert len(hit) == 1, (table, check, team)
+    return int(hit["issues"].iloc[0]), int(hit["records"].iloc[0])
+
+
+def test_contact_checks():
+    s = _section()
+    expected = {
+        "missing owner_id": 0,
+        "missing contact_type": 0,
+        "missing lead_source": 1,  # q2 (a partner needs none)
+        "email not shaped like name@domain.tld": 1,
+        "phone without 10 digits": 1,
+        "duplicate email": 2,
+        "duplicate phone": 2,  # q1 and q5 (leading 1 dropped)
+        "duplicate name": 2,
+        "lead or prospect lifecycle with a funded loan": 1,
+        "created in the future": 1,
+        "owner is not a CRM user": 1,
+        "referred by a contact that does not exist": 1,
+    }
+    for check, issues in expected.items():
+        assert _issues(s, "contacts", check) == (issues, 8), check
+    assert _issues(s, "contacts", "duplicate email", "North") == (2, 4)
+    assert _issues(s, "contacts", "created in the future", "South") == (1, 2)
+
+
+def test_opportunity_checks():
+    s = _section()
+    expected = {
+        "missing contact_id": 0,
+        "missing loan_purpose": 1,
+        "missing amount (from application)": 0,
+        "won without a close date": 1,
+        "closed before created": 1,
+        "status contradicts stage": 1,
+        "owner is not a CRM user": 1,
+        "contact that does not exist": 1,
+    }
+    for check, issues in expected.items():
+        assert _issues(s, "opportunities", check) == (issues, 6), check
+
+
+def test_activity_checks_include_future_dated_rows():
+    s = _section()
+    expected = {
+        "logged more than 24 hours after it happened": 1,
+        "next step due before the conversation": 1,
+        "dated in the future": 1,
+        "user is not a CRM user": 1,
+        "contact that does not exist": 1,
+        "loan that does not exist": 1,
+    }
+    for check, issues in expected.items():
+        assert _issues(s, "activities", check) == (issues, 506), check
+
+
+def test_data_health_is_the_share_of_records_with_no_issue():
+    s = _section()
+    # clean: contact q8, loan p6 and the 500 filler activities, of 8 + 6 + 506 records
+    assert value(s, "data_health") == (502 / 520, 502, 520)
+    assert value(s, "data_health", "West") == (1.0, 502, 502)
+    assert value(s, "data_health", "North") == (0.0, 0, 4 + 3 + 4)
+
+
+def test_duplicate_contacts_metric():
+    s = _section()
+    assert value(s, "duplicate_contacts") == (0.5, 4, 8)
+    assert value(s, "duplicate_contacts", "North") == (0.75, 3, 4)
+
+
+def test_logging_lag():
+    s = _section()
+    assert value(s, "logged_within_24h", "North") == (0.0, 0, 1)
+    assert value(s, "logged_within_24h") == (500 / 501, 500, 501)
+    lag = row(s, "median_logging_lag", "North")
+    assert (lag["value"], lag["denominator"]) == (2880.0, 1)
+
+
+def test_without_logged_times_the_lag_is_not_assessed():
+    acts = [_act("a", "a1", "2024-06-10 10:00")]
+    s = quality.compute(context(activities=acts))
+    assert row(s, "logged_within_24h", "North")["reason"] == (
+        "not assessed: the export has no logged_at times"
+    )
+
+
+def test_intake_facts_become_organization_validity_rows():
+    ctx = context(contacts=CONTACTS)
+    ctx.dataset.quality_facts = pd.DataFrame(
+        {
+            "table": ["contacts"],
+            "field": ["lead_source"],
+            "issue": ["invalid_value"],
+            "count": [3],
+            "examples": ["'Zilow'"],
+        }
+    )
+    dq = quality.compute(ctx).frames["data_quality"]
+    fact = dq[dq["check"].str.endswith("(found at intake)")].iloc[0]
+    assert fact["check"] == "lead_source: invalid value (found at intake)"
+    assert (fact["scope"], fact["dimension"], fact["issues"], fact["records"]) == (
+        "organization",
+        "validity",
+        3,
+        8,
+    )
+    assert math.isclose(fact["share_ok"], 5 / 8)
+
+
+def test_missing_tables_are_listed_not_checked():
+    s = quality.compute(context())
+    assert ("data_quality", "not assessed: no contacts provided (its checks are skipped)") in (
+        s.not_assessed
+    )
+    assert row(s, "data_health", "North")["reason"] == (
+        "not assessed: no contacts, opportunities or activities"
+    )
