@@ -209,7 +209,7 @@ def test_client_text_that_looks_like_markup_is_escaped_and_allowed(tmp_path):
     page = render_html(_write(_executed(cell), tmp_path / "n.ipynb"), tmp_path / "r.html")
     text = page.read_text(encoding="utf-8")
     # (nbconvert's final pass writes quotes in text unescaped: still text, not a tag)
-    assert '<td>&lt;img src="https://evil.example/x.png" onerror="alert(1)"&gt;</td>' in text
+    assert '>&lt;img src="https://evil.example/x.png" onerror="alert(1)"&gt;</td>' in text
     assert "<img src=" not in text.split('<main class="report"')[1]
 
 
