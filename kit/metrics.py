@@ -190,8 +190,9 @@ _CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "leads_without_touch",
         "New leads never touched",
-        "Share of leads (contact type lead) created in the window with no human (non-automated) "
-        "activity on them by the as-of date.",
+        "Share of leads (contact type lead, or a blank type with a lead or prospect lifecycle "
+        "stage) created in the window with no human (non-automated) activity on them since "
+        "their creation, by the as-of date.",
         "share",
         "pipeline",
         "lower",
@@ -259,9 +260,9 @@ _CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "overdue_next_steps",
         "Overdue next steps",
-        "Share of next steps due in the window (due date on or before the as-of date) with no "
-        "later human activity on the same contact (or loan, when the activity has no contact) "
-        "by the as-of date.",
+        "Share of next steps due in the window before the as-of day with no later human "
+        "activity on the same contact (or loan, when the activity has no contact) by the "
+        "as-of date.",
         "share",
         "follow_up",
         "lower",
@@ -273,7 +274,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "past_clients_touched",
         "Past clients in cadence",
         "Share of past clients touched in the last N days (by default any touch counts, "
-        "automated nurture included: parameter touches = any | human).",
+        "automated nurture included: parameter touches = any or human).",
         "share",
         "relationships",
         "higher",
@@ -285,7 +286,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "partners_touched",
         "Referral partners in cadence",
         "Share of referral partners touched by a person in the last N days (parameter "
-        "touches = human | any).",
+        "touches = human or any).",
         "share",
         "relationships",
         "higher",
