@@ -423,7 +423,13 @@ def render_html(
         "kit": _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour),
         "metadata": {"path": str(source.parent), "name": source.stem},
     }
-    page, _ = _exporter(str(templates_dir())).from_notebook_node(nb, resources=resources)
+    try:
+        exporter = _exporter(str(templates_dir()))
+    except ValueError as exc:  # nbconvert cannot find its own "base" template
+        raise KitError(
+            f"nbconvert's templates are missing ({exc}); reinstall the kit with its dependencies"
+        ) from None
+    page, _ = exporter.from_notebook_node(nb, resources=resources)
     page = _with_contents(page)
     _check_self_contained(page, source=str(source))
     return write_text(out_html, page)
