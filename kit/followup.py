@@ -62,7 +62,7 @@ def _speed(ctx: Context, section: Section) -> None:
         reason = f"not assessed: no {missing[0]} provided"
         for metric in _SPEED:
             section.metrics.append(missing_rows(ctx, metric, reason))
-        section.not_assessed.append(("follow_up", f"speed to lead {reason}"))
+        section.not_assessed.append(("follow_up", f"{reason} (speed to lead)"))
         section.frames["speed_to_lead"] = _speed_frame(
             ctx, np.array([], "int64"), np.array([], "int64")
         )

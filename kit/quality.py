@@ -419,7 +419,7 @@ def _lag(ctx: Context, section: Section) -> None:
         reason = "not assessed: the export has no logged_at times"
         for metric in metrics:
             section.metrics.append(missing_rows(ctx, metric, reason))
-        section.not_assessed.append(("data_quality", f"logging lag {reason}"))
+        section.not_assessed.append(("data_quality", f"{reason} (logging lag)"))
         return
     acts = ctx.activities
     logged = _dt(raw, "logged_at")[acts["row"].to_numpy()]

@@ -102,3 +102,9 @@ def test_inactive_producers_are_not_scored_and_seats_start_at_launch():
     assert list(ctx.teams) == ["North", "South", "West"]
     starts = dict(zip(ctx.user_ids, ctx.user_start.astype(str), strict=True))
     assert starts["a1"] == "2024-06-03" and starts["a2"] == "2024-06-10"
+
+
+def test_an_as_of_with_a_time_zone_means_that_local_day():
+    ctx = build_context(dataset(), as_of="2024-06-30T23:30:00-07:00", launch="2024-06-03")
+    assert ctx.as_of == pd.Timestamp("2024-06-30")
+    assert ctx.end == pd.Timestamp("2024-07-01")

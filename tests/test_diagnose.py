@@ -262,3 +262,28 @@ def test_demo_bundle_round_trips(demo, tmp_path: Path):
     loaded = load_results(demo.write(tmp_path / "bundle"))
     pd.testing.assert_frame_equal(loaded.findings, demo.findings)
     pd.testing.assert_frame_equal(loaded.metrics, demo.metrics)
+
+
+# ------------------------------------------------------------------ a real export
+MAVEN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "maven-crm"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not MAVEN.is_dir(), reason="../shared/realdata/maven-crm is not present")
+def test_real_export_with_only_users_and_opportunities():
+    from kit.intake import read_export
+
+    mapping = Path(__file__).resolve().parents[1] / "examples" / "mappings" / "maven-crm.yaml"
+    r = diagnose(read_export(MAVEN, mapping=mapping))
+    # the latest close of a won or lost deal; no engagement file
+    assert r.parameters["as_of_rule"] == "latest reasonable event date"
+    sections = set(r.not_assessed["section"])
+    assert {"adoption", "follow_up", "relationships", "shadow_pipeline", "seat_roi"} <= sections
+    assessed = set(r.metrics.loc[r.metrics["assessed"], "metric"])
+    assert assessed == {"data_health", "loan_fields_complete"}
+    # nothing measurable against the standards: no score, no invented finding
+    assert r.scores["score"].isna().all()
+    assert r.findings.empty
+    dq = r.data_quality
+    future = dq[(dq["check"] == "dated in the future") & (dq["scope"] == "organization")]
+    assert future["issues"].iloc[0] == 0  # won and lost close dates define the as-of date
