@@ -126,72 +126,82 @@ def _whose(scope: str, team: object, name: object) -> str:
     return f"{who}'s"
 
 
-def _fill(template: str, values: dict[str, str]) -> str:
-    text = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
-    return text[:1].upper() + text[1:]
+def _fill(template: str, values: dict[str, pd.Series | str]) -> pd.Series:
+    """Fill ``{name}`` placeholders of a template with columns (or constants), vectorized,
+    and capitalize the sentence."""
+    pieces = re.split(r"\{(\w+)\}", template)
+    n = next(len(v) for v in values.values() if isinstance(v, pd.Series))
+    text = pd.Series([""] * n, dtype=object)
+    for i, piece in enumerate(pieces):
+        part = values.get(piece, "{" + piece + "}") if i % 2 else piece
+        text = text + (part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part)
+    return text.str[:1].str.upper() + text.str[1:]
 
 
 def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     gaps = compliance[compliance["status"].isin(["fail", "warn"])].reset_index(drop=True)
-    rules = {r.id: r for r in ctx.standards.rules}
-    team_fails = (
-        compliance[(compliance["scope"] == "team") & (compliance["status"] == "fail")]
-        .groupby("rule_id")
-        .size()
+    if not len(gaps):
+        return pd.DataFrame()
+    team = compliance[compliance["scope"] == "team"]
+    team_fails = team[team["status"] == "fail"].groupby("rule_id").size()
+    team_assessed = team[team["status"] != "not_assessed"].groupby("rule_id").size()
+    whose = (
+        pd.Series(
+            np.where(
+                gaps["scope"] == "organization",
+                "the organization",
+                np.where(gaps["scope"] == "producer", gaps["producer_name"], gaps["team"]),
+            ),
+            dtype=object,
+        ).astype(str)
+        + "'s"
     )
-    team_assessed = (
-        compliance[(compliance["scope"] == "team") & (compliance["status"] != "not_assessed")]
-        .groupby("rule_id")
-        .size()
-    )
-    records = []
-    # One sentence per finding (findings number in the hundreds, not rows of data).
-    for row in gaps.itertuples(index=False):
-        rule = rules[row.rule_id]
-        spec = METRICS[row.metric]
-        values = {
-            "value": format_value(row.value, spec.unit),
-            "numerator": _count(row.numerator),
-            "denominator": _count(row.denominator),
-            "whose": _whose(row.scope, row.team, row.producer_name),
+    parts = []
+    # one vectorized pass per rule (rules number a dozen; rows are never looped over)
+    for rule in ctx.standards.rules:
+        mask = (gaps["rule_id"] == rule.id).to_numpy()
+        if not mask.any():
+            continue
+        rows = gaps[mask].reset_index(drop=True)
+        spec = METRICS[rule.metric]
+        standard = format_standard(rule.direction, rule.target, spec.unit)
+        values: dict[str, pd.Series | str] = {
+            "value": rows["value"].map(lambda v, u=spec.unit: format_value(v, u)),
+            "numerator": rows["numerator"].map(_count),
+            "denominator": rows["denominator"].map(_count),
+            "whose": whose[mask].reset_index(drop=True),
             "window": str(ctx.window_days),
             **{k: str(v) for k, v in rule.params.items()},
         }
-        standard = format_standard(rule.direction, rule.target, spec.unit)
-        text = f"{_fill(spec.evidence, values)} (standard: {standard})."
-        if row.scope == "organization" and row.rule_id in team_assessed:
-            failing = int(team_fails.get(row.rule_id, 0))
-            text += f" {failing} of {int(team_assessed[row.rule_id])} teams fail this standard."
-        target, value = rule.target, row.value
-        gap = (
-            abs(value - target)
-            if spec.unit == "share"
-            else abs(value - target) / max(abs(target), 1.0)
+        text = _fill(spec.evidence, values) + f" (standard: {standard})."
+        if rule.id in team_assessed:
+            org = (rows["scope"] == "organization").to_numpy()
+            failing = int(team_fails.get(rule.id, 0))
+            text[org] = text[org] + (
+                f" {failing} of {int(team_assessed[rule.id])} teams fail this standard."
+            )
+        value = rows["value"].to_numpy(dtype="float64")
+        gap = np.abs(value - rule.target)
+        if spec.unit != "share":
+            gap = gap / max(abs(rule.target), 1.0)
+        parts.append(
+            rows[["scope", "team", "producer_id", "producer_name", "rule_id", "metric"]].assign(
+                status=rows["status"],
+                severity=np.where(rows["status"] == "fail", "high", "medium"),
+                finding=text.to_numpy(dtype=object),
+                value=value,
+                numerator=rows["numerator"],
+                denominator=rows["denominator"],
+                standard=f"{rule.statement} (target: {standard})",
+                require=rule.require,
+                owner_role=rule.owner_role,
+                review=rule.review,
+                _weight=rule.weight,
+                _gap=gap,
+                _order=rows["rule_order"],
+            )
         )
-        records.append(
-            {
-                "scope": row.scope,
-                "team": row.team,
-                "producer_id": row.producer_id,
-                "producer_name": row.producer_name,
-                "rule_id": row.rule_id,
-                "metric": row.metric,
-                "status": row.status,
-                "severity": "high" if row.status == "fail" else "medium",
-                "finding": text,
-                "value": value,
-                "numerator": row.numerator,
-                "denominator": row.denominator,
-                "standard": f"{rule.statement} (target: {standard})",
-                "require": rule.require,
-                "owner_role": rule.owner_role,
-                "review": rule.review,
-                "_weight": rule.weight,
-                "_gap": gap,
-                "_order": row.rule_order,
-            }
-        )
-    return pd.DataFrame.from_records(records)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
