@@ -33,7 +33,7 @@ from kit.archetypes import archetypes
 from kit.compliance import compliance as score_compliance
 from kit.context import build_context
 from kit.dataset import Dataset
-from kit.exceptions import InputError, ParameterError
+from kit.exceptions import InputError, OutputError, ParameterError
 from kit.findings import findings as rank_findings
 from kit.metrics import METRICS, SECTIONS, Section, empty_metrics
 from kit.review import review_list
@@ -142,10 +142,24 @@ class Results:
         """Write the bundle atomically: ``<frame>.parquet`` for every frame and
         ``results.json`` (parameters, findings, compliance, scores, not_assessed).
 
-        The same results always give the same bytes (sorted rows, no timestamps).
+        The same results always give the same bytes (sorted rows, no timestamps). An
+        existing bundle is replaced as a whole (unless ``replace=False``); any other
+        non-empty folder is refused, never overwritten.
+
+        Raises
+        ------
+        OutputError
+            The folder exists and cannot be replaced, or cannot be written.
         """
         folder = Path(folder)
-        with atomic_dir(folder, replace=replace) as tmp:
+        if folder.exists() and not replace:
+            raise OutputError(f"{folder} already exists; remove it or write with replace=True")
+        if folder.is_dir() and any(folder.iterdir()) and not (folder / "results.json").is_file():
+            raise OutputError(
+                f"{folder} exists and is not a results bundle; it will not be replaced. "
+                "Choose an empty or new folder."
+            )
+        with atomic_dir(folder, replace=True) as tmp:
             for name, frame in self.frames().items():
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
             document = {

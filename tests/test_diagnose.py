@@ -10,7 +10,7 @@ from diag_helpers import dataset
 
 import kit
 from kit.diagnose import FRAMES, Results, diagnose, load_results
-from kit.exceptions import InputError, ParameterError, StandardsError
+from kit.exceptions import InputError, OutputError, ParameterError, StandardsError
 from kit.metrics import METRICS
 from kit.standards import load_standards
 
@@ -181,6 +181,21 @@ def test_write_load_round_trip_and_identical_bytes(tmp_path):
     document = json.loads((first / "results.json").read_text(encoding="utf-8"))
     assert set(document) == {"parameters", "findings", "compliance", "scores", "not_assessed"}
     assert len(document["findings"]) == len(r.findings)
+
+
+def test_write_never_replaces_a_folder_that_is_not_a_bundle(tmp_path):
+    r = _run()
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "letter.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputError, match="not a results bundle"):
+        r.write(precious)
+    assert (precious / "letter.txt").read_text(encoding="utf-8") == "keep me"
+    bundle = r.write(tmp_path / "bundle")
+    with pytest.raises(OutputError, match="already exists"):
+        r.write(bundle, replace=False)
+    (tmp_path / "empty").mkdir()
+    assert (r.write(tmp_path / "empty") / "results.json").is_file()
 
 
 def test_load_results_refuses_a_non_bundle(tmp_path):
