@@ -405,8 +405,7 @@ def _boolean(arr: pa.ChunkedArray) -> Converted:
     )
     row = code[idx]
     bad = row == -2
-    out = pd.array(row == 1, dtype="boolean")
-    out[row < 0] = pd.NA
+    out = pd.arrays.BooleanArray(row == 1, row < 0)
     return Converted(pd.Series(out), idx < 0, bad, _raw(values, idx, bad))
 
 

@@ -289,21 +289,23 @@ class RawTable:
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
     _rows: np.ndarray | None = None
+    #: the row number of the first record when rows are consecutive, else a function
+    #: computing every record's row number
     _row_source: object = None
 
     @property
     def rows_read(self) -> int:
         return self.table.num_rows + len(self.malformed)
 
-    def row_numbers(self) -> np.ndarray:
-        """Row number (as a person sees it) of every parsed record."""
-        if self._rows is None:
-            self._rows = (
-                self._row_source()
-                if callable(self._row_source)
-                else np.arange(1, self.table.num_rows + 1, dtype=np.int64)
-            )
-        return self._rows
+    def row_numbers(self, positions: np.ndarray) -> np.ndarray:
+        """Row numbers (as a person sees them) of the parsed records at ``positions``."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if callable(self._row_source):
+            if self._rows is None:
+                self._rows = self._row_source()
+            return self._rows[positions]
+        first = 1 if self._row_source is None else int(self._row_source)  # type: ignore[call-overload]
+        return first + positions
 
 
 class EmptyFileError(Exception):
@@ -416,14 +418,14 @@ def _read_csv(
         )
     header_lines = 1 + sum(h.count("\n") for h in header)
     try:
-        table, invalid = _arrow_csv(file.path, names, infer, delim, enc)
+        table, invalid = _arrow_csv(file, names, infer, delim, enc, header_lines)
     except _Utf8Error:
         fallback = "cp1252"
         try:
-            table, invalid = _arrow_csv(file.path, names, infer, delim, fallback)
+            table, invalid = _arrow_csv(file, names, infer, delim, fallback, header_lines)
         except (UnicodeDecodeError, _Utf8Error, pa.ArrowInvalid):
             fallback = "latin-1"
-            table, invalid = _arrow_csv(file.path, names, infer, delim, fallback)
+            table, invalid = _arrow_csv(file, names, infer, delim, fallback, header_lines)
         enc = fallback
     if enc in ("cp1252", "latin-1") and not encoding:
         warnings.append(
@@ -465,7 +467,11 @@ def _read_csv(
         encoding=enc,
         delimiter=delim,
         warnings=warnings,
-        _row_source=rows,
+        _row_source=rows
+        if invalid
+        or file.newlines not in (header_lines + table.num_rows, header_lines + table.num_rows - 1)
+        or enc == "utf-16"
+        else 1 + header_lines,
     )
 
 
@@ -474,9 +480,23 @@ class _Utf8Error(Exception):
 
 
 def _arrow_csv(
-    path: Path, names: list[str], infer: set[str], delim: str, enc: str
+    file: SourceFile,
+    names: list[str],
+    infer: set[str],
+    delim: str,
+    enc: str,
+    header_lines: int,
 ) -> tuple[pa.Table, list[tuple[int, str]]]:
-    def attempt(threads: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    """Read a CSV with pyarrow: first the fast way, then carefully if that could be wrong.
+
+    The fast read does not allow line breaks inside quoted cells and stops at the first row
+    with the wrong number of fields. It is kept only if the file has exactly one line per
+    record (checked against the file's line count), so a cell spanning lines can never be
+    split silently. Otherwise the careful read allows quoted line breaks and skips, and
+    records, rows that do not fit the header.
+    """
+
+    def attempt(threads: bool, careful: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
         invalid: list[tuple[int | None, str]] = []
 
         def handler(row: pacsv.InvalidRow) -> str:
@@ -484,7 +504,7 @@ def _arrow_csv(
             return "skip"
 
         table = pacsv.read_csv(
-            path,
+            file.path,
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=1,
@@ -494,9 +514,9 @@ def _arrow_csv(
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
-                newlines_in_values=True,
+                newlines_in_values=careful,
                 ignore_empty_lines=False,
-                invalid_row_handler=handler,
+                invalid_row_handler=handler if careful else None,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names if n not in infer},
@@ -506,18 +526,30 @@ def _arrow_csv(
                 check_utf8=True,
             ),
         )
+        if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
+            raise _Utf8Error("binary column")
         return table, invalid
 
+    def utf8_problem(exc: Exception) -> bool:
+        return "utf8" in str(exc).lower()
+
+    if enc != "utf-16":
+        try:
+            table, _ = attempt(True, careful=False)
+            records = header_lines + table.num_rows
+            if file.newlines in (records, records - 1):
+                return table, []
+        except pa.ArrowInvalid as exc:
+            if utf8_problem(exc):
+                raise _Utf8Error(str(exc)) from None
     try:
-        table, invalid = attempt(True)
+        table, invalid = attempt(True, careful=True)
         if any(n is None for n, _ in invalid):
-            table, invalid = attempt(False)
+            table, invalid = attempt(False, careful=True)
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+        if utf8_problem(exc):
             raise _Utf8Error(str(exc)) from None
-        raise InputError(f"{path.name}: cannot be parsed as CSV: {exc}") from None
-    if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
-        raise _Utf8Error("binary column")
+        raise InputError(f"{file.rel}: cannot be parsed as CSV: {exc}") from None
     return table, [(int(n), t) for n, t in invalid if n is not None]
 
 

@@ -263,17 +263,46 @@ class _Intake:
                 for _, unit in pairs:
                     unit.file.start_scan(pool)
             try:
-                for table, pairs in assignment.items():
-                    built = [self.part(table, spec, unit) for spec, unit in pairs]
-                    parts[table] = [p for p in built if p is not None]
+                jobs = [(t, spec, unit) for t, pairs in assignment.items() for spec, unit in pairs]
+                # two units at a time (pyarrow releases the GIL); each job records its own
+                # problems and warnings, merged in job order so the result is reproducible
+                with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-unit") as units:
+                    done = list(units.map(self.isolated_part, jobs))
+                for (table, _, _), (part, problems, warnings) in zip(jobs, done, strict=True):
+                    self.problems.extend(problems)
+                    self.warnings.extend(warnings)
+                    if part is not None:
+                        parts.setdefault(table, []).append(part)
                 return self.finish(parts, engagement)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
+    def isolated_assemble(
+        self, item: tuple[str, list[_Part]]
+    ) -> tuple[_TableResult, list[dict[str, Any]], list[str]]:
+        """:meth:`assemble` with its own facts and warnings (safe to run in a thread)."""
+        worker = _Intake(self.mapping, self.export)
+        result = worker.assemble(*item)
+        return result, worker.facts, worker.warnings
+
+    def isolated_part(
+        self, job: tuple[str, SourceSpec, Unit]
+    ) -> tuple[_Part | None, list[str], list[str]]:
+        """:meth:`part` with its own problem and warning lists (safe to run in a thread)."""
+        worker = _Intake(self.mapping, self.export)
+        part = worker.part(*job)
+        return part, worker.problems, worker.warnings
+
     def finish(self, parts: dict[str, list[_Part]], engagement: dict[str, Any] | None) -> Dataset:
         if self.problems:
             raise self.blocking()
-        results = {t: self.assemble(t, ps) for t, ps in parts.items()}
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-table") as pool:
+            done = list(pool.map(self.isolated_assemble, parts.items()))
+        results = {}
+        for (table, _), (result, facts, warnings) in zip(parts.items(), done, strict=True):
+            results[table] = result
+            self.facts.extend(facts)
+            self.warnings.extend(warnings)
         for t in TABLES:
             if TABLES[t].required and t in results and results[t].frame.empty:
                 self.problems.append(
@@ -563,7 +592,7 @@ class _Intake:
             return
         if bad <= _BLOCKING_SHARE * present:
             return
-        rows = raw.row_numbers()[conv.raw.index[:5].to_numpy()]
+        rows = raw.row_numbers(conv.raw.index[:5].to_numpy())
         examples = ", ".join(
             f"row {r}: {_short(v)!r}" for r, v in zip(rows, conv.raw.head(5), strict=False)
         )
@@ -628,7 +657,7 @@ class _Intake:
             numbers = np.empty(len(positions), dtype=np.int64)
             for i in np.unique(owner):
                 sel = owner == i
-                numbers[sel] = parts[i].raw.row_numbers()[positions[sel] - offsets[i]]
+                numbers[sel] = parts[i].raw.row_numbers(positions[sel] - offsets[i])
             names = np.array([parts[i].unit.name for i in range(len(parts))], dtype=object)
             return names[owner], numbers
 
@@ -657,7 +686,7 @@ class _Intake:
             candidates = values[key][~excluded] if excluded.any() else values[key]
             dup_local = (
                 np.zeros(len(candidates), dtype=bool)
-                if candidates.is_unique
+                if _is_unique(candidates)
                 else candidates.duplicated(keep="first").to_numpy()
             )
             if dup_local.any():
@@ -758,7 +787,7 @@ class _Intake:
         empty = blank[name] & mapped[name] & ~bad[name] & scope
         n_empty = int(empty.sum())
         if n_empty:
-            src, rows = rows_of(np.flatnonzero(empty)[:5])
+            src, rows = rows_of(_first(empty))
             issue = "blank_required" if f.required else "missing"
             self.fact(table, name, issue, n_empty, _row_examples(src, rows))
         raws, formats, mangled = [], Counter(), []
@@ -794,48 +823,58 @@ class _Intake:
             self.fact(table, name, "excel_mangled", len(allm), _value_examples(allm))
 
     def fact(self, table: str, fname: str, issue: str, count: int, examples: str) -> None:
-        self.facts.append(
-            {
-                "table": table,
-                "field": fname,
-                "issue": issue,
-                "count": int(count),
-                "examples": examples,
-            }
-        )
+        self.facts.append(_fact(table, fname, issue, count, examples))
 
     # ----------------------------------------------------------------- across tables
     def cross_table(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Orphan references and future dates, on the rows kept (checks run two at a time)."""
         tz = self.mapping.timezone or "UTC"
         limit = pd.Timestamp.now(tz=tz).tz_localize(None).normalize() + pd.Timedelta(days=2)
-        for name, frame in tables.items():
-            for f in TABLES[name].fields:
-                col = frame[f.name]
-                if f.references:
-                    rt, rf = f.references.split(".")
-                    if rt in tables:
-                        targets = pa.array(tables[rt][rf].dropna().unique())
-                        arr = pa.array(col)
-                        hit = pc.or_(pc.is_in(arr, value_set=targets), pc.is_null(arr))
-                        orphan = ~hit.to_numpy(zero_copy_only=False)
-                        if orphan.any():
-                            self.fact(
+
+        def check(job: tuple[str, Field]) -> list[dict[str, Any]]:
+            name, f = job
+            col = tables[name][f.name]
+            found = []
+            if f.references:
+                rt, rf = f.references.split(".")
+                if rt in tables:
+                    targets = pa.array(tables[rt][rf])  # a key: unique, never blank
+                    arr = pa.array(col)
+                    hit = pc.or_(pc.is_in(arr, value_set=targets), pc.is_null(arr))
+                    orphan = ~hit.to_numpy(zero_copy_only=False)
+                    if orphan.any():
+                        found.append(
+                            _fact(
                                 name,
                                 f.name,
                                 "orphan_reference",
                                 int(orphan.sum()),
                                 _value_examples(col[orphan]),
                             )
-                if f.kind == "datetime" and f.name not in _NOT_FUTURE:
-                    future = (col > limit).to_numpy(dtype=bool, na_value=False)
-                    if future.any():
-                        self.fact(
+                        )
+            if f.kind == "datetime" and f.name not in _NOT_FUTURE:
+                future = (col > limit).to_numpy(dtype=bool, na_value=False)
+                if future.any():
+                    found.append(
+                        _fact(
                             name,
                             f.name,
                             "future_date",
                             int(future.sum()),
                             _value_examples(col[future].dt.strftime("%Y-%m-%d")),
                         )
+                    )
+            return found
+
+        jobs = [
+            (name, f)
+            for name in tables
+            for f in TABLES[name].fields
+            if f.references or f.kind == "datetime"
+        ]
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-check") as pool:
+            for found in pool.map(check, jobs):
+                self.facts.extend(found)
         order = {t: i for i, t in enumerate(TABLES)}
         self.facts.sort(key=lambda r: (order[r["table"]], r["field"], r["issue"]))
 
@@ -947,6 +986,33 @@ def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             col = col.astype(f.dtype)
         out[f.name] = col
     return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _fact(table: str, fname: str, issue: str, count: int, examples: str) -> dict[str, Any]:
+    return {"table": table, "field": fname, "issue": issue, "count": count, "examples": examples}
+
+
+def _is_unique(keys: pd.Series) -> bool:
+    """Whether ``keys`` has no duplicates; exports sorted by key are checked in one pass."""
+    arr = pa.array(keys)
+    if len(arr) < 2:
+        return True
+    if pc.all(pc.greater(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py():
+        return True
+    return bool(keys.is_unique)
+
+
+def _first(mask: np.ndarray, k: int = 5) -> np.ndarray:
+    """Positions of the first ``k`` true values of ``mask``, scanning only as far as needed."""
+    found: list[np.ndarray] = []
+    count, step = 0, 8192
+    for start in range(0, len(mask), step):
+        hits = np.flatnonzero(mask[start : start + step]) + start
+        found.append(hits)
+        count += len(hits)
+        if count >= k:
+            break
+    return np.concatenate(found)[:k] if found else np.array([], dtype=np.int64)
 
 
 def _check_structure(table: str, frame: pd.DataFrame) -> None:
