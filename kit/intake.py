@@ -201,12 +201,21 @@ def summarize(report: IntakeReport) -> str:
             f"Not provided: {', '.join(m['tables_not_provided'])} "
             "(report sections that need them say 'not assessed').",
         ]
-    lines += ["", f"Data-quality facts recorded: {report.facts}"]
+    lines += ["", f"Data-quality facts recorded: {report.facts} (quality_facts.parquet)"]
     if report.facts:
-        facts = report.dataset.quality_facts
-        top = facts.sort_values(["count", "table", "field"], ascending=[False, True, True])
-        for row in top.head(5).itertuples(index=False):
-            lines.append(f"  {row.table}.{row.field}: {row.issue} x{row.count:,}")
+        facts = report.dataset.quality_facts.assign(
+            _blank=lambda f: f["issue"] == "missing", _order=lambda f: -f["count"]
+        )
+        top = facts.sort_values(["_blank", "_order", "table", "field"], kind="stable")
+        for row in top.head(6).itertuples(index=False):
+            lines.append(f"  {row.table}.{row.field}: {row.issue} x{row.count:,} ({row.examples})")
+        if len(top) > 6:
+            lines.append(f"  ... and {len(top) - 6} more")
+    excluded = report.dataset.excluded_rows
+    if len(excluded):
+        lines += ["", f"Rows excluded: {len(excluded):,} (excluded_rows.parquet), e.g."]
+        for row in excluded.head(3).itertuples(index=False):
+            lines.append(f"  {row.source_file} row {row.row_number}: {row.reason}")
     if m["warnings"]:
         lines += ["", "Warnings:"] + [f"  - {w}" for w in m["warnings"]]
     if report.out_dir is not None:

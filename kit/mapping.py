@@ -44,6 +44,10 @@ from kit.schema import TABLES
 
 __all__ = [
     "BOOLEAN_WORDS",
+    "COLUMN_KEYS",
+    "DATE_KEYS",
+    "SOURCE_KEYS",
+    "TOP_KEYS",
     "ColumnSpec",
     "Mapping",
     "SourceSpec",
