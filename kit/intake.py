@@ -268,15 +268,17 @@ class _Intake:
         engagement = self.engagement()
         parts: dict[str, list[_Part]] = {}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-checksum") as pool:
-            for pairs in assignment.values():
-                for _, unit in pairs:
-                    unit.file.start_scan(pool)
+            jobs = [(t, spec, unit) for t, pairs in assignment.items() for spec, unit in pairs]
+            # largest files first, so the big one does not start last
+            by_size = sorted(range(len(jobs)), key=lambda i: -jobs[i][2].file.size)
+            for i in by_size:
+                jobs[i][2].file.start_scan(pool)
             try:
-                jobs = [(t, spec, unit) for t, pairs in assignment.items() for spec, unit in pairs]
                 # two units at a time (pyarrow releases the GIL); each job records its own
                 # problems and warnings, merged in job order so the result is reproducible
                 with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-unit") as units:
-                    done = list(units.map(self.isolated_part, jobs))
+                    futures = {i: units.submit(self.isolated_part, jobs[i]) for i in by_size}
+                    done = [futures[i].result() for i in range(len(jobs))]
                 for (table, _, _), (part, problems, warnings) in zip(jobs, done, strict=True):
                     self.problems.extend(problems)
                     self.warnings.extend(warnings)
