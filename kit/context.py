@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -250,6 +251,7 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._memo: dict[str, Any] = {}
         users = self.dataset.tables["users"]
         self.user_lookup = Lookup(users["user_id"])
         self.user_ids = labels(users["user_id"])
@@ -287,6 +289,12 @@ class Context:
 
     def has(self, table: str) -> bool:
         return table in self.dataset.tables
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context: intermediate results several modules share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def params(self, metric: str) -> dict[str, Any]:
         return self.standards.metric_params(metric)

@@ -68,7 +68,7 @@ def _speed(ctx: Context, section: Section) -> None:
         )
         return
     leads = new_leads(ctx)
-    first = lead_first_touch(ctx, leads)
+    first = lead_first_touch(ctx)
     elapsed = (first - leads["created"].to_numpy()) / _MINUTE
     elapsed = np.where(np.isnat(first), np.nan, np.maximum(elapsed, 0.0))
     team, user = leads["team"].to_numpy(), leads["owner"].to_numpy()

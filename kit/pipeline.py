@@ -50,19 +50,27 @@ def lead_mask(ctx: Context, contacts: pd.DataFrame) -> np.ndarray:
 
 
 def new_leads(ctx: Context) -> pd.DataFrame:
-    """Prepared contacts that are leads created in the window."""
+    """Prepared contacts that are leads created in the window (computed once per context)."""
+    return ctx.memo("new_leads", lambda: _new_leads(ctx))
+
+
+def _new_leads(ctx: Context) -> pd.DataFrame:
     contacts = ctx.contacts
     created = contacts["created"].to_numpy()
     return contacts[lead_mask(ctx, contacts) & (created >= ctx.start64)].reset_index(drop=True)
 
 
-def lead_first_touch(ctx: Context, leads: pd.DataFrame) -> np.ndarray:
-    """First human activity on each lead at or after its creation (less
+def lead_first_touch(ctx: Context) -> np.ndarray:
+    """For each of :func:`new_leads`, its first human activity at or after its creation (less
     :data:`LEAD_TOUCH_TOLERANCE`), by the as-of date; NaT when never touched.
 
     Earlier activities on the contact (it was known before it became this lead) do not
-    count as following up the lead.
+    count as following up the lead. Computed once per context for :func:`new_leads`.
     """
+    return ctx.memo("lead_first_touch", lambda: _first_touch(ctx, new_leads(ctx)))
+
+
+def _first_touch(ctx: Context, leads: pd.DataFrame) -> np.ndarray:
     out = np.full(len(leads), np.datetime64("NaT"), dtype="datetime64[us]")
     if not len(leads) or not ctx.has("activities"):
         return out
@@ -153,7 +161,7 @@ def _untouched(ctx: Context, section: Section) -> None:
             section.metrics.append(missing_rows(ctx, metric, f"not assessed: no {table} provided"))
             return
     leads = new_leads(ctx)
-    touched = ~np.isnat(lead_first_touch(ctx, leads))
+    touched = ~np.isnat(lead_first_touch(ctx))
     section.metrics.append(
         share_rows(
             ctx,

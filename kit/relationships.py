@@ -46,8 +46,12 @@ def opportunity_progress(ctx: Context) -> pd.DataFrame:
 
     An opportunity is an *application* when its stage is application or later (funded
     included) or its stage history shows it reached application; *funded* when its stage
-    is funded or its status is won.
+    is funded or its status is won. Computed once per context.
     """
+    return ctx.memo("opportunity_progress", lambda: _progress(ctx))
+
+
+def _progress(ctx: Context) -> pd.DataFrame:
     from kit.schema import STAGES
 
     opps = ctx.opportunities
