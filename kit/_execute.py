@@ -60,19 +60,31 @@ class NotebookOutcome:
         return self.error is None
 
 
-def _kernel_manager() -> Any:
-    """Return this worker's live kernel, starting (or restarting) it when needed."""
-    global _kernel
-    from jupyter_client.manager import KernelManager
+def _alive() -> bool:
+    from jupyter_core.utils import run_sync
 
-    if _kernel is not None and _kernel.is_alive():
+    return _kernel is not None and bool(run_sync(_kernel.is_alive)())
+
+
+def _kernel_manager() -> Any:
+    """Return this worker's live kernel, starting (or restarting) it when needed.
+
+    The manager is asynchronous on purpose: nbclient then polls the kernel's liveness while
+    a cell runs, so a kernel that crashes mid-notebook fails that notebook instead of
+    leaving it waiting forever for output.
+    """
+    global _kernel
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    if _alive():
         return _kernel
     if _kernel is not None:
-        _kernel.cleanup_resources()
+        run_sync(_kernel.cleanup_resources)()
     # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
     sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
-    _kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
-    _kernel.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
+    _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
     _run(_WARM_UP)
     import atexit
 
@@ -81,13 +93,15 @@ def _kernel_manager() -> Any:
 
 
 def _shutdown() -> None:
-    if _kernel is not None and _kernel.is_alive():
-        _kernel.shutdown_kernel(now=True)
+    from jupyter_core.utils import run_sync
+
+    if _alive():
+        run_sync(_kernel.shutdown_kernel)(now=True)
 
 
 def _run(code: str) -> None:
     """Run ``code`` in the worker's kernel and raise if it fails."""
-    client = _kernel.client()
+    client = _kernel.blocking_client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
@@ -136,13 +150,11 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
             km=km,
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=False,
+            request_save_on_cell_execute=True,  # a crash still leaves the notebook so far
             execution_timeout=job.timeout,
         )
         seconds["execute"] = time.perf_counter() - mark
     except Exception as exc:
-        if _kernel is not None and not _kernel.is_alive():
-            _kernel.cleanup_resources()
         return NotebookOutcome(job.label, _describe_failure(exc), seconds)
     if job.html is not None:
         mark = time.perf_counter()

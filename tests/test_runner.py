@@ -1,0 +1,190 @@
+"""End-to-end runs of the real notebooks through the runner and the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kit.demo import STORIES
+from kit.exceptions import AssessmentError, OutputError
+from kit.runner import assess
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kit", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def test_demo_writes_the_documented_layout(demo_reports: Path):
+    slugs = {
+        "Cedar Ridge": "cedar-ridge",
+        "Lakeshore": "lakeshore",
+        "Old Mill": "old-mill",
+        "Pine Hollow": "pine-hollow",
+        "Riverbend": "riverbend",
+    }
+    assert set(STORIES) == set(slugs)
+    assert (demo_reports / "index.html").is_file()
+    assert (demo_reports / "data-quality.html").is_file()
+    assert sorted(p.name for p in (demo_reports / "teams").iterdir()) == sorted(
+        f"{s}.html" for s in slugs.values()
+    )
+    assert sorted(p.name for p in (demo_reports / "notebooks").iterdir()) == sorted(
+        [f"{s}.ipynb" for s in slugs.values()] + ["portfolio.ipynb", "data-quality.ipynb"]
+    )
+    for name in ("findings", "scores", "compliance", "metrics", "review_list"):
+        assert (demo_reports / "data" / "csv" / f"{name}.csv").is_file()
+    assert (demo_reports / "data" / "assessment.xlsx").is_file()
+    assert (demo_reports / "data" / "results" / "results.json").is_file()
+    run = json.loads((demo_reports / "run.json").read_text())
+    assert run["teams"] == slugs
+    assert run["failures"] == {}
+    assert {s["path"] for s in run["inputs"]} >= {"users.csv", "activities.csv"}
+    assert all(len(s["sha256"]) == 64 for s in run["inputs"])
+    assert not list(demo_reports.parent.glob(".*partial*"))  # staging folder swapped in
+
+
+def test_each_team_report_names_its_team_and_shows_its_score(demo_reports: Path):
+    from kit.diagnose import load_results
+
+    results = load_results(demo_reports / "data" / "results")
+    scores = results.scores[results.scores["scope"] == "team"].set_index("team")["score"]
+    for team, slug in json.loads((demo_reports / "run.json").read_text())["teams"].items():
+        page = (demo_reports / "teams" / f"{slug}.html").read_text(encoding="utf-8")
+        assert team in page
+        assert f"{team}: adoption score" in page
+        assert f'kit-score__value">{round(scores[team])}<' in page
+
+
+def test_no_executed_notebook_has_an_error_or_stderr(demo_reports: Path):
+    for path in (demo_reports / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                assert output["output_type"] != "error", (path.name, output)
+                assert output.get("name") != "stderr", (path.name, output.get("text"))
+
+
+def test_portfolio_links_every_team_report(demo_reports: Path):
+    page = (demo_reports / "index.html").read_text(encoding="utf-8")
+    for slug in json.loads((demo_reports / "run.json").read_text())["teams"].values():
+        assert f'href="teams/{slug}.html"' in page
+
+
+def _failing_notebooks(tmp_path: Path, *, crash: bool = False) -> Path:
+    """A copy of the bundled notebooks whose team notebook fails for team Lakeshore."""
+    from kit._resources import notebooks_dir
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for path in notebooks_dir().glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        if path.name == "team_assessment.ipynb":
+            boom = (
+                "import os; os._exit(1)"
+                if crash
+                else "raise RuntimeError('simulated failure in ' + team)"
+            )
+            nb.cells.insert(3, nbformat.v4.new_code_cell(f"if team == 'Lakeshore':\n    {boom}"))
+        nbformat.write(nb, folder / path.name)
+    return folder
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["cell-error", "kernel-crash"])
+def test_a_failing_team_is_reported_while_the_others_finish(tmp_path, crash):
+    from kit.demo import write_export
+
+    export = write_export(tmp_path / "export", scale="small", seed=7)
+    out = tmp_path / "out"
+    with pytest.raises(AssessmentError) as info:
+        assess(
+            export,
+            out,
+            workers=2,
+            progress=False,
+            notebooks=_failing_notebooks(tmp_path, crash=crash),
+        )
+    message = str(info.value)
+    assert "1 report(s) failed" in message
+    assert "Lakeshore" in message
+    expected = "simulated failure in Lakeshore" if not crash else "kernel died"
+    assert expected in message
+    assert not (out / "teams" / "lakeshore.html").exists()
+    assert (out / "notebooks" / "lakeshore.ipynb").is_file()  # kept for audit
+    for slug in ("cedar-ridge", "old-mill", "pine-hollow", "riverbend"):
+        assert (out / "teams" / f"{slug}.html").is_file()
+    run = json.loads((out / "run.json").read_text())
+    assert list(run["failures"]) == ["Lakeshore"]
+    portfolio = (out / "index.html").read_text(encoding="utf-8")
+    assert "Lakeshore (failed)" in portfolio
+    assert 'href="teams/lakeshore.html"' not in portfolio
+
+
+def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
+    out = tmp_path / "one"
+    done = _cli(
+        "assess",
+        str(demo_reports / "data" / "dataset"),
+        "--out",
+        str(out),
+        "--teams",
+        "Old Mill",
+        "--client",
+        "Acme <Lending>",
+        "--workers",
+        "1",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 of 1 team reports written" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in (out / "teams").iterdir()) == ["old-mill.html"]
+    page = (out / "teams" / "old-mill.html").read_text(encoding="utf-8")
+    assert "Acme &lt;Lending&gt;" in page and "Acme <Lending>" not in page
+
+
+def test_cli_refuses_a_non_empty_output_folder(tmp_path, demo_reports: Path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "keep.txt").write_text("client notes")
+    done = _cli("assess", str(demo_reports / "data" / "dataset"), "--out", str(out))
+    assert done.returncode == 3
+    assert "is not empty" in done.stderr and "--force" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (out / "keep.txt").read_text() == "client notes"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2025-13-40"], "--as-of '2025-13-40' is not a date"),
+        (
+            ["--launch", "2025-12-01", "--as-of", "2025-10-31"],
+            "--launch 2025-12-01 is after --as-of 2025-10-31",
+        ),
+        (["--teams", "Lakeshor"], "'Lakeshor' is not a team in the data; did you mean 'Lakeshore'"),
+        (["--seat-cost", "-5"], "--seat-cost -5.0 is negative"),
+    ],
+    ids=["bad-date", "launch-after-as-of", "unknown-team", "negative-seat-cost"],
+)
+def test_cli_bad_parameters_get_clear_errors(tmp_path, demo_reports: Path, args, message):
+    out = tmp_path / "out"
+    done = _cli("assess", str(demo_reports / "data" / "dataset"), "--out", str(out), *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_assess_refuses_output_inside_a_file(tmp_path, demo_reports: Path):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        assess(demo_reports / "data" / "dataset", target, progress=False)
