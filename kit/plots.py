@@ -97,11 +97,14 @@ def score_colour(score: float | None) -> str:
     >>> score_colour(85), score_colour(60), score_colour(20), score_colour(None)
     ('#2e7d32', '#e0a100', '#c62828', '#9e9e9e')
     """
+    from kit.present import SCORE_BANDS  # one definition of the bands for charts and cards
+
     if score is None or pd.isna(score):
         return STATUS_COLOURS["not_assessed"]
-    if score >= 75:
+    amber, green = SCORE_BANDS
+    if score >= green:
         return STATUS_COLOURS["pass"]
-    if score >= 50:
+    if score >= amber:
         return STATUS_COLOURS["warn"]
     return STATUS_COLOURS["fail"]
 
@@ -257,7 +260,7 @@ def speed_to_lead(speed: pd.DataFrame, *, team: str) -> Chart:
 def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> Chart:
     """Applications and funded loans by lead source (the whole organization without ``team``)."""
     who = team or "the organization"
-    title = f"Which lead sources produce applications and funded loans ({who})"
+    title = "Applications and funded loans by lead source"
     rows = sources if team is None else sources[sources["team"].astype(str) == team]
     if rows.empty:
         return _empty(title, "no lead sources recorded")
@@ -289,7 +292,7 @@ def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> C
         f"{s}: {int(r.applications):,} applications, {int(r.funded):,} funded"
         for s, r in totals.iterrows()
     ]
-    return Chart(fig, f"Bar chart: {title}. {_join(parts, 8)}.")
+    return Chart(fig, f"Bar chart: {title} ({who}). {_join(parts, 8)}.")
 
 
 # --------------------------------------------------------------------------- reconciliation
@@ -361,7 +364,9 @@ def seat_roi(roi: pd.DataFrame) -> Chart:
 def team_scores(scores: pd.DataFrame) -> Chart:
     """Adoption score of every team, coloured on the red / amber / green scale."""
     title = "Adoption score by team (0-100)"
-    rows = scores[scores["scope"] == "team"].sort_values(["score", "team"], ascending=[True, True])
+    rows = scores[scores["scope"] == "team"].sort_values(
+        ["score", "team"], ascending=[True, True], na_position="first"
+    )
     if rows.empty:
         return _empty(title, "no teams assessed")
     fig, ax = _figure(0.9 + 0.36 * len(rows))
@@ -433,27 +438,25 @@ def compliance_heatmap(
 
 
 # --------------------------------------------------------------------------- data quality
-def data_health(quality: pd.DataFrame, *, team: str) -> Chart:
-    """Share of records passing each data-quality check for one team."""
-    title = f"Data quality: share of {team}'s records passing each check"
+def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
+    """Share of the team's records passing each data-quality check: the ``limit`` weakest."""
+    title = f"Data quality: {team}'s weakest checks"
     rows = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
     if rows.empty:
         return _empty(title, "no records to check")
-    rows = rows.sort_values(["share_ok", "check"], ascending=[False, True])
     names = rows["check"].astype(str).str.replace("_", " ").str.capitalize()
-    fig, ax = _figure(0.9 + 0.32 * len(rows))
-    ax.barh(names, rows["share_ok"], color=[score_colour(v * 100) for v in rows["share_ok"]])
+    repeated = names.duplicated(keep=False)
+    names = names.where(~repeated, names + " (" + rows["table"].astype(str) + ")")
+    rows = rows.assign(name=names).sort_values(["share_ok", "name"]).head(limit)
+    fig, ax = _figure(0.9 + 0.34 * len(rows))
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, rows["share_ok"], color=[score_colour(v * 100) for v in rows["share_ok"]])
+    ax.set_yticks(y, rows["name"])
     ax.set_xlim(0, 1.12)
     _percent_axis(ax.xaxis)
-    for y, value in enumerate(rows["share_ok"]):
-        ax.text(value + 0.01, y, f"{value:.0%}", va="center", fontsize=9)
+    for position, value in zip(y, rows["share_ok"], strict=True):
+        ax.text(value + 0.01, position, _pct(value), va="center", fontsize=9)
     ax.set_xlabel("Records with no issue")
     ax.set_title(title)
-    worst = rows.sort_values("share_ok").head(3)
-    parts = [
-        f"{n} {v:.0%}"
-        for n, v in zip(
-            worst["check"].astype(str).str.replace("_", " "), worst["share_ok"], strict=True
-        )
-    ]
-    return Chart(fig, f"Bar chart: {title}; weakest checks: {_join(parts)}.")
+    parts = [f"{n} {_pct(v)}" for n, v in zip(rows["name"], rows["share_ok"], strict=True)]
+    return Chart(fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}.")
