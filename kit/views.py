@@ -410,9 +410,16 @@ def organization_summary(results: Results, *, top_n: int = 5) -> present.Fragmen
 
 
 def portfolio_scores(
-    results: Results, *, team_reports: dict[str, str] | None = None
+    results: Results,
+    *,
+    team_reports: dict[str, str] | None = None,
+    failed_teams: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Every team side by side: score, standards met, producers by archetype, idle seats."""
+    """Every team side by side: score, standards met, producers by archetype, idle seats.
+
+    ``Report`` holds the relative link of each team's report (blank when it was not rendered);
+    ``Team report`` is the team's name, marked when its report failed.
+    """
     s = results.scores
     teams = s[s["scope"] == "team"].set_index("team")
     producers = s[s["scope"] == "producer"]
@@ -433,7 +440,8 @@ def portfolio_scores(
     out["Idle seats"] = roi["idle_seats"].reindex(out.index).round().astype("Int64")
     out["Report"] = [(team_reports or {}).get(t) for t in out.index]
     out = out.reset_index()
-    out["Team report"] = out["Team"].where(out["Report"].notna(), out["Team"] + " (failed)")
+    failed = set(failed_teams or [])
+    out["Team report"] = [f"{t} (report failed)" if t in failed else t for t in out["Team"]]
     return out.sort_values(["Score", "Team"], ascending=[False, True], na_position="last")
 
 

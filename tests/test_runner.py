@@ -124,7 +124,7 @@ def test_a_failing_team_is_reported_while_the_others_finish(tmp_path, crash):
     run = json.loads((out / "run.json").read_text())
     assert list(run["failures"]) == ["Lakeshore"]
     portfolio = (out / "index.html").read_text(encoding="utf-8")
-    assert "Lakeshore (failed)" in portfolio
+    assert "Lakeshore (report failed)" in portfolio
     assert 'href="teams/lakeshore.html"' not in portfolio
 
 
