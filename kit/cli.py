@@ -131,6 +131,19 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     help="Internal consultant copy: show borrower names, emails and phones.",
 )
 @click.option("--pdf", is_flag=True, help="Also print every report to PDF with Chromium.")
+@click.option(
+    "--logo",
+    type=_EXISTING,
+    default=None,
+    help="Logo image (PNG, JPEG or SVG) for the report header.",
+)
+@click.option(
+    "--brand-colour",
+    "brand_colour",
+    default=None,
+    metavar="#RRGGBB",
+    help="Brand colour of the report header, e.g. '#0b5394'.",
+)
 @click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
 def assess_command(
     source: Path,
@@ -145,6 +158,8 @@ def assess_command(
     workers: int | None,
     show_pii: bool,
     pdf: bool,
+    logo: Path | None,
+    brand_colour: str | None,
     force: bool,
 ) -> None:
     """From a CRM export (or intake dataset) to a folder of client-ready reports."""
@@ -168,6 +183,7 @@ def assess_command(
         show_pii=show_pii,
         pdf=pdf,
         force=force,
+        render_options={"logo": logo, "brand_colour": brand_colour},
     )
     click.echo(result.summary())
 

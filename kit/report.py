@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HIDDEN_TAGS",
     "TEMPLATE",
+    "check_branding",
     "find_chromium",
     "prepare_notebook",
     "render_html",
@@ -240,6 +241,18 @@ def _logo(path: str | os.PathLike[str] | None) -> str | None:
             "(a logo is shown about 200 pixels wide)"
         )
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def check_branding(
+    *, logo: str | os.PathLike[str] | None = None, brand_colour: str | None = None
+) -> None:
+    """Raise :class:`ParameterError` now for a logo or brand colour rendering would refuse.
+
+    The runner calls it before any heavy work, so a typo in ``--brand-colour`` is one clear
+    message rather than every team report failing.
+    """
+    _brand(brand_colour)
+    _logo(logo)
 
 
 def _template_facts(

@@ -233,6 +233,11 @@ def assess(
 
         raise ParameterError(f"--workers {workers} must be at least 1")
     _check_out_dir(out, force=force)
+    from kit.report import check_branding
+
+    check_branding(
+        **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
+    )
     seconds: dict[str, float] = {}
 
     mark = time.perf_counter()

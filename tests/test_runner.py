@@ -141,6 +141,8 @@ def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
         "Acme <Lending>",
         "--workers",
         "1",
+        "--brand-colour",
+        "#0B5394",
     )
     assert done.returncode == 0, done.stderr
     assert "1 of 1 team reports written" in done.stdout
@@ -148,6 +150,7 @@ def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
     assert sorted(p.name for p in (out / "teams").iterdir()) == ["old-mill.html"]
     page = (out / "teams" / "old-mill.html").read_text(encoding="utf-8")
     assert "Acme &lt;Lending&gt;" in page and "Acme <Lending>" not in page
+    assert "#0b5394" in page
 
 
 def test_cli_refuses_a_non_empty_output_folder(tmp_path, demo_reports: Path):
@@ -171,8 +174,9 @@ def test_cli_refuses_a_non_empty_output_folder(tmp_path, demo_reports: Path):
         ),
         (["--teams", "Lakeshor"], "'Lakeshor' is not a team in the data; did you mean 'Lakeshore'"),
         (["--seat-cost", "-5"], "--seat-cost -5.0 is negative"),
+        (["--brand-colour", "blue"], "brand colour 'blue' is not a hex colour"),
     ],
-    ids=["bad-date", "launch-after-as-of", "unknown-team", "negative-seat-cost"],
+    ids=["bad-date", "launch-after-as-of", "unknown-team", "negative-seat-cost", "bad-colour"],
 )
 def test_cli_bad_parameters_get_clear_errors(tmp_path, demo_reports: Path, args, message):
     out = tmp_path / "out"
