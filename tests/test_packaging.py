@@ -1,0 +1,70 @@
+"""The built wheel carries the notebooks, templates, presets and standards the kit needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_wheel_contains_every_resource(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for notebook in ("team_assessment", "portfolio", "data_quality"):
+        assert f"kit/_bundled/notebooks/{notebook}.ipynb" in names
+    assert "kit/_bundled/templates/report/conf.json" in names
+    assert "kit/_bundled/templates/report/index.html.j2" in names
+    assert "kit/standards/default.yaml" in names
+    assert any(n.startswith("kit/presets/") and n.endswith(".yaml") for n in names)
+    assert not any(n.startswith(("tests/", "reports/")) for n in names)
+
+
+def test_installed_wheel_finds_its_notebooks_and_templates(wheel: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    probe = (
+        "import kit, kit._resources as r, kit.standards as s;"
+        "print(kit.__file__); print(r.notebooks_dir()); print(r.templates_dir());"
+        "print(len(s.load_standards().rules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    module, notebooks, templates, rules = done.stdout.split("\n")[:4]
+    assert module == str(site / "kit" / "__init__.py")
+    assert notebooks == str(site / "kit" / "_bundled" / "notebooks")
+    assert templates == str(site / "kit" / "_bundled" / "templates")
+    assert int(rules) >= 8
