@@ -28,7 +28,9 @@ def cli() -> None:
     """
 
 
-@cli.command("demo-data")
+@cli.command(
+    "demo-data", short_help="Write a demo CRM export (CSV) of a mortgage lender."
+)
 @click.argument("out_dir", type=_PATH)
 @click.option(
     "--scale",
@@ -53,7 +55,9 @@ def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
     click.echo(f"Demo export ({scale}, seed {seed}) written to {path}")
 
 
-@cli.command("intake")
+@cli.command(
+    "intake", short_help="Read a CRM export into a clean, typed dataset."
+)
 @click.argument("export", type=_EXISTING)
 @click.option("--out", "out_dir", type=_PATH, required=True, help="Dataset folder to write.")
 @click.option(
@@ -84,7 +88,9 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
-@cli.command("assess")
+@cli.command(
+    "assess", short_help="From a CRM export or dataset to a folder of client-ready reports."
+)
 @click.argument("source", type=_EXISTING, metavar="EXPORT_OR_DATASET")
 @click.option("--out", "out_dir", type=_PATH, required=True, help="Report folder to write.")
 @click.option(
@@ -188,7 +194,7 @@ def assess_command(
     click.echo(result.summary())
 
 
-@cli.command("demo")
+@cli.command("demo", short_help="Generate the demo organization and render its whole assessment.")
 @click.option(
     "--out",
     "out_dir",
