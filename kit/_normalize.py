@@ -69,6 +69,7 @@ _ISO_FORMATS = (
     "%Y/%m/%d",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
+    "%Y%m%d",
 )
 _SLASH_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
@@ -488,8 +489,14 @@ def _datetime(
         num = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
         blank = np.isnan(num)
         us = _from_serial(num)
+        formats["excel_serial"] = int((us != _NAT).sum())
+        compact = (us == _NAT) & (num >= 19000101) & (num < 22000101) & (num % 1 == 0)
+        if compact.any():  # 20240305 written as a number
+            digits = pa.array(num[compact].astype(np.int64).astype(str))
+            got = _int64(pc.strptime(digits, format="%Y%m%d", unit="us", error_is_null=True))
+            us[compact] = got
+            formats["iso"] += int((got != _NAT).sum())
         bad = (us == _NAT) & ~blank
-        formats["excel_serial"] = int((~bad & ~blank).sum())
         raw = pd.Series(num[bad], index=np.flatnonzero(bad), dtype=object)
         return _date_result(us, blank, bad, raw, formats)
 

@@ -690,3 +690,16 @@ def test_hubspot_preset(tmp_path: Path) -> None:
     assert ("opportunities", "owner_id", "orphan_reference") not in facts(ds)
     assert_canonical(ds)
     assert_accounting(ds)
+
+
+def test_compact_dates_written_as_numbers(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "users.csv",
+        "user_id,name,team,role,seat_start\nu1,A,T,producer,20240305\nu2,B,T,producer,20241231\n",
+    )
+    ds = read_export(tmp_path)
+    assert ds["users"]["seat_start"].tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-12-31"),
+    ]
