@@ -81,7 +81,7 @@ QUALITY_ISSUES: dict[str, str] = {
     "excel_mangled": "an id or phone that Excel turned into a date or 1.2E+11",
     "duplicate_key": "a key seen before: later rows were excluded, the first kept",
     "orphan_reference": "points at a record that is not in the export",
-    "future_date": "a date after the day of intake",
+    "future_date": "a date after the engagement's as-of date (else after the day of intake)",
 }
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
 _NOT_FUTURE = ("next_step_due",)
@@ -260,6 +260,7 @@ class _Intake:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
+    future_reference: str = "the day of intake"
 
     # ----------------------------------------------------------------- orchestration
     def run(self) -> Dataset:
@@ -323,7 +324,7 @@ class _Intake:
         if self.problems:
             raise self.blocking()
         tables = {t: r.frame for t, r in results.items()}
-        self.cross_table(tables)
+        self.cross_table(tables, engagement)
         for name, frame in tables.items():
             _check_structure(name, frame)
         excluded = [r.excluded for r in results.values() if len(r.excluded)]
@@ -837,10 +838,23 @@ class _Intake:
         self.facts.append(_fact(table, fname, issue, count, examples))
 
     # ----------------------------------------------------------------- across tables
-    def cross_table(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Orphan references and future dates, on the rows kept (checks run two at a time)."""
-        tz = self.mapping.timezone or "UTC"
-        limit = pd.Timestamp.now(tz=tz).tz_localize(None).normalize() + pd.Timedelta(days=2)
+    def cross_table(
+        self, tables: dict[str, pd.DataFrame], engagement: dict[str, Any] | None
+    ) -> None:
+        """Orphan references and future dates, on the rows kept (checks run two at a time).
+
+        A date is in the future when it falls after the engagement's as-of day (from
+        ``engagement.yaml``), or, without one, after tomorrow (the day of intake, with a day
+        of slack for time zones).
+        """
+        as_of = (engagement or {}).get("as_of")
+        if as_of:
+            limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+            self.future_reference = f"the as-of date {as_of} (engagement.yaml)"
+        else:
+            tz = self.mapping.timezone or "UTC"
+            limit = pd.Timestamp.now(tz=tz).tz_localize(None).normalize() + pd.Timedelta(days=2)
+            self.future_reference = "the day of intake"
 
         def check(job: tuple[str, Field]) -> list[dict[str, Any]]:
             name, f = job
@@ -864,7 +878,7 @@ class _Intake:
                             )
                         )
             if f.kind == "datetime" and f.name not in _NOT_FUTURE:
-                future = (col > limit).to_numpy(dtype=bool, na_value=False)
+                future = (col >= limit).to_numpy(dtype=bool, na_value=False)
                 if future.any():
                     found.append(
                         _fact(
@@ -937,6 +951,7 @@ class _Intake:
             "excluded_rows": sum(t["rows_excluded"] for t in tables.values()),
             "warnings": list(dict.fromkeys(self.warnings)),
             "engagement": engagement,
+            "future_dates_after": self.future_reference,
         }
 
 

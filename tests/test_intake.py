@@ -703,3 +703,19 @@ def test_compact_dates_written_as_numbers(tmp_path: Path) -> None:
         pd.Timestamp("2024-03-05"),
         pd.Timestamp("2024-12-31"),
     ]
+
+
+def test_future_dates_are_after_the_engagement_as_of_day(tmp_path: Path) -> None:
+    write(tmp_path, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
+    write(tmp_path, "engagement.yaml", "as_of: 2024-06-30\n")
+    write(
+        tmp_path,
+        "logins.csv",
+        "user_id,login_at\nu1,2024-06-30 23:59:00\nu1,2024-07-01 00:00:00\nu1,2024-07-02 08:00\n",
+    )
+    ds = read_export(tmp_path)
+    assert facts(ds)[("logins", "login_at", "future_date")] == (
+        2,
+        "'2024-07-01' (1), '2024-07-02' (1)",
+    )
+    assert ds.manifest["future_dates_after"] == "the as-of date 2024-06-30 (engagement.yaml)"
