@@ -338,11 +338,17 @@ class _Intake:
         )
 
     def blocking(self) -> InputError:
-        return InputError(
+        message = (
             f"intake of {self.export.name} stopped: {len(self.problems)} blocking problem(s). "
-            "Fix the mapping (see docs/mapping.md) or the export and run intake again.",
-            problems=self.problems,
+            "Fix the mapping (see docs/mapping.md) or the export and run intake again."
         )
+        missing = sum("is not in the file" in p for p in self.problems)
+        if missing >= 3:
+            message += (
+                f" {missing} mapped columns are missing: do these files really have the layout "
+                f"of mapping {self.mapping.name!r} ({self.mapping.origin})? Check --mapping."
+            )
+        return InputError(message, problems=self.problems)
 
     # ----------------------------------------------------------------- which file is which
     def assign(self) -> dict[str, list[tuple[SourceSpec, Unit]]]:

@@ -371,3 +371,10 @@ def test_mapping_error_is_separate_from_input_error(tmp_path: Path) -> None:
     write(tmp_path, "users.csv", USERS)
     with pytest.raises(MappingError):
         read_export(tmp_path, mapping={"tables": {"users": {"source": "users.csv"}}})
+
+
+def test_the_wrong_preset_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "User.csv", USERS)
+    message = blocking(tmp_path, "salesforce")
+    assert "User.csv: column 'Id' for required field users.user_id is not in the file" in message
+    assert "do these files really have the layout of mapping 'salesforce'" in message
