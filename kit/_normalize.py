@@ -95,6 +95,7 @@ _TEXT_MONTH_FORMATS = (
     "%b %d, %Y %I:%M %p",
 )
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
+_EUROPEAN = r"^[^\d,.]*\d{1,3}(\.\d{3})+,\d+\D*$|^[^\d,.]*\d+,\d{1,2}\D*$"
 _SERIAL = r"^\d{4,6}(\.\d+)?$"
 #: Values Excel made out of ids: scientific notation, or a day-month date like 01-May.
 _MANGLED = (
@@ -425,7 +426,12 @@ def _amount(arr: pa.ChunkedArray) -> Converted:
     blank = _null_mask(t)
     s = pd.Series(t.to_pandas(), dtype=_ARROW_STR)
     negative = s.str.match(r"^\(.*\)$|^-").fillna(False).astype(bool)
-    cleaned = s.str.replace(r"[\s$€£,()+-]|USD", "", regex=True)
+    # 250.000,00 and 12,5: a decimal comma (thousands with dots); swap the separators
+    european = s.str.match(_EUROPEAN).fillna(False).astype(bool)
+    if european.any():
+        swapped = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        s = s.where(~european, swapped)
+    cleaned = s.str.replace(r"[\s$€£,()+-]|USD|EUR", "", regex=True)
     number = pd.to_numeric(cleaned, errors="coerce").astype(np.float64).to_numpy()
     number = np.where(negative.to_numpy(), -number, number)
     bad = np.isnan(number) & ~blank

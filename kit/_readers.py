@@ -211,6 +211,8 @@ def open_export(export: Path, workdir: Path) -> Export:
             continue
         if path.suffix.lower() in DATA_SUFFIXES:
             files.append(SourceFile(rel=rel, path=path, size=path.stat().st_size))
+        elif path.suffix.lower() in (".xls", ".xlsb", ".numbers", ".ods"):
+            other.append(f"{rel} (this spreadsheet format is not read: save it as .xlsx or CSV)")
         else:
             other.append(rel)
     result = Export(kind, export.name, root, files, [], engagement, other, size, sha)

@@ -378,3 +378,16 @@ def test_the_wrong_preset_says_so(tmp_path: Path) -> None:
     message = blocking(tmp_path, "salesforce")
     assert "User.csv: column 'Id' for required field users.user_id is not in the file" in message
     assert "do these files really have the layout of mapping 'salesforce'" in message
+
+
+def test_european_amounts_and_an_old_excel_file(tmp_path: Path) -> None:
+    write(tmp_path, "users.csv", USERS)
+    write(
+        tmp_path,
+        "los_loans.csv",
+        'loan_number;amount\nL1;"250.000,00"\nL2;"12,5"\nL3;"$1,500"\nL4;"(2,000.00)"\n',
+    )
+    write(tmp_path, "old.xls", b"\xd0\xcf\x11\xe0 legacy workbook")
+    ds = read_export(tmp_path)
+    assert ds["los_loans"]["amount"].tolist() == [250000.0, 12.5, 1500.0, -2000.0]
+    assert any("old.xls (this spreadsheet format is not read" in w for w in ds.manifest["warnings"])
