@@ -99,33 +99,31 @@ def _failing_notebooks(tmp_path: Path, *, crash: bool = False) -> Path:
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["cell-error", "kernel-crash"])
-def test_a_failing_team_is_reported_while_the_others_finish(tmp_path, crash):
-    from kit.demo import write_export
-
-    export = write_export(tmp_path / "export", scale="small", seed=7)
+def test_a_failing_team_is_reported_while_the_others_finish(tmp_path, demo_reports, crash):
     out = tmp_path / "out"
     with pytest.raises(AssessmentError) as info:
         assess(
-            export,
+            demo_reports / "data" / "dataset",
             out,
+            teams=["Lakeshore", "Old Mill", "Riverbend"],
             workers=2,
             progress=False,
             notebooks=_failing_notebooks(tmp_path, crash=crash),
         )
     message = str(info.value)
     assert "1 report(s) failed" in message
-    assert "Lakeshore" in message
     expected = "simulated failure in Lakeshore" if not crash else "kernel died"
+    assert f"Lakeshore: {'cell 5 failed: RuntimeError: ' if not crash else ''}" in message
     assert expected in message
     assert not (out / "teams" / "lakeshore.html").exists()
     assert (out / "notebooks" / "lakeshore.ipynb").is_file()  # kept for audit
-    for slug in ("cedar-ridge", "old-mill", "pine-hollow", "riverbend"):
-        assert (out / "teams" / f"{slug}.html").is_file()
+    assert sorted(p.name for p in (out / "teams").iterdir()) == ["old-mill.html", "riverbend.html"]
     run = json.loads((out / "run.json").read_text())
     assert list(run["failures"]) == ["Lakeshore"]
     portfolio = (out / "index.html").read_text(encoding="utf-8")
     assert "Lakeshore (report failed)" in portfolio
     assert 'href="teams/lakeshore.html"' not in portfolio
+    assert 'href="teams/old-mill.html"' in portfolio
 
 
 def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
