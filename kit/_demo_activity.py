@@ -41,10 +41,12 @@ from kit._demo_world import (
     PARTNER_INTERVAL,
     PAST_CLIENT_INTERVAL,
     PRE,
+    REGULAR_CADENCE,
     S_NEVER,
     Loans,
     Organization,
     add_business_days,
+    business_day,
     business_time,
     day_number,
     in_office,
@@ -176,20 +178,7 @@ def _human(
     follow_type = pick(rng, _TYPE_MIX, follow_kind)
 
     # Past clients and referral partners, touched on the producer's own cadence.
-    days_live = AS_OF + 1 - LAUNCH
-    rel_rows, rel_kind = [], []
-    for kind, interval, conversation in (
-        (PAST_CLIENT, PAST_CLIENT_INTERVAL, WITH_PAST_CLIENT),
-        (PARTNER, PARTNER_INTERVAL, WITH_PARTNER),
-    ):
-        rows = np.flatnonzero((contacts.kind == kind) & (contacts.duplicate_of < 0))
-        n = rng.poisson(days_live / interval[org.archetype[contacts.producer[rows]]])
-        rel_rows.append(np.repeat(rows, n))
-        rel_kind.append(np.full(n.sum(), conversation))
-    rel = np.concatenate(rel_rows)
-    rel_conv = np.concatenate(rel_kind)
-    rel_day = random_business_day(rng, LAUNCH, AS_OF, len(rel))
-    rel_when = rel_day * DAY + office_seconds(rng, len(rel))
+    rel, rel_conv, rel_when = _relationship_touches(rng, org, contacts)
     rel_type = pick(rng, _TYPE_MIX, rel_conv)
 
     lead_row = contacts.lead_offset + lead
@@ -210,6 +199,27 @@ def _human(
     state, conversation = state[keep], conversation[keep]
     n = len(occurred)
 
+    has_next = conversation & (rng.random(n) < B.next_step[state])
+    due = add_business_days(occurred // DAY, rng.integers(1, 7, n))
+    # A next step done by its due date: the promised email or text, logged like any touch.
+    done = np.flatnonzero(has_next & (rng.random(n) < B.complete_next_step[state]))
+    done_day = random_business_day(rng, occurred[done] // DAY, due[done], len(done))
+    done_at = done_day * DAY + office_seconds(rng, len(done))
+    done_at = np.maximum(done_at, occurred[done] + 20 * MINUTE + rng.integers(0, HOUR, len(done)))
+    done, done_at = done[done_at < END_S], done_at[done_at < END_S]
+    k = len(done)
+    producer = np.concatenate([producer, producer[done]])
+    contact = np.concatenate([contact, contact[done]])
+    loan = np.concatenate([loan, loan[done]])
+    occurred = np.concatenate([occurred, done_at])
+    kind = np.concatenate([kind, kind[done]])
+    kind_type = np.concatenate([kind_type, np.where(rng.random(k) < 0.5, EMAIL, TEXT)])
+    state = np.concatenate([state, org.state(producer[n:], done_at)])
+    conversation = np.concatenate([conversation, np.zeros(k, dtype=bool)])
+    has_next = np.concatenate([has_next, np.zeros(k, dtype=bool)])
+    due = np.concatenate([due, np.full(k, -1)])
+    n = len(occurred)
+
     opp_of_loan = np.full(len(loans), -1)
     opp_of_loan[opportunities.loan] = np.arange(len(opportunities))
     opp = np.where(loan >= 0, opp_of_loan[np.maximum(loan, 0)], -1)
@@ -220,9 +230,7 @@ def _human(
     )
     has_outcome = conversation & (rng.random(n) < B.outcome[state])
     outcome = _OUTCOME_START[kind] + (rng.random(n) * _OUTCOME_N[kind]).astype(np.int64)
-    has_next = conversation & (rng.random(n) < B.next_step[state])
     next_step = _NEXT_START[kind] + (rng.random(n) * _NEXT_N[kind]).astype(np.int64)
-    due = add_business_days(occurred // DAY, rng.integers(1, 7, n))
     has_note = (kind <= IN_PROCESS) & (rng.random(n) < B.notes[state])
     note = np.where(rng.random(n) < 0.02, _PHONE_NOTE, rng.integers(0, len(text.NOTES), n))
     late = rng.random(n) < B.late_share[state]
@@ -245,6 +253,45 @@ def _human(
         automated=np.zeros(ok.sum(), dtype=bool),
         campaign=np.full(ok.sum(), -1),
     )
+
+
+def _relationship_touches(
+    rng: np.random.Generator, org: Organization, contacts: Contacts
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Touches of past clients and referral partners since launch (contact row, kind of
+    conversation, time): a consistent producer keeps a regular cadence (each gap 60-140% of
+    the interval), the others touch them at random times at their own rate."""
+    days_live = AS_OF + 1 - LAUNCH
+    rows_out, kind_out, when_out = [], [], []
+    for kind, interval, conversation in (
+        (PAST_CLIENT, PAST_CLIENT_INTERVAL, WITH_PAST_CLIENT),
+        (PARTNER, PARTNER_INTERVAL, WITH_PARTNER),
+    ):
+        rows = np.flatnonzero((contacts.kind == kind) & (contacts.duplicate_of < 0))
+        arch = org.archetype[contacts.producer[rows]]
+        every = interval[arch]
+        regular = REGULAR_CADENCE[arch]
+        # At random: a Poisson number of touches on uniformly drawn business days.
+        n = np.where(regular, 0, rng.poisson(days_live / every))
+        r_rows = np.repeat(rows, n)
+        r_day = random_business_day(rng, LAUNCH, AS_OF, len(r_rows))
+        # Regularly: gaps of 60-140% of the interval, the first a random part of one.
+        reg = np.flatnonzero(regular)
+        slots = np.ceil(days_live / (0.6 * every[reg])).astype(np.int64) + 1
+        owner = np.repeat(np.arange(len(reg)), slots)
+        gaps = every[reg][owner] * rng.uniform(0.6, 1.4, len(owner))
+        cum = np.cumsum(gaps)
+        first = np.cumsum(slots) - slots
+        since_start = cum - np.repeat(cum[first] - gaps[first], slots)
+        lead_in = rng.random(len(reg)) * gaps[first]
+        g_day = business_day(LAUNCH + (since_start - lead_in[owner]).astype(np.int64))
+        live = g_day <= AS_OF
+        rows_out += [r_rows, rows[reg][owner][live]]
+        when_out += [r_day, g_day[live]]
+        kind_out.append(np.full(len(r_rows) + int(live.sum()), conversation))
+    day = np.concatenate(when_out)
+    when = day * DAY + office_seconds(rng, len(day))
+    return np.concatenate(rows_out), np.concatenate(kind_out), when
 
 
 def _processor_notes(

@@ -34,6 +34,7 @@ from kit._demo_world import (
     WINDOW_START,
     Loans,
     Organization,
+    business_day,
     day_number,
     in_office,
     office_seconds,
@@ -188,7 +189,12 @@ def build_contacts(
         producer=dup_producer,
         created=dup_created,
         loan=np.full(n_dup, -1),
-        lead_source=np.where(rng.random(n_dup) < 0.5, base["lead_source"][dup], -1),
+        # Half the re-entries lose the lead source, unless the team reviews new contacts.
+        lead_source=np.where(
+            rng.random(n_dup) < np.maximum(0.5, _steward(org)[dup_producer]),
+            base["lead_source"][dup],
+            -1,
+        ),
         email_variant=rng.integers(1, 4, n_dup),
         phone_format=(base["phone_format"][dup] + rng.integers(1, 4, n_dup)) % 4,
         duplicate_of=dup,
@@ -203,7 +209,7 @@ def _steward(org: Organization) -> np.ndarray:
     """Per producer: the lead-source fill rate the team's own review guarantees. The
     disciplined team's assistant checks every new contact each morning."""
     disciplined = np.asarray(org.team_stories)[org.producer_team] == "disciplined"
-    return np.where(disciplined, 0.93, 0.0)
+    return np.where(disciplined, 0.99, 0.0)
 
 
 def _other_producer_in_team(
@@ -253,7 +259,10 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
     lag_h = np.where(internet, 0.01, B.opportunity_lag_h[state])
     created = arrival + (rng.exponential(1.0, n) * lag_h * HOUR).astype(np.int64) + 30
     created = np.where(internet, created, in_office(rng, created))
-    p_create = np.where(internet, 0.98, B.create_opportunity[state])
+    # Lead routing misses a few internet leads; a producer who adopted creates those too.
+    p_create = np.where(
+        internet, np.maximum(0.98, B.create_opportunity[state]), B.create_opportunity[state]
+    )
     made = post & (rng.random(n) < p_create) & (created < np.minimum(loans.end, END_S))
     import_s = (LAUNCH - 3) * DAY + 18 * HOUR  # Friday evening before go-live
     imported = (~post) & (loans.end > import_s) & (rng.random(n) < IMPORT_OPEN_PIPELINE[arch])
@@ -266,19 +275,44 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
     processor = org.team_processor[org.producer_team[producer]]
     init = true_stage_at(_subset(loans, loan), created)
 
+    # When each event became visible: stages 1..6 when reached; the loss (7) when the loan
+    # was lost, or, where leads are closed out, when a losing lead went quiet.
+    quiet = loans.quiet_at[loan]
+    closes_out = org.reviews_pipeline[producer] | (
+        rng.random(m) < B.close_out[org.state(producer, quiet)]
+    )
+    loss_seen = np.where(closes_out, quiet, loans.lost_at[loan])
+    loss_seen = np.where(loss_seen < NEVER, np.maximum(loss_seen, created + MINUTE), NEVER)
+    events = np.column_stack([loans.stage_at[loan], loss_seen])
+    # The next event after each one: a review records only the stage a loan is in by then.
+    next_event = np.minimum.accumulate(events[:, ::-1], axis=1)[:, ::-1]
+    next_event = np.column_stack([next_event[:, 1:], np.full(m, NEVER)])
+    manager = org.team_manager[org.producer_team[producer]]
+
     stage = init.copy()
     last = created.copy()
     closed = np.full(m, NEVER)
     progressed = np.full(m, NEVER)
     h_opp, h_stage, h_at, h_by = [np.arange(m)], [init], [created], [owner]
     for k in range(1, FUNDED + 2):  # 1..6 are stages, 7 is lost
-        reached = loans.lost_at[loan] if k == FUNDED + 1 else loans.stage_at[loan, k]
+        reached = events[:, k]
         st = org.state(producer, reached)
         p = B.track_lost[st] if k == FUNDED + 1 else B.track_stage[st]
         lag = (rng.exponential(1.0, m) * B.track_lag_h[st] * HOUR).astype(np.int64)
-        at = np.maximum(in_office(rng, reached + lag), last + MINUTE)
-        rec = (k > init) & (reached < END_S) & (rng.random(m) < p) & (at < END_S)
+        own_at = in_office(rng, reached + lag)
+        own = rng.random(m) < p
+        # The Monday pipeline review records what the producer has not (yet) recorded.
+        review_at = monday_review(rng, reached)
+        self_review = rng.random(m) < B.pipeline_review[org.state(producer, review_at)]
+        catch = (
+            (self_review | org.reviews_pipeline[producer])
+            & (next_event[:, k] > review_at)
+            & (~own | (own_at > review_at))
+        )
+        at = np.maximum(np.where(catch, review_at, own_at), last + MINUTE)
+        rec = (k > init) & (reached < END_S) & (own | catch) & (at < END_S)
         by = np.where((k >= 3) & (k <= 5) & (rng.random(m) < 0.35), processor, owner)
+        by = np.where(catch & ~self_review, manager, by)
         h_opp.append(np.flatnonzero(rec))
         h_stage.append(np.full(rec.sum(), k))
         h_at.append(at[rec])
@@ -322,6 +356,22 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
         history_by=np.concatenate(h_by),
         progressed=per_loan,
     )
+
+
+def monday_review(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """When the first Monday pipeline review after each time ``t`` is held (09:00-10:00;
+    on Tuesday when Monday is a bank holiday). Times that never happen stay ``NEVER``.
+
+    >>> day = day_number("2025-01-15")  # a Wednesday
+    >>> int(monday_review(np.random.default_rng(0), np.array([day * DAY]))[0] // DAY - day)
+    5
+    """
+    t = np.asarray(t, dtype=np.int64)
+    real = t < END_S + 400 * DAY
+    day = np.where(real, t, 0) // DAY + 1
+    monday = np.busday_offset(day.astype("datetime64[D]"), 0, roll="forward", weekmask="Mon")
+    held = business_day(monday.astype(np.int64))
+    return np.where(real, held * DAY + 9 * HOUR + rng.integers(0, HOUR, len(t)), NEVER)
 
 
 def _subset(loans: Loans, rows: np.ndarray) -> Loans:
@@ -386,5 +436,6 @@ __all__ = [
     "build_contacts",
     "build_los",
     "build_opportunities",
+    "monday_review",
     "update_lifecycle",
 ]

@@ -157,11 +157,14 @@ class Behaviour:
     opportunity_lag_h: np.ndarray  # mean hours from lead to opportunity
     track_stage: np.ndarray  # a stage change that happened is recorded
     track_lost: np.ndarray  # a lost loan is marked lost
+    close_out: np.ndarray  # a lead that went quiet is closed out as lost within days
+    pipeline_review: np.ndarray  # the Monday pipeline review records what was missed
     track_lag_h: np.ndarray  # mean hours from the change to its recording
     loan_number: np.ndarray  # the LOS loan number is typed into the opportunity
     diligence: np.ndarray  # lead source, referred-by, amount, purpose are filled in
     outcome: np.ndarray  # a logged conversation has an outcome
     next_step: np.ndarray  # a logged conversation has a next step
+    complete_next_step: np.ndarray  # a next step is done (and logged) by its due date
     notes: np.ndarray  # a logged activity has a note
     link_opportunity: np.ndarray  # a logged touch on a loan points at its opportunity
     log_lag_min: np.ndarray  # median minutes from activity to logging
@@ -170,17 +173,20 @@ class Behaviour:
 
 
 BEHAVIOUR = Behaviour(
-    log_call=np.array([0.0, 0.92, 0.78, 0.88, 0.03, 0.03]),
-    log_other=np.array([0.0, 0.88, 0.12, 0.82, 0.02, 0.02]),
-    create_opportunity=np.array([0.0, 0.97, 0.85, 0.90, 0.12, 0.08]),
+    log_call=np.array([0.0, 0.95, 0.78, 0.88, 0.03, 0.03]),
+    log_other=np.array([0.0, 0.92, 0.12, 0.82, 0.02, 0.02]),
+    create_opportunity=np.array([0.0, 0.995, 0.85, 0.90, 0.12, 0.08]),
     opportunity_lag_h=np.array([0.0, 1.0, 24.0, 4.0, 72.0, 120.0]),
     track_stage=np.array([0.0, 0.96, 0.0, 0.90, 0.03, 0.0]),
-    track_lost=np.array([0.0, 0.85, 0.0, 0.60, 0.0, 0.0]),
+    track_lost=np.array([0.0, 0.95, 0.0, 0.60, 0.0, 0.0]),
+    close_out=np.array([0.0, 0.99, 0.0, 0.0, 0.0, 0.0]),
+    pipeline_review=np.array([0.0, 0.98, 0.0, 0.0, 0.0, 0.0]),
     track_lag_h=np.array([1.0, 20.0, 1.0, 40.0, 200.0, 1.0]),
-    loan_number=np.array([0.0, 0.98, 0.65, 0.92, 0.08, 0.04]),
-    diligence=np.array([0.0, 0.97, 0.25, 0.85, 0.35, 0.30]),
+    loan_number=np.array([0.0, 0.995, 0.65, 0.92, 0.08, 0.04]),
+    diligence=np.array([0.0, 0.98, 0.25, 0.85, 0.35, 0.30]),
     outcome=np.array([0.0, 0.95, 0.50, 0.85, 0.40, 0.30]),
     next_step=np.array([0.0, 0.90, 0.15, 0.75, 0.20, 0.10]),
+    complete_next_step=np.array([0.0, 0.95, 0.0, 0.80, 0.0, 0.0]),
     notes=np.array([0.0, 0.55, 0.30, 0.50, 0.30, 0.30]),
     link_opportunity=np.array([0.0, 0.85, 0.20, 0.80, 0.20, 0.20]),
     log_lag_min=np.array([1.0, 3.0, 90.0, 10.0, 1440.0, 1440.0]),
@@ -191,10 +197,12 @@ BEHAVIOUR = Behaviour(
 #: contacts carry lead source and lifecycle.
 IMPORT_OPEN_PIPELINE = np.array([0.95, 0.80, 0.90, 0.35])
 IMPORT_DILIGENCE = np.array([0.95, 0.40, 0.70, 0.50])
-#: True behaviour, logged or not: mean days between touches of a past client / partner,
-#: and the median minutes to the first touch of a new lead.
+#: True behaviour, logged or not: mean days between touches of a past client / partner
+#: (a consistent producer keeps a regular cadence, the others touch them at random), and
+#: the median minutes to the first touch of a new lead.
 PAST_CLIENT_INTERVAL = np.array([75.0, 160.0, 140.0, 200.0])
 PARTNER_INTERVAL = np.array([16.0, 30.0, 28.0, 35.0])
+REGULAR_CADENCE = np.array([True, False, False, False])
 FIRST_TOUCH_MIN = np.array([1.0, 3.0, 120.0, 8.0, 300.0, 300.0])  # by state
 
 
@@ -216,10 +224,17 @@ class Organization:
     archetype: np.ndarray
     lapse_s: np.ndarray  # when a lapsed producer stopped (NEVER for the others)
     team_processor: np.ndarray  # user index of each team's processor
+    team_manager: np.ndarray  # user index of each team's manager
 
     @property
     def n_producers(self) -> int:
         return len(self.producer_user)
+
+    @property
+    def reviews_pipeline(self) -> np.ndarray:
+        """Per producer: their team holds a Monday pipeline review of every open loan,
+        whoever owns it (the disciplined team's habit)."""
+        return np.asarray(self.team_stories)[self.producer_team] == "disciplined"
 
     def state(self, producer: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Adoption state of each ``producer`` at time ``t`` (seconds)."""
@@ -256,6 +271,7 @@ def build_organization(
     producer_team: list[int] = []
     archetype: list[int] = []
     team_processor: list[int] = []
+    team_manager: list[int] = []
     for t in range(n_teams):
         size = team_sizes[t % len(team_sizes)]
         story = stories[t]
@@ -268,6 +284,7 @@ def build_organization(
             n_minor = max(1, round(0.15 * size))
             for i in rng.choice(size, n_minor, replace=False):
                 arch[int(i)] = minority
+        team_manager.append(len(roles))
         roles.append("manager")
         teams.append(t)
         for a in arch:
@@ -312,6 +329,7 @@ def build_organization(
         archetype=arch_arr,
         lapse_s=lapse_s.astype(np.int64),
         team_processor=np.asarray(team_processor, dtype=np.int64),
+        team_manager=np.asarray(team_manager, dtype=np.int64),
     )
 
 
@@ -351,8 +369,16 @@ _PURPOSE_BY_GROUP = np.array(
 )
 _SOURCE_GROUP = np.array([0, 0, 0, 0, 1, 2, 1, 3, 3])
 #: Median days (and log-spread) to move into each stage from the previous one:
-#: pre-approval, application (purchase), processing, underwriting, clear to close, funded.
-_STAGE_DAYS = np.array([[2.5, 0.9], [21.0, 0.8], [1.5, 0.5], [6.0, 0.4], [10.0, 0.4], [5.0, 0.4]])
+#: pre-approval, application (purchase: the buyer finds a home), processing, underwriting,
+#: clear to close, funded.
+_STAGE_DAYS = np.array([[2.5, 0.9], [10.0, 0.6], [1.5, 0.5], [6.0, 0.4], [10.0, 0.4], [5.0, 0.4]])
+#: Business days from a loan's last real move to its loss: a lead or pre-approval fades
+#: over weeks; a loan in process is withdrawn or denied within days.
+_LOST_AFTER_LEAD = (5, 33)
+_LOST_IN_PROCESS = (2, 12)
+#: Business days after a losing lead's last move at which it has visibly gone quiet (no
+#: answer to calls, texts and emails): a disciplined producer closes it out then.
+_QUIET_AFTER = (3, 9)
 _REFI_APPLICATION_DAYS = (3.0, 0.7)
 N_STAGES = 7  # new_lead .. funded
 FUNDED = 6
@@ -370,6 +396,7 @@ class Loans:
     max_stage: np.ndarray  # furthest stage reached (6 = funded)
     stage_at: np.ndarray  # (n, 7) when each stage was reached; NEVER if not reached
     lost_at: np.ndarray  # NEVER for funded loans
+    quiet_at: np.ndarray  # a losing lead has visibly gone quiet (= lost_at in process)
     end: np.ndarray  # funded or lost time
 
     @property
@@ -420,9 +447,14 @@ def build_loans(rng: np.random.Generator, org: Organization, *, leads_per_year: 
     reached = np.arange(N_STAGES)[None, :] <= max_stage[:, None]
     stage_at = np.where(reached, stage_at, NEVER)
     last = stage_at[np.arange(n), max_stage]
-    lost_day = add_business_days(np.minimum(last, END_S + 400 * DAY) // DAY, rng.integers(5, 33, n))
-    lost_at = lost_day * DAY + office_seconds(rng, n)
+    last_day = np.minimum(last, END_S + 400 * DAY) // DAY
+    early = max_stage <= 1
+    after = np.where(early, rng.integers(*_LOST_AFTER_LEAD, n), rng.integers(*_LOST_IN_PROCESS, n))
+    lost_at = add_business_days(last_day, after) * DAY + office_seconds(rng, n)
     lost_at = np.where(funded, NEVER, np.maximum(lost_at, last + HOUR))
+    quiet = add_business_days(last_day, rng.integers(*_QUIET_AFTER, n)) * DAY
+    quiet_at = np.where(early, np.minimum(quiet + office_seconds(rng, n), lost_at), lost_at)
+    quiet_at = np.where(funded, NEVER, np.maximum(quiet_at, last + HOUR))
     end = np.where(funded, stage_at[:, FUNDED], lost_at)
     return Loans(
         producer=producer,
@@ -433,6 +465,7 @@ def build_loans(rng: np.random.Generator, org: Organization, *, leads_per_year: 
         max_stage=max_stage,
         stage_at=stage_at,
         lost_at=lost_at,
+        quiet_at=quiet_at,
         end=end,
     )
 
