@@ -327,11 +327,12 @@ def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.
         text = mask_pii_series(values, kind=fmt, show_pii=show_pii)  # type: ignore[arg-type]
     else:
         text = values.astype("str")
-    cells = text.astype("str").map(_esc, na_action="ignore")
+    # object dtype: an all-missing column must still concatenate as text below
+    cells = text.astype("str").map(_esc, na_action="ignore").astype("object").fillna("")
     if fmt == "status":
         cells = values.map(lambda v: status_badge(v).data, na_action="ignore")
     elif fmt == "score":
-        bands = numbers.map(score_band)
+        bands = numbers.map(score_band).astype("object")
         cells = '<span class="kit-chip kit-chip--' + bands + '">' + cells + "</span>"
     return cells.astype("object").mask(missing, _NA)
 
@@ -434,7 +435,8 @@ def table(
         cells = format_values(shown[column], fmt, show_pii=show_pii)
         if column in links:
             hrefs = shown[links[column]].astype("str").map(_check_href, na_action="ignore")
-            linked = '<a href="' + hrefs.map(_esc, na_action="ignore") + '">' + cells + "</a>"
+            escaped = hrefs.map(_esc, na_action="ignore").astype("object").fillna("")
+            linked = '<a href="' + escaped + '">' + cells + "</a>"
             cells = linked.where(hrefs.notna(), cells)
         row_cells.append(f"<td{numeric}>" + cells + "</td>")
     rows = "<tr>" + functools.reduce(lambda a, b: a + b, row_cells) + "</tr>"

@@ -36,6 +36,7 @@ __all__ = [
     "format_metric",
     "key_numbers",
     "open_results",
+    "organization_block",
     "organization_summary",
     "portfolio_scores",
     "producer_scorecard",
@@ -43,6 +44,7 @@ __all__ = [
     "resolve_team",
     "review_blocks",
     "review_list",
+    "seat_roi",
     "section_block",
     "section_metrics",
     "section_status",
@@ -220,10 +222,14 @@ def key_numbers(results: Results, team: str) -> present.Fragment:
 
 
 # --------------------------------------------------------------------------- sections
-def section_status(results: Results, section: str, *, team: str) -> str | None:
-    """Why a section is not assessed for ``team`` (``None`` when something was measured)."""
+def section_status(results: Results, section: str, *, team: str | None) -> str | None:
+    """Why a section is not assessed for ``team`` (the organization when ``None``); ``None``
+    when something was measured."""
     m = results.metrics
-    rows = m[(m["scope"] == "team") & (m["team"] == team)]
+    if team is None:
+        rows = m[m["scope"] == "organization"]
+    else:
+        rows = m[(m["scope"] == "team") & (m["team"] == team)]
     rows = rows[rows["metric"].map(lambda k: METRICS[k].section) == section]
     if rows.empty:
         return f"not assessed: no metric of {SECTIONS.get(section, section)} applies"
@@ -398,6 +404,39 @@ def review_blocks(results: Results, team: str, *, limit: int = 25) -> present.Fr
 
 
 # --------------------------------------------------------------------------- portfolio
+def seat_roi(results: Results) -> pd.DataFrame:
+    """Seats paid for, producers active and what idle seats cost, per team."""
+    roi = results.seat_roi.sort_values("team")
+    return pd.DataFrame(
+        {
+            "Team": roi["team"].to_numpy(),
+            "Seats": roi["seats"].to_numpy(),
+            "Producers active": roi["active_producers"].to_numpy(),
+            "Idle seats": roi["idle_seats"].to_numpy(),
+            "Monthly cost": roi["monthly_cost"].to_numpy(),
+            "Cost per active producer": roi["cost_per_active_producer"].to_numpy(),
+            "Monthly spend on idle seats": roi["idle_seat_spend"].to_numpy(),
+        }
+    )
+
+
+def organization_block(results: Results, section: str) -> present.Fragment:
+    """A portfolio section: its chart across teams (and table), or why it was not assessed."""
+    reason = section_status(results, section, team=None)
+    if reason is not None:
+        return present.not_assessed(reason.removeprefix("not assessed: "))
+    parts = []
+    chart = _section_chart(results, section, None)
+    if chart is not None:
+        parts.append(chart._repr_html_())
+    if section == "seat_roi":
+        money = ("Monthly cost", "Cost per active producer", "Monthly spend on idle seats")
+        parts.append(
+            present.table(seat_roi(results), formats=dict.fromkeys(money, "currency")).data
+        )
+    return present.Fragment("\n".join(parts))
+
+
 def organization_summary(results: Results, *, top_n: int = 5) -> present.Fragment:
     """The organization's executive-summary card for the portfolio."""
     f = results.findings

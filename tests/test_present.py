@@ -434,3 +434,13 @@ def test_text_that_reads_as_numbers_is_right_aligned_and_prose_gets_room():
     ) in html
     assert '<tr><td>Median speed to lead</td><td class="num">16 min</td>' in html
     assert '<td class="num">88 records</td><td class="long">—</td></tr>' in html
+
+
+def test_all_missing_scores_and_links_render_as_dashes():
+    """Regression: an all-blank score or link column (a team with nothing assessed, a
+    portfolio whose reports all failed) must not break the string concatenation."""
+    frame = pd.DataFrame({"score": [float("nan")] * 2, "team": ["a", "b"], "href": [None, None]})
+    html = present.table(frame, formats={"score": "score"}, links={"team": "href"}).data
+    assert html.count('<span class="kit-na">—</span>') == 4
+    assert "<a " not in html
+    assert "<td>a</td>" in html

@@ -190,3 +190,35 @@ def test_assess_refuses_output_inside_a_file(tmp_path, demo_reports: Path):
     target.write_text("x")
     with pytest.raises(OutputError, match="is a file, not a folder"):
         assess(demo_reports / "data" / "dataset", target, progress=False)
+
+
+MAVEN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "maven-crm"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not MAVEN.is_dir(), reason="../shared/realdata/maven-crm is not present")
+def test_real_maven_export_renders_with_missing_sections_not_assessed(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "maven"
+    done = _cli(
+        "assess",
+        str(MAVEN),
+        "--mapping",
+        str(root / "examples/mappings/maven-crm.yaml"),
+        "--out",
+        str(out),
+        "--teams",
+        "Cara Losch",
+        "--teams",
+        "Rocco Neubert",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 of 2 team reports written" in done.stdout
+    page = (out / "teams" / "cara-losch.html").read_text(encoding="utf-8")
+    assert "Not assessed:" in page and "no activities provided" in page
+    assert "Not scored: no standard could be assessed." in page
+    portfolio = (out / "index.html").read_text(encoding="utf-8")
+    assert "no LOS loans provided" in portfolio
+    run = json.loads((out / "run.json").read_text())
+    assert run["failures"] == {}
+    assert {s["path"] for s in run["inputs"]} >= {"sales_pipeline.csv", "sales_teams.csv"}
