@@ -18,7 +18,7 @@ demo: $(STAMP)  ## generate the demo export and render the full assessment into 
 	$(BIN)/adoption-kit demo --out reports/demo
 
 test: $(STAMP)  ## lint and run the whole test suite
-	$(BIN)/ruff check kit tests benchmarks
+	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest
 
 benchmark: $(STAMP)  ## time every stage at the small scale (SCALE=medium|large for more)
