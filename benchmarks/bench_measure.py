@@ -1,0 +1,128 @@
+"""Run one measured step in a child process: wall clock and peak memory of its whole tree.
+
+Every stage of the benchmark runs in a process of its own, so one stage's memory never
+hides in another's. While the child runs, the parent samples the resident memory of the
+child and every process it started (notebook workers, Jupyter kernels) every few
+milliseconds and sums it; when the child exits, :func:`os.wait4` gives the child's own exact
+peak. The peak reported is the larger of the two (summed resident memory counts pages shared
+between processes more than once, so it errs on the high side).
+
+Children write what they measured themselves (seconds around the work, excluding the
+interpreter's start-up) as JSON to the file named by their ``--result`` option.
+
+Examples
+--------
+>>> step = run_step(["python", "-c", "print('hi')"], result=None)  # doctest: +SKIP
+>>> step.wall > 0, step.peak_mb > 0  # doctest: +SKIP
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+__all__ = ["Step", "StepFailed", "run_step"]
+
+_POLL_SECONDS = 0.02
+_MB = 1024 * 1024
+
+
+class StepFailed(RuntimeError):
+    """A measured child process exited with an error."""
+
+
+@dataclass
+class Step:
+    """One measured child process.
+
+    Attributes
+    ----------
+    wall
+        Seconds from starting the child to its exit (interpreter start-up included).
+    peak_mb
+        Peak resident memory of the child's process tree, in MiB.
+    samples
+        ``(perf_counter, MiB)`` pairs of the summed tree memory, for peaks within a window.
+    result
+        What the child wrote to its result file (empty when it wrote none).
+    """
+
+    wall: float
+    peak_mb: float
+    samples: list[tuple[float, float]] = field(repr=False)
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def peak_between(self, start: float, stop: float) -> float:
+        """Peak summed memory (MiB) sampled between two ``perf_counter`` readings."""
+        inside = [mb for t, mb in self.samples if start <= t <= stop]
+        return max(inside) if inside else float("nan")
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue  # exited between listing and reading
+    return total
+
+
+def run_step(
+    command: list[str],
+    *,
+    result: bool = True,
+    env: dict[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 3600.0,
+) -> Step:
+    """Run ``command`` (with ``--result FILE`` appended when ``result``) and measure it.
+
+    Raises
+    ------
+    StepFailed
+        The child exited with a non-zero status; the message ends with its stderr.
+    """
+    with tempfile.TemporaryDirectory(prefix="kit-bench-") as tmp:
+        out_path = Path(tmp) / "result.json"
+        argv = [*command, "--result", str(out_path)] if result else list(command)
+        with open(Path(tmp) / "stdout", "wb") as stdout, open(Path(tmp) / "stderr", "wb") as err:
+            started = time.perf_counter()
+            child = subprocess.Popen(argv, stdout=stdout, stderr=err, env=env, cwd=cwd)
+            proc = psutil.Process(child.pid)
+            samples: list[tuple[float, float]] = []
+            status, usage = None, None
+            while True:
+                pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    break
+                samples.append((time.perf_counter(), _tree_rss(proc) / _MB))
+                if time.perf_counter() - started > timeout:
+                    child.kill()
+                    os.wait4(child.pid, 0)
+                    raise StepFailed(f"{argv[:3]} did not finish within {timeout:.0f} s")
+                time.sleep(_POLL_SECONDS)
+            wall = time.perf_counter() - started
+            child.returncode = os.waitstatus_to_exitcode(status)  # already reaped
+        if child.returncode != 0:
+            tail = (Path(tmp) / "stderr").read_text(errors="replace").strip().splitlines()[-15:]
+            raise StepFailed(
+                f"{' '.join(argv[:4])} ... exited with {child.returncode}:\n" + "\n".join(tail)
+            )
+        own_peak = usage.ru_maxrss / 1024 if usage is not None else 0.0  # KiB on Linux
+        peak = max([own_peak, *(mb for _, mb in samples)])
+        found = json.loads(out_path.read_text()) if result and out_path.is_file() else {}
+    return Step(wall=wall, peak_mb=peak, samples=samples, result=found)
