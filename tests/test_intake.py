@@ -719,3 +719,52 @@ def test_future_dates_are_after_the_engagement_as_of_day(tmp_path: Path) -> None
         "'2024-07-01' (1), '2024-07-02' (1)",
     )
     assert ds.manifest["future_dates_after"] == "the as-of date 2024-06-30 (engagement.yaml)"
+
+
+# --------------------------------------------------------------------------- properties
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ROW = st.tuples(
+    st.sampled_from(["o1", "o2", "o3", "", " o4 "]),  # ids: duplicates, blanks, padding
+    st.sampled_from(["2024-01-02", "01/03/2024", "45356", "01-May", ""]),
+    st.sampled_from(["Funded", "CTC", "pre approval", "Underwritting", ""]),
+    st.sampled_from(["", "note", '"two\nlines"', '"a, b"']),
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(ROW, min_size=1, max_size=12))
+def test_every_row_is_kept_or_excluded_with_its_line(tmp_path_factory, rows) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    write(folder, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
+    # 13 good rows first: random rows can then never make a required column mostly
+    # unreadable (which would stop intake instead of excluding rows)
+    good = [f"g{i},u1,2024-01-02,funded," for i in range(13)]
+    lines = ["opportunity_id,owner_id,created_at,stage,loan_number", *good]
+    first_line = []
+    line = 2 + len(good)
+    for key, created, stage, note in rows:
+        first_line.append(line)
+        lines.append(f"{key},u1,{created},{stage},{note}")
+        line += 1 + note.count("\n")
+    write(folder, "opportunities.csv", "\n".join(lines) + "\n")
+    ds = read_export(folder)
+    kept = ds["opportunities"]
+    excluded = ds.excluded_rows
+    assert len(kept) + len(excluded) == len(rows) + len(good)
+    assert_accounting(ds)
+    # every excluded row number is the first line of one input row, each at most once
+    assert set(excluded["row_number"]) <= set(first_line)
+    assert excluded["row_number"].is_unique
+    # kept rows are exactly the first occurrence of each readable key
+    readable = [
+        r[0].strip()
+        for r in rows
+        if r[0].strip() and r[1] not in ("", "01-May") and r[2] not in ("", "Underwritting")
+    ]
+    expected = [f"g{i}" for i in range(13)] + list(dict.fromkeys(readable))
+    assert kept["opportunity_id"].tolist() == expected
+    validate_table("opportunities", kept)
