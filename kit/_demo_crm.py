@@ -362,9 +362,10 @@ def monday_review(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
     """When the first Monday pipeline review after each time ``t`` is held (09:00-10:00;
     on Tuesday when Monday is a bank holiday). Times that never happen stay ``NEVER``.
 
-    >>> day = day_number("2025-01-15")  # a Wednesday
-    >>> int(monday_review(np.random.default_rng(0), np.array([day * DAY]))[0] // DAY - day)
-    5
+    >>> wednesdays = np.array([day_number("2025-01-22"), day_number("2025-01-15")]) * DAY
+    >>> held = monday_review(np.random.default_rng(0), wednesdays) // DAY
+    >>> [str(d) for d in held.astype("datetime64[D]")]  # 20 January was a bank holiday
+    ['2025-01-27', '2025-01-21']
     """
     t = np.asarray(t, dtype=np.int64)
     real = t < END_S + 400 * DAY

@@ -6,9 +6,11 @@ used the same tool with very different outcomes ("same tool, different outcomes"
 =================  ===============================================================
 story              what its producers did
 =================  ===============================================================
-``disciplined``    stages moved within days, calls logged with outcome and next step,
-                   lead source on nearly every contact, leads called within minutes,
-                   past clients and partners in cadence, funded loans in the CRM
+``disciplined``    stages moved within days and reviewed every Monday, dead leads
+                   closed out, calls logged with outcome and next step and next steps
+                   done on time, lead source on nearly every contact, leads called
+                   within minutes, past clients and partners in cadence, funded loans
+                   in the CRM
 ``lapsed``         adopted at launch, stopped logging after about 45 days (but kept
                    logging in)
 ``never_adopted``  worked from the inbox: few logged activities, most funded LOS loans

@@ -290,6 +290,96 @@ def test_disciplined_calls_carry_outcome_and_next_step(tables, team_of) -> None:
     assert with_next_step[team_named("partial")] < 0.3
 
 
+def _by_team(values: pd.Series, team: pd.Series) -> pd.Series:
+    return values.groupby(team).mean()
+
+
+def test_disciplined_team_keeps_its_open_pipeline_fresh(tables, team_of) -> None:
+    """Stages move within days and dead leads are closed out, so nearly every open loan
+    changed stage in the last 14 days; the other teams' pipelines are mostly stale."""
+    opps = tables["opportunities"]
+    team = opps["owner_id"].map(team_of)
+    open_ = normalize(opps["status"]) == "open"
+    changed = pd.to_datetime(opps["stage_changed_at"]).fillna(pd.to_datetime(opps["created_at"]))
+    fresh = _by_team((AS_OF + pd.Timedelta(days=1) - changed < pd.Timedelta(days=14))[open_], team)
+    assert fresh[team_named("disciplined")] > 0.8
+    for story in ("lapsed", "never_adopted", "partial", "mixed"):
+        assert fresh[team_named(story)] < 0.2, story
+    # Open new leads older than 30 days: the disciplined team has closed out (nearly) all.
+    created = pd.to_datetime(opps["created_at"])
+    month_old = (created >= LAUNCH) & (created < AS_OF - pd.Timedelta(days=30))
+    lingering = open_ & (normalize(opps["stage"]) == "new_lead") & month_old
+    share = lingering.groupby(team).sum() / month_old.groupby(team).sum()
+    assert share[team_named("disciplined")] < 0.02
+    assert share[team_named("partial")] > 0.5 and share[team_named("never_adopted")] > 0.5
+
+
+def test_disciplined_team_closes_out_dead_leads_within_days(tables, team_of) -> None:
+    history = tables["stage_history"]
+    history = history.assign(
+        at=pd.to_datetime(history["changed_at"]), stage=normalize(history["stage"])
+    ).sort_values(["opportunity_id", "at"], kind="stable")
+    since_previous = history["at"] - history.groupby("opportunity_id")["at"].shift()
+    lost = history["stage"] == "lost"
+    owner = tables["opportunities"].set_index("opportunity_id")["owner_id"]
+    team = history.loc[lost, "opportunity_id"].map(owner).map(team_of)
+    within_two_weeks = _by_team(since_previous[lost] < pd.Timedelta(days=14), team)
+    assert within_two_weeks[team_named("disciplined")] > 0.85
+    assert within_two_weeks[team_named("lapsed")] < 0.75
+    opps = tables["opportunities"]
+    closed = opps.loc[normalize(opps["status"]) == "lost", "closed_at"]
+    assert closed.notna().all()  # a loan marked lost carries its close date
+
+
+def test_disciplined_team_completes_its_next_steps(tables, team_of) -> None:
+    """A next step due in the last 90 days is followed by a later logged touch of the same
+    contact (the overdue-next-steps rule), nearly always on the disciplined team."""
+    a = tables["activities"]
+    manual = a[a["automated"].isin(MANUAL) & a["contact_id"].notna()]
+    occurred = pd.to_datetime(manual["occurred_at"])
+    due = pd.to_datetime(manual["next_step_due"])
+    last_touch = manual["contact_id"].map(occurred.groupby(manual["contact_id"]).max())
+    window = due.notna() & (due >= AS_OF - pd.Timedelta(days=90)) & (due < AS_OF)
+    overdue = _by_team(~(last_touch > occurred)[window], manual["user_id"].map(team_of)[window])
+    steps = window.groupby(manual["user_id"].map(team_of)).sum()
+    assert steps[team_named("disciplined")] > 300
+    assert overdue[team_named("disciplined")] < 0.1
+    assert overdue[team_named("partial")] > 0.3
+
+
+def test_disciplined_team_keeps_its_referral_partners_in_cadence(tables, team_of) -> None:
+    contacts = tables["contacts"]
+    partners = contacts[normalize(contacts["contact_type"]) == "referral_partner"]
+    a = tables["activities"]
+    manual = a[a["automated"].isin(MANUAL)]
+    recent = manual[pd.to_datetime(manual["occurred_at"]) > AS_OF - pd.Timedelta(days=29)]
+    touched = partners["contact_id"].isin(recent["contact_id"])
+    share = _by_team(touched, partners["owner_id"].map(team_of))
+    assert share[team_named("disciplined")] > 0.8
+    assert share[team_named("partial")] < 0.5
+
+
+def test_diagnosis_scores_the_disciplined_team_green_and_best(tmp_path: Path, generated) -> None:
+    """End to end through intake and the diagnostics: the disciplined team scores green
+    (80+) and above every other team; its consistent producers are classified consistent."""
+    from kit.diagnose import diagnose
+    from kit.intake import read_export
+
+    results = diagnose(read_export(demo.write_export(tmp_path / "demo")))
+    scores = results.scores
+    teams = scores[scores["scope"] == "team"].set_index("team")["score"]
+    disciplined = team_named("disciplined")
+    assert teams[disciplined] >= 80
+    assert (teams.drop(disciplined) < teams[disciplined]).all()
+    assert (teams.drop(disciplined) < 50).all()  # the other stories stay red
+    truth = generated[1]["producers"].set_index("user_id")["archetype"]
+    producers = scores[scores["scope"] == "producer"]
+    found = producers.set_index("producer_id")["archetype"]
+    consistent = truth[(truth == "consistent")].index
+    assert (found[consistent] == "consistent").all()
+    assert (found[truth.index] == truth).mean() > 0.9
+
+
 def test_producer_archetypes_follow_the_team_story(generated) -> None:
     producers = generated[1]["producers"]
     assert producers.columns.tolist() == [
@@ -457,6 +547,27 @@ def test_in_office_moves_off_hours_to_the_next_business_morning() -> None:
     assert at[0] == pd.Timestamp("2025-01-15 10:00")
     assert at[1].normalize() == pd.Timestamp("2025-01-16") and 8 <= at[1].hour < 18
     assert at[2].normalize() == pd.Timestamp("2025-01-21") and 8 <= at[2].hour < 18
+
+
+def test_monday_review_is_held_the_first_business_monday_after() -> None:
+    from kit._demo_crm import monday_review
+
+    def stamp(text: str) -> int:
+        return int(pd.Timestamp(text).value // 10**9)
+
+    times = np.array(
+        [
+            stamp("2025-03-03 08:00"),  # a Monday before the meeting: the next Monday's
+            stamp("2025-03-07 18:00"),  # Friday evening
+            stamp("2025-01-15 10:00"),  # the week of Martin Luther King Day
+            world.NEVER,
+        ]
+    )
+    held = monday_review(np.random.default_rng(0), times)
+    at = pd.to_datetime(held[:3], unit="s")
+    assert [str(d.date()) for d in at] == ["2025-03-10", "2025-03-10", "2025-01-21"]
+    assert ((at.hour == 9) & (at - at.normalize() < pd.Timedelta(hours=10))).all()
+    assert held[3] == world.NEVER
 
 
 def test_render_helpers_write_export_strings() -> None:
