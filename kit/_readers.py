@@ -436,45 +436,71 @@ def _read_csv(
         )
     elif enc != "utf-8":
         warnings.append(f"{file.rel}: read as {enc}")
-    bad = [(n, t) for n, t in invalid if t.strip()]
-    width = len(names)
-    malformed = [
-        (
-            n,
-            f"row has {t.count(delim) + 1} fields but the header has {width} "
-            "(a stray delimiter or quote)",
-        )
-        for n, t in bad
-    ]
-    spans = sorted((n, 1 + t.count("\n")) for n, t in invalid)
+    # Records in file order: the rows pyarrow parsed and the rows it could not (``invalid``,
+    # numbered by record, the header being record 1). Empty lines are parsed as rows of
+    # blanks: they are not data and are dropped below.
+    n_records = table.num_rows + len(invalid)
+    invalid_at = np.array([n - 2 for n, _ in invalid], dtype=np.int64)
+    parsed_at = np.setdiff1d(np.arange(n_records, dtype=np.int64), invalid_at)
+    one_line_each = enc != "utf-16" and file.newlines in (
+        header_lines + n_records,
+        header_lines + n_records - 1,
+    )
 
-    def rows() -> np.ndarray:
-        lines = 1 + header_lines + np.arange(table.num_rows, dtype=np.int64)
-        total_lines = header_lines + table.num_rows + sum(span for _, span in spans)
-        if enc == "utf-16" or file.newlines not in (total_lines, total_lines - 1):
-            # some cells span several lines: count the line breaks inside every record
-            nl = np.zeros(table.num_rows, dtype=np.int64)
+    def record_lines() -> np.ndarray:
+        """The line each record starts on (line 1 is the header)."""
+        lines = 1 + header_lines + np.arange(n_records, dtype=np.int64)
+        if not one_line_each:  # some cells span lines: count the breaks inside records
+            breaks = np.zeros(n_records, dtype=np.int64)
             for col in table.columns:
                 if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                     counts = pc.fill_null(pc.count_substring(col, "\n"), 0)
-                    nl += counts.to_numpy().astype(np.int64)
-            lines += np.concatenate([[0], np.cumsum(nl)[:-1]]) if len(nl) else nl
-        for number, span in spans:
-            lines[lines >= number] += span
+                    breaks[parsed_at] += counts.to_numpy().astype(np.int64)
+            breaks[invalid_at] = [t.count("\n") for _, t in invalid]
+            lines[1:] += np.cumsum(breaks)[:-1]
         return lines
 
+    empty = _all_blank(table)
+    if empty is not None:
+        table = table.filter(pa.array(~empty))
+        parsed_at = parsed_at[~empty]
+        warnings.append(f"{file.rel}: {int(empty.sum())} empty row(s) skipped (no data)")
+    lines = record_lines() if invalid or not one_line_each else None
+    width = len(names)
+    malformed = [
+        (
+            int(lines[r]) if lines is not None else int(r) + 1 + header_lines,
+            f"row has {t.count(delim) + 1} fields but the header has {width} "
+            "(a stray delimiter or quote)",
+        )
+        for r, (_, t) in zip(invalid_at, invalid, strict=True)
+    ]
+    if lines is None and empty is None:
+        source: object = 1 + header_lines
+    else:
+        at = parsed_at
+        source = (lambda: lines[at]) if lines is not None else (lambda: 1 + header_lines + at)
     return RawTable(
         table=table,
         malformed=malformed,
         encoding=enc,
         delimiter=delim,
         warnings=warnings,
-        _row_source=rows
-        if invalid
-        or file.newlines not in (header_lines + table.num_rows, header_lines + table.num_rows - 1)
-        or enc == "utf-16"
-        else 1 + header_lines,
+        _row_source=source,
     )
+
+
+def _all_blank(table: pa.Table) -> np.ndarray | None:
+    """Rows whose every cell is blank (empty lines), or ``None`` if there are none."""
+    if table.num_columns == 0 or table.num_rows == 0:
+        return None
+    blank = None
+    for col in table.columns:
+        nulls = pc.is_null(col)
+        blank = nulls if blank is None else pc.and_(blank, nulls)
+        if not pc.any(blank).as_py():
+            return None
+    return blank.to_numpy(zero_copy_only=False) if blank is not None else None
 
 
 class _Utf8Error(Exception):

@@ -729,12 +729,13 @@ ROW = st.tuples(
     st.sampled_from(["o1", "o2", "o3", "", " o4 "]),  # ids: duplicates, blanks, padding
     st.sampled_from(["2024-01-02", "01/03/2024", "45356", "01-May", ""]),
     st.sampled_from(["Funded", "CTC", "pre approval", "Underwritting", ""]),
-    st.sampled_from(["", "note", '"two\nlines"', '"a, b"']),
+    st.sampled_from(["", "note", '"two\nlines"', '"a, b"', "one,too many"]),
+    st.booleans(),  # an empty line after the row
 )
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=st.lists(ROW, min_size=1, max_size=12))
 def test_every_row_is_kept_or_excluded_with_its_line(tmp_path_factory, rows) -> None:
@@ -746,10 +747,13 @@ def test_every_row_is_kept_or_excluded_with_its_line(tmp_path_factory, rows) -> 
     lines = ["opportunity_id,owner_id,created_at,stage,loan_number", *good]
     first_line = []
     line = 2 + len(good)
-    for key, created, stage, note in rows:
+    for key, created, stage, note, blank_after in rows:
         first_line.append(line)
         lines.append(f"{key},u1,{created},{stage},{note}")
         line += 1 + note.count("\n")
+        if blank_after:
+            lines.append("")
+            line += 1
     write(folder, "opportunities.csv", "\n".join(lines) + "\n")
     ds = read_export(folder)
     kept = ds["opportunities"]
@@ -763,7 +767,10 @@ def test_every_row_is_kept_or_excluded_with_its_line(tmp_path_factory, rows) -> 
     readable = [
         r[0].strip()
         for r in rows
-        if r[0].strip() and r[1] not in ("", "01-May") and r[2] not in ("", "Underwritting")
+        if r[0].strip()
+        and r[1] not in ("", "01-May")
+        and r[2] not in ("", "Underwritting")
+        and r[3] != "one,too many"
     ]
     expected = [f"g{i}" for i in range(13)] + list(dict.fromkeys(readable))
     assert kept["opportunity_id"].tolist() == expected

@@ -391,3 +391,25 @@ def test_european_amounts_and_an_old_excel_file(tmp_path: Path) -> None:
     ds = read_export(tmp_path)
     assert ds["los_loans"]["amount"].tolist() == [250000.0, 12.5, 1500.0, -2000.0]
     assert any("old.xls (this spreadsheet format is not read" in w for w in ds.manifest["warnings"])
+
+
+def test_line_numbers_after_multi_line_cells_bad_rows_and_blank_lines(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "users.csv",
+        "user_id,name,team,role\n"  # line 1
+        'u1,"Ana\nRuiz",T,producer\n'  # lines 2-3
+        "u2,B,T,producer,extra\n"  # line 4: one field too many
+        "u3,C,T,producer\n"  # line 5
+        "\n"  # line 6: empty, not data
+        'u4,"D\n\nE",T,bogus\n'  # lines 7-9: unknown role
+        "u5,F,T,producer\n",  # line 10
+    )
+    ds = read_export(tmp_path)
+    assert ds["users"]["user_id"].tolist() == ["u1", "u3", "u5"]
+    assert ds.excluded_rows[["row_number", "reason"]].values.tolist() == [
+        [4, "row has 5 fields but the header has 4 (a stray delimiter or quote)"],
+        [7, "unrecognized role 'bogus'"],
+    ]
+    assert ds.manifest["tables"]["users"]["rows_read"] == 5
+    assert "users.csv: 1 empty row(s) skipped (no data)" in ds.manifest["warnings"]
