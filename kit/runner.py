@@ -225,7 +225,7 @@ def assess(
 
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    source, out = Path(source), Path(out)
+    source, out = Path(source).absolute(), Path(out).absolute()  # kernels run elsewhere
     engagement = engagement or Engagement()
     workers = workers or default_workers()
     if workers < 1:

@@ -132,7 +132,7 @@ def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
         "assess",
         str(demo_reports / "data" / "dataset"),
         "--out",
-        str(out),
+        "one",  # relative to the working directory, as a user types it
         "--teams",
         "Old Mill",
         "--client",
@@ -141,6 +141,7 @@ def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):
         "1",
         "--brand-colour",
         "#0B5394",
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "1 of 1 team reports written" in done.stdout
