@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 from IPython.display import HTML
@@ -68,23 +68,6 @@ __all__ = [
 #: MIME type of the hidden output :func:`header` displays: the report facts as JSON.
 FACTS_MIMETYPE = "application/vnd.crm-adoption-kit.report+json"
 
-#: Column formats :func:`table` understands.
-FORMATS: tuple[str, ...] = (
-    "text",
-    "label",
-    "count",
-    "number",
-    "percent",
-    "currency",
-    "days",
-    "date",
-    "yesno",
-    "score",
-    "status",
-    "name",
-    "email",
-    "phone",
-)
 Format = Literal[
     "text",
     "label",
@@ -101,6 +84,8 @@ Format = Literal[
     "email",
     "phone",
 ]
+#: Column formats :func:`table` understands.
+FORMATS: tuple[str, ...] = get_args(Format)
 PiiKind = Literal["name", "email", "phone"]
 
 #: Score bands on the 0-100 adoption score: below 50 is red, 50 to 75 amber, 75 and up green
