@@ -387,7 +387,13 @@ def _facts(ctx: Context) -> pd.DataFrame:
     if facts is None or not len(facts):
         return pd.DataFrame()
     facts = facts[~facts["issue"].isin(_FACTS_CHECKED_HERE)]
-    counts = pd.Series({t: len(f) for t, f in ctx.dataset.tables.items()}, dtype="float64")
+    # a fact counts rows kept or rows intake excluded (blank required field, duplicate key,
+    # unrecognized required value), so it is measured against every row read
+    dropped = ctx.dataset.excluded_rows["table"].astype("str").value_counts()
+    counts = pd.Series(
+        {t: len(f) + int(dropped.get(t, 0)) for t, f in ctx.dataset.tables.items()},
+        dtype="float64",
+    )
     table = facts["table"].astype("str")
     issue = facts["issue"].astype("str")
     return pd.DataFrame(
