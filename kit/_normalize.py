@@ -542,7 +542,8 @@ def _datetime(
             us[idx[ok]] = got[ok]
             formats["iso"] += int(ok.sum())
             aware_count = int(ok.sum())
-            todo = np.setdiff1d(todo, idx[ok], assume_unique=True)
+            todo = np.concatenate([todo[~aware], idx[~ok]])
+            todo.sort()
     naive_start = todo.copy()
     for fmt in _ISO_FORMATS:
         attempt("iso", strptime(fmt))
@@ -554,7 +555,9 @@ def _datetime(
         attempt("text", strptime(fmt))
     attempt("excel_serial", _serial_text)
     if source_tz and org_tz and source_tz != org_tz:
-        parsed_naive = np.setdiff1d(naive_start, todo, assume_unique=True)
+        unread = np.zeros(n, dtype=bool)
+        unread[todo] = True
+        parsed_naive = naive_start[~unread[naive_start]]
         if len(parsed_naive):
             local = pa.array(us[parsed_naive], type=pa.timestamp("us"))
             us[parsed_naive] = _int64(_to_local_naive(local, source_tz, org_tz))

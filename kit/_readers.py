@@ -441,17 +441,25 @@ def _read_csv(
     # blanks: they are not data and are dropped below.
     n_records = table.num_rows + len(invalid)
     invalid_at = np.array([n - 2 for n, _ in invalid], dtype=np.int64)
-    parsed_at = np.setdiff1d(np.arange(n_records, dtype=np.int64), invalid_at)
     one_line_each = enc != "utf-16" and file.newlines in (
         header_lines + n_records,
         header_lines + n_records - 1,
     )
+
+    def parsed_records() -> np.ndarray:
+        """Record number (0-based, in file order) of every parsed row."""
+        if not len(invalid_at):
+            return np.arange(n_records, dtype=np.int64)
+        parsed = np.ones(n_records, dtype=bool)
+        parsed[invalid_at] = False
+        return np.flatnonzero(parsed)
 
     def record_lines() -> np.ndarray:
         """The line each record starts on (line 1 is the header)."""
         lines = 1 + header_lines + np.arange(n_records, dtype=np.int64)
         if not one_line_each:  # some cells span lines: count the breaks inside records
             breaks = np.zeros(n_records, dtype=np.int64)
+            parsed_at = parsed_records()
             for col in table.columns:
                 if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                     counts = pc.fill_null(pc.count_substring(col, "\n"), 0)
@@ -460,12 +468,13 @@ def _read_csv(
             lines[1:] += np.cumsum(breaks)[:-1]
         return lines
 
-    empty = _all_blank(table)
-    if empty is not None:
-        table = table.filter(pa.array(~empty))
-        parsed_at = parsed_at[~empty]
-        warnings.append(f"{file.rel}: {int(empty.sum())} empty row(s) skipped (no data)")
     lines = record_lines() if invalid or not one_line_each else None
+    empty = _all_blank(table)
+    parsed_at = None
+    if empty is not None:
+        parsed_at = parsed_records()[~empty]
+        table = table.filter(pa.array(~empty))
+        warnings.append(f"{file.rel}: {int(empty.sum())} empty row(s) skipped (no data)")
     width = len(names)
     malformed = [
         (
@@ -475,10 +484,10 @@ def _read_csv(
         )
         for r, (_, t) in zip(invalid_at, invalid, strict=True)
     ]
-    if lines is None and empty is None:
+    if lines is None and parsed_at is None:
         source: object = 1 + header_lines
     else:
-        at = parsed_at
+        at = parsed_records() if parsed_at is None else parsed_at
         source = (lambda: lines[at]) if lines is not None else (lambda: 1 + header_lines + at)
     return RawTable(
         table=table,
