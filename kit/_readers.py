@@ -391,11 +391,13 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _header(text: str, delimiter: str) -> list[str]:
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+def _header(text: str, delimiter: str) -> tuple[list[str], int]:
+    """The header row and the number of lines up to its end (blank lines before it count)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    for row in reader:
         if any(cell.strip() for cell in row):
-            return row
-    return []
+            return row, reader.line_num
+    return [], 0
 
 
 def _read_csv(
@@ -408,7 +410,7 @@ def _read_csv(
     enc = encoding or _detect_encoding(sample)
     text = _decode(sample, enc)
     delim = delimiter or _sniff_delimiter(text)
-    header = _header(text, delim)
+    header, header_lines = _header(text, delim)
     if not header:
         raise EmptyFileError(file.rel)
     names, dups = _dedupe(header)
@@ -418,7 +420,6 @@ def _read_csv(
             f"{file.rel}: duplicate column name(s) {', '.join(sorted(set(dups)))}; later copies "
             "were renamed with .1, .2 (map them by those names if needed)"
         )
-    header_lines = 1 + sum(h.count("\n") for h in header)
     try:
         table, invalid = _arrow_csv(file, names, infer, delim, enc, header_lines)
     except _Utf8Error:
@@ -437,10 +438,11 @@ def _read_csv(
     elif enc != "utf-8":
         warnings.append(f"{file.rel}: read as {enc}")
     # Records in file order: the rows pyarrow parsed and the rows it could not (``invalid``,
-    # numbered by record, the header being record 1). Empty lines are parsed as rows of
-    # blanks: they are not data and are dropped below.
+    # numbered by record after the skipped header lines, so the first record after the header
+    # is number header_lines + 1). Empty lines are parsed as rows of blanks: they are not
+    # data and are dropped below.
     n_records = table.num_rows + len(invalid)
-    invalid_at = np.array([n - 2 for n, _ in invalid], dtype=np.int64)
+    invalid_at = np.array([n - header_lines - 1 for n, _ in invalid], dtype=np.int64)
     one_line_each = enc != "utf-16" and file.newlines in (
         header_lines + n_records,
         header_lines + n_records - 1,
@@ -544,7 +546,7 @@ def _arrow_csv(
             file.path,
             read_options=pacsv.ReadOptions(
                 column_names=names,
-                skip_rows=1,
+                skip_rows=header_lines,
                 encoding="utf8" if enc == "utf-8" else enc,
                 use_threads=threads,
                 block_size=1 << 22,

@@ -459,6 +459,12 @@ class _Intake:
         except InputError as exc:
             self.problems.append(f"{unit.name} (read as {table}): {exc.message}")
             return None
+        except Exception as exc:  # a file shape nobody foresaw: name it instead of crashing
+            self.problems.append(
+                f"{unit.name} (read as {table}): cannot be read ({type(exc).__name__}: {exc}). "
+                "Re-export the file as UTF-8 CSV; if it still fails, report it with the file."
+            )
+            return None
         self.warnings.extend(raw.warnings)
         header = raw.table.column_names
         resolve = _resolver(header)

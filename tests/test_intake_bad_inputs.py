@@ -413,3 +413,14 @@ def test_line_numbers_after_multi_line_cells_bad_rows_and_blank_lines(tmp_path: 
     ]
     assert ds.manifest["tables"]["users"]["rows_read"] == 5
     assert "users.csv: 1 empty row(s) skipped (no data)" in ds.manifest["warnings"]
+
+
+def test_blank_lines_before_the_header(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "users.csv",
+        "\n\nuser_id,name,team,role\nu1,A,T,producer\nu2,B,T,producer,x\nu3,C,T,bogus\n",
+    )
+    ds = read_export(tmp_path)
+    assert ds["users"]["user_id"].tolist() == ["u1"]
+    assert ds.excluded_rows["row_number"].tolist() == [5, 6]
