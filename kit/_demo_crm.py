@@ -267,7 +267,14 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
     import_s = (LAUNCH - 3) * DAY + 18 * HOUR  # Friday evening before go-live
     imported = (~post) & (loans.end > import_s) & (rng.random(n) < IMPORT_OPEN_PIPELINE[arch])
     created = np.where(imported, import_s + rng.integers(0, 2 * HOUR, n), created)
-    loan = np.flatnonzero(made | imported)
+    # The disciplined team's processor takes no file into processing without a CRM
+    # opportunity carrying its loan number, and creates any that is missing.
+    processing = loans.stage_at[:, 3]
+    enforced = org.reviews_pipeline[loans.producer] & (processing >= LAUNCH_S)
+    submitted = in_office(rng, processing + rng.integers(10 * MINUTE, 2 * HOUR, n))
+    by_processor = enforced & ~(made | imported) & (submitted < END_S)
+    created = np.where(by_processor, submitted, created)
+    loan = np.flatnonzero(made | imported | by_processor)
     created = created[loan]
     m = len(loan)
     producer = loans.producer[loan]
@@ -336,6 +343,7 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
         IMPORT_DILIGENCE[org.archetype[producer]],
         B.loan_number[org.state(producer, applied)],
     )
+    p_number = np.where(enforced[loan] & (processing[loan] < END_S), 0.995, p_number)
     has_loan_number = (applied < END_S) & (rng.random(m) < p_number)
     estimate = np.round(loans.amount[loan] * rng.uniform(0.97, 1.03, m) / 1000) * 1000
     per_loan = np.full(n, NEVER)

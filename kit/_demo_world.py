@@ -173,8 +173,8 @@ class Behaviour:
 
 
 BEHAVIOUR = Behaviour(
-    log_call=np.array([0.0, 0.95, 0.78, 0.88, 0.03, 0.03]),
-    log_other=np.array([0.0, 0.92, 0.12, 0.82, 0.02, 0.02]),
+    log_call=np.array([0.0, 0.95, 0.78, 0.88, 0.015, 0.03]),
+    log_other=np.array([0.0, 0.92, 0.12, 0.82, 0.01, 0.02]),
     create_opportunity=np.array([0.0, 0.995, 0.85, 0.90, 0.12, 0.08]),
     opportunity_lag_h=np.array([0.0, 1.0, 24.0, 4.0, 72.0, 120.0]),
     track_stage=np.array([0.0, 0.96, 0.0, 0.90, 0.03, 0.0]),
