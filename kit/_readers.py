@@ -514,6 +514,18 @@ def _all_blank(table: pa.Table) -> np.ndarray | None:
     return blank.to_numpy(zero_copy_only=False) if blank is not None else None
 
 
+def _valid_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class _Utf8Error(Exception):
     pass
 
@@ -581,6 +593,9 @@ def _arrow_csv(
         except pa.ArrowInvalid as exc:
             if utf8_problem(exc):
                 raise _Utf8Error(str(exc)) from None
+    if enc == "utf-8" and not _valid_utf8(file.path):
+        # decide before the careful read: pyarrow cannot hand us a badly encoded bad row
+        raise _Utf8Error("invalid UTF-8")
     try:
         table, invalid = attempt(True, careful=True)
         if any(n is None for n, _ in invalid):

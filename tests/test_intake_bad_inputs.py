@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kit import load_dataset
 from kit.exceptions import InputError, MappingError
 from kit.intake import read_export
 from kit.schema import TABLES, validate_table
@@ -424,3 +425,17 @@ def test_blank_lines_before_the_header(tmp_path: Path) -> None:
     ds = read_export(tmp_path)
     assert ds["users"]["user_id"].tolist() == ["u1"]
     assert ds.excluded_rows["row_number"].tolist() == [5, 6]
+
+
+def test_windows_1252_bad_row_far_into_the_file_via_the_cli(tmp_path: Path) -> None:
+    rows = "".join(f"u{i},Name {i},North,producer\n" for i in range(4000))
+    text = "user_id,name,team,role\n" + rows + "u9998,Zoë,T,producer,extra\nu9999,René,T,producer\n"
+    write(tmp_path / "export", "users.csv", text, encoding="cp1252")
+    result = run_cli(str(tmp_path / "export"), "--out", str(tmp_path / "ds"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    ds = load_dataset(tmp_path / "ds")
+    assert ds["users"]["name"].iloc[-1] == "René"
+    assert ds.excluded_rows[["row_number", "reason"]].values.tolist() == [
+        [4002, "row has 5 fields but the header has 4 (a stray delimiter or quote)"]
+    ]
