@@ -1,8 +1,12 @@
 """Execute and render report notebooks in worker processes that keep a warm kernel.
 
-Each worker process starts one Jupyter kernel the first time it needs one and reuses it for
-every notebook it runs: the namespace is reset between notebooks, but imported modules stay
-loaded, so a team report pays neither the kernel start nor the pandas/seaborn import again.
+Each worker process starts one Jupyter kernel the first time it needs one (or ahead of time,
+:func:`warm_up`) and reuses it for every notebook it runs: the namespace is reset between
+notebooks, but imported modules stay loaded, so a team report pays neither the kernel start
+nor the pandas/seaborn import again. While a new kernel boots and imports, the worker loads
+papermill and the report template, so the two overlap on separate cores. The reset before a
+notebook is sent on the worker's own kernel client without waiting: the kernel runs it
+before papermill's first cell, and its reply is checked after the notebook.
 papermill parameterizes and executes each notebook (its output notebook is kept even when a
 cell fails); :func:`kit.report.render_html` turns a successful one into HTML.
 """
@@ -10,23 +14,25 @@ cell fails); :func:`kit.report.render_html` turns a successful one into HTML.
 from __future__ import annotations
 
 import logging
+import queue
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NotebookJob", "NotebookOutcome", "run_job"]
+__all__ = ["NotebookJob", "NotebookOutcome", "run_job", "warm_up"]
 
 #: Imported once per kernel so later notebooks find them loaded.
 _WARM_UP = """
 import matplotlib
 matplotlib.use("agg")
 import pandas, seaborn, matplotlib.pyplot
-import kit, kit.plots, kit.present
+import kit, kit.plots, kit.present, kit.views, kit.quality_views
 """
 
 _kernel: Any = None  # this worker's KernelManager
+_client: Any = None  # this worker's own client of it (warm-up and resets)
 
 
 @dataclass(frozen=True)
@@ -73,46 +79,90 @@ def _kernel_manager() -> Any:
     a cell runs, so a kernel that crashes mid-notebook fails that notebook instead of
     leaving it waiting forever for output.
     """
-    global _kernel
+    global _kernel, _client
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     if _alive():
         return _kernel
     if _kernel is not None:
+        if _client is not None:
+            _client.stop_channels()
+            _client = None
         run_sync(_kernel.cleanup_resources)()
     # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
     sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
     _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
-    _run(_WARM_UP)
+    pending = _send(_WARM_UP)  # queued until the kernel is up
+    _warm_worker()  # meanwhile, on this process's core
+    _collect(pending, timeout=120)
     import atexit
 
     atexit.register(_shutdown)
     return _kernel
 
 
+def _warm_worker() -> None:
+    """Load what this worker needs for every report: papermill and the report template."""
+    import papermill  # noqa: F401
+
+    try:
+        from kit._resources import templates_dir
+        from kit.report import _exporter
+
+        _exporter(str(templates_dir()))
+    except Exception:  # a missing template is reported by the first rendering, clearly
+        pass
+
+
+def warm_up() -> None:
+    """Start this worker's kernel and load everything a report needs, before the first job.
+
+    Runs in a pool worker while the main process is still computing, so the first report
+    of every worker starts as warm as the others.
+    """
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    _kernel_manager()
+
+
 def _shutdown() -> None:
     from jupyter_core.utils import run_sync
 
+    if _client is not None:
+        _client.stop_channels()
     if _alive():
         run_sync(_kernel.shutdown_kernel)(now=True)
 
 
-def _run(code: str) -> None:
-    """Run ``code`` in the worker's kernel and raise if it fails."""
-    client = _kernel.blocking_client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(
-            code, store_history=False, timeout=120, output_hook=lambda msg: None
-        )
-        if reply["content"]["status"] != "ok":
-            content = reply["content"]
-            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
-    finally:
-        client.stop_channels()
+def _send(code: str) -> str:
+    """Send ``code`` to the worker's kernel without waiting; return the request's id."""
+    global _client
+    if _client is None:
+        _client = _kernel.blocking_client()
+        _client.start_channels()
+    return str(_client.execute(code, store_history=False))
+
+
+def _collect(msg_id: str, *, timeout: float) -> None:
+    """Wait for the reply to request ``msg_id``; raise if the code failed or the kernel died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = _client.get_shell_msg(timeout=1)
+        except queue.Empty:
+            if not _alive():
+                raise RuntimeError("the kernel died while starting or resetting") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel did not answer within {timeout:.0f} s") from None
+            continue
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            break
+    while _client.iopub_channel.msg_ready():  # outputs nobody reads
+        _client.iopub_channel.get_msg(timeout=0)
+    content = reply["content"]
+    if content["status"] != "ok":
+        raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -132,14 +182,15 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
     Never raises for a failing notebook: the failure is described in the outcome and the
     executed notebook (with the error in it) is kept for audit.
     """
-    import papermill
-
     logging.getLogger("papermill").setLevel(logging.ERROR)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     try:
-        km = _kernel_manager()
-        _run(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
+        km = _kernel_manager()  # also imports papermill, while a new kernel boots
+        import papermill
+
+        # runs before papermill's first cell: the kernel takes requests in order
+        reset = _send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
         seconds["kernel"] = time.perf_counter() - started
         mark = time.perf_counter()
         job.executed.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +204,7 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
             request_save_on_cell_execute=True,  # a crash still leaves the notebook so far
             execution_timeout=job.timeout,
         )
+        _collect(reset, timeout=60)
         seconds["execute"] = time.perf_counter() - mark
     except Exception as exc:
         return NotebookOutcome(job.label, _describe_failure(exc), seconds)
