@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,11 @@ def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(wrong) if wrong else frame
 
 
-def load_dataset(path: str | os.PathLike[str]) -> Dataset:
+def load_dataset(path: str | os.PathLike[str], *, tables: Iterable[str] | None = None) -> Dataset:
     """Read a dataset folder written by intake.
+
+    ``tables`` reads only those tables (default: all); ``tables=()`` reads just the
+    manifest, excluded rows and quality facts, which is all the data-quality appendix shows.
 
     Raises
     ------
@@ -132,13 +136,14 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             f"{path} is not an assessment dataset (no manifest.json and tables/). "
             "Create one with: adoption-kit intake EXPORT --out DATASET_DIR"
         )
-    tables = {
+    wanted = set(TABLES) if tables is None else set(tables) & set(TABLES)
+    frames = {
         p.stem: _conform(p.stem, pd.read_parquet(p))
         for p in sorted((path / "tables").glob("*.parquet"))
-        if p.stem in TABLES
+        if p.stem in wanted
     }
     return Dataset(
-        tables=tables,
+        tables=frames,
         excluded_rows=pd.read_parquet(path / "excluded_rows.parquet"),
         quality_facts=pd.read_parquet(path / "quality_facts.parquet"),
         manifest=json.loads((path / "manifest.json").read_text(encoding="utf-8")),

@@ -34,10 +34,15 @@ __all__ = [
 def open_inputs(
     results_dir: str | os.PathLike[str] = "", dataset_dir: str | os.PathLike[str] = ""
 ) -> tuple[Results, Dataset]:
-    """Open the results bundle and the intake dataset; blank folders open the demo's."""
+    """Open the results bundle and the intake dataset; blank folders open the demo's.
+
+    The dataset's tables are not read: the appendix shows only the manifest, the excluded
+    rows and the quality facts (reading two million activities would cost seconds and
+    leave a large kernel behind).
+    """
     demo = demo_dir() if not (results_dir and dataset_dir) else None
     results = load_results(results_dir or demo / "results")  # type: ignore[operator]
-    dataset = load_dataset(dataset_dir or demo / "dataset")  # type: ignore[operator]
+    dataset = load_dataset(dataset_dir or demo / "dataset", tables=())  # type: ignore[operator]
     return results, dataset
 
 
