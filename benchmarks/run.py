@@ -186,7 +186,11 @@ def summarize(args: argparse.Namespace, steps: dict[str, Any], machine: dict[str
             "pandas, seaborn, matplotlib and the kit imported in a fresh kernel "
             "(once per worker: the pool's kernels stay warm)",
         ),
-        "reset": ("Reset between reports", "namespace cleared in the warm kernel"),
+        "reset": (
+            "Reset between reports",
+            "namespace cleared in the warm kernel (sent without waiting: the kernel runs it "
+            "before the first cell)",
+        ),
         "read_results": ("Reading results", "kit.views.open_results: the results bundle"),
         "computing": ("Computing", "kit.views / kit.present calls of the notebook, no charts"),
         "plotting": ("Plotting", "kit.plots charts built and drawn to SVG"),
@@ -292,6 +296,7 @@ def summarize(args: argparse.Namespace, steps: dict[str, Any], machine: dict[str
             "Exports: dataset, results bundle, CSV, Excel (in the full run)",
             f["exports"],
             stage_peaks["exports_peak_mb"],
+            note="peak includes the report workers, whose kernels start meanwhile",
         ),
         Row(
             f"All {n_reports} team reports + data-quality appendix, {args.workers} workers",
