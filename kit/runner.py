@@ -22,6 +22,7 @@ folder that looks complete but is not. Layout::
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import sys
@@ -98,6 +99,14 @@ def _check_out_dir(out: Path, *, force: bool) -> None:
         raise OutputError(
             f"--out {out} is not empty: choose a new folder, or add --force to replace it "
             "(the old folder is swapped out only once the new reports are complete)"
+        )
+    # before any long work: the folder (or the first folder above it that exists) must be
+    # writable, and a read-only --out is never swapped out for a writable one
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write to {out}: {existing} is read-only or permission is denied. "
+            "Choose a writable folder with --out."
         )
 
 
