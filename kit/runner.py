@@ -100,14 +100,15 @@ def _check_out_dir(out: Path, *, force: bool) -> None:
             f"--out {out} is not empty: choose a new folder, or add --force to replace it "
             "(the old folder is swapped out only once the new reports are complete)"
         )
-    # before any long work: the folder (or the first folder above it that exists) must be
-    # writable, and a read-only --out is never swapped out for a writable one
-    existing = next((p for p in (out, *out.parents) if p.exists()), None)
-    if existing is not None and existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(
-            f"cannot write to {out}: {existing} is read-only or permission is denied. "
-            "Choose a writable folder with --out."
-        )
+    # before any long work: the staging folder is created beside --out, so the first folder
+    # above it that exists must be writable; and a read-only --out is never swapped out
+    above = next((p for p in out.parents if p.exists()), Path("."))
+    for folder in [*([out] if out.is_dir() else []), above]:
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(
+                f"cannot write to {out}: {folder} is read-only or permission is denied. "
+                "Choose a writable folder with --out."
+            )
 
 
 def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool]:
