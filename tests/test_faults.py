@@ -1,0 +1,305 @@
+"""Faults: an assessment killed half-way, a full disk, a read-only output folder.
+
+The report folder is built in a hidden staging folder beside ``--out``
+(``.<out>.<random>.partial``) and swapped in only when complete, so a run that dies leaves the
+earlier folder as it was and nothing that looks like a finished report. A full disk or a
+folder the kit may not write to ends in a one-line message and exit code 3, never a
+traceback. (A failing or crashing team notebook is covered in ``test_runner.py``.)
+
+The tests run as root in CI, where ``chmod`` does not stop writes: a read-only folder is then
+tested by running the command without root's permission-override capabilities, and for
+real by a read-only tmpfs when mounting is permitted; a full disk by a failing write in-process and,
+when mounting is permitted, by a 64 kB tmpfs.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kit.cli import main
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+USERS = "user_id,name,team,role\nu1,Ana Ruiz,North,producer\nu2,Ben Okafor,South,producer\n"
+ACTIVITIES = (
+    "activity_id,user_id,type,occurred_at\na1,u1,call,2024-06-03 10:00\n"
+    "a2,u2,email,2024-06-04 11:00\n"
+)
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with its SHA-256."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _small_export(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "users.csv").write_text(USERS, encoding="utf-8")
+    (folder / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
+    return folder
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kit", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+
+
+def _clear_message(done: subprocess.CompletedProcess[str], *, code: int, words: str) -> None:
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    assert done.stderr.startswith("error: "), done.stderr
+    assert words in done.stderr, done.stderr
+
+
+# --------------------------------------------------------------------------- killed half-way
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_an_assessment_killed_half_way_leaves_the_earlier_reports_intact(
+    tmp_path: Path, demo_reports: Path
+):
+    out = tmp_path / "reports"
+    shutil.copytree(demo_reports, out)  # the earlier, complete report folder
+    before = _snapshot(out)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kit",
+            "assess",
+            str(demo_reports / "data" / "dataset"),
+            "--out",
+            str(out),
+            "--force",
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    started: list[int] = []
+    try:
+        deadline = time.monotonic() + 240
+        written: list[Path] = []
+        while not written and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            written = list(tmp_path.glob(".reports.*.partial/teams/*.html"))
+        assert written, "no team report was written in the staging folder before the deadline"
+        # freeze the run, note every process it started (workers, their kernels), then kill
+        # the command itself abruptly, the way a closed laptop or the OOM killer would
+        os.killpg(process.pid, signal.SIGSTOP)
+        started = _descendants(process.pid)
+        process.kill()
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:  # the test failed before its kill
+            started = started or _descendants(process.pid)
+            process.kill()
+            process.wait(timeout=30)
+        for pid in started:  # the workers and kernels this test started, by their ids
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert process.returncode == -signal.SIGKILL
+    # the earlier folder is exactly as it was
+    assert _snapshot(out) == before
+    # the only other thing beside it is the hidden staging folder: named .partial, and
+    # without run.json, which is written last and marks a complete report folder
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    assert beside[-1] == "reports" and all(
+        n.startswith(".reports.") and n.endswith(".partial") for n in beside[:-1]
+    ), beside
+    (staging,) = [tmp_path / n for n in beside[:-1]]
+    assert not (staging / "run.json").exists()
+    assert list(staging.glob("teams/*.html"))  # it really was killed while writing reports
+
+
+# --------------------------------------------------------------------------- full disk
+def test_a_full_disk_is_a_clear_message_and_exit_code_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    export = _small_export(tmp_path / "export")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("last week's portfolio", encoding="utf-8")
+
+    def full(self: pd.DataFrame, path: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    code = main(["assess", str(export), "--out", str(out), "--force", "--workers", "1"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert captured.err.startswith("error: the disk is full: could not write ")
+    assert "Free space and rerun." in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert (out / "index.html").read_text(encoding="utf-8") == "last week's portfolio"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "reports"]  # no staging
+
+
+@contextmanager
+def _tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at ``folder`` (skips the test when mounting is not permitted)."""
+    folder.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_really_full_disk(tmp_path: Path):
+    export = _small_export(tmp_path / "export")
+    with _tmpfs(tmp_path / "disk", "size=64k") as disk:
+        (disk / "filler").write_bytes(b"\0" * 40_000)
+        done = _cli("assess", str(export), "--out", str(disk / "reports"), "--workers", "1")
+        _clear_message(done, code=3, words="the disk is full")
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]  # staging removed
+
+
+# --------------------------------------------------------------------------- read-only
+#: As root, ``chmod`` binds only without the capabilities that override file permissions.
+_DROP = "-dac_override,-dac_read_search,-fowner"
+
+
+def _unprivileged(locked: Path) -> list[str]:
+    """A command prefix under which ``chmod 0o555`` on ``locked`` stops writes.
+
+    Not root: nothing. Root: drop the permission-override capabilities with ``setpriv``
+    (running as ``nobody`` fails earlier: the interpreter lives under root's home), checked
+    with a probe write; skip when neither works.
+    """
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: chmod cannot make a folder read-only")
+    prefix = ["setpriv", "--bounding-set", _DROP, "--"]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", f"open({str(locked / 'probe')!r}, 'w')"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode == 0 or "PermissionError" not in probe.stderr:
+        (locked / "probe").unlink(missing_ok=True)
+        pytest.skip(f"cannot drop root's permission override here: {probe.stderr.strip()}")
+    return prefix
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[Path]:
+    """A scratch folder every user may read and write (pytest's own is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="kit-faults-"))
+    folder.chmod(0o777)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o777)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _readable_export(world: Path) -> Path:
+    export = _small_export(world / "export")
+    export.chmod(0o755)
+    for p in export.iterdir():
+        p.chmod(0o644)
+    return export
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["inside", "itself", "beside"],
+    ids=["parent-read-only", "out-read-only", "out-writable-parent-read-only"],
+)
+def test_a_read_only_output_folder_is_a_clear_message_and_exit_code_3(world: Path, where: str):
+    export = _readable_export(world)
+    locked = world / "locked"
+    locked.mkdir()
+    out = {"inside": locked / "reports", "itself": locked, "beside": locked / "reports"}[where]
+    if where == "beside":  # --out itself is writable, but its staging folder cannot be made
+        out.mkdir()
+        out.chmod(0o777)
+    locked.chmod(0o555)
+    prefix = _unprivileged(locked)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "kit", "assess", str(export), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    # refused before intake and diagnostics, naming the folder that cannot be written
+    _clear_message(done, code=3, words=f"cannot write to {out}: {locked} is read-only")
+    assert locked.is_dir() and [p.name for p in locked.iterdir()] == (
+        ["reports"] if where == "beside" else []
+    )
+    assert sorted(p.name for p in world.iterdir()) == ["export", "locked"]
+
+
+def test_a_read_only_file_system(tmp_path: Path):
+    export = _small_export(tmp_path / "export")
+    with _tmpfs(tmp_path / "ro", "ro,size=64k") as readonly:
+        done = _cli("assess", str(export), "--out", str(readonly / "reports"), "--workers", "1")
+        _clear_message(done, code=3, words="read-only")
+        done = _cli("intake", str(export), "--out", str(readonly / "dataset"))
+        _clear_message(done, code=3, words="read-only")
