@@ -17,6 +17,7 @@ import pandas as pd
 from kit import present
 from kit.dataset import Dataset, load_dataset
 from kit.diagnose import Results, load_results
+from kit.schema import TABLES
 from kit.views import demo_dir
 from kit.views import report_header as _report_header
 
@@ -133,18 +134,36 @@ _ISSUES = {
 }
 
 
-def facts(dataset: Dataset) -> pd.DataFrame:
-    """Data-quality facts recorded at intake, in plain words, largest first."""
+#: Borrower PII fields (``table.field``): their values are never examples in a leader report.
+_PII_FIELDS = frozenset(f"{t.name}.{f.name}" for t in TABLES.values() for f in t.fields if f.pii)
+#: Issues whose examples are row numbers, not values.
+_ROW_EXAMPLES = ("missing", "blank_required", "mixed_date_formats")
+WITHHELD = "(borrower data: not shown)"
+
+
+def facts(dataset: Dataset, *, show_pii: bool = False) -> pd.DataFrame:
+    """Data-quality facts recorded at intake, in plain words, largest first.
+
+    Example values of borrower PII fields (a phone Excel turned into ``2.125551407E+9``) are
+    withheld unless ``show_pii``; row-number examples are always shown.
+
+    >>> f = pd.DataFrame({"table": ["contacts"], "field": ["phone"], "issue": ["excel_mangled"],
+    ...                   "count": [1], "examples": ["'2.125551407E+9' (1)"]})
+    >>> facts(Dataset({}, quality_facts=f))["Examples"].tolist()
+    ['(borrower data: not shown)']
+    """
     f = dataset.quality_facts.sort_values(
         ["count", "table", "field"], ascending=[False, True, True]
     )
+    pii = (f["table"].astype("str") + "." + f["field"].astype("str")).isin(_PII_FIELDS)
+    withheld = pii & ~f["issue"].isin(_ROW_EXAMPLES) & (not show_pii)
     return pd.DataFrame(
         {
             "Table": f["table"].to_numpy(),
             "Field": f["field"].to_numpy(),
             "Issue": f["issue"].map(lambda i: _ISSUES.get(i, str(i).replace("_", " "))).to_numpy(),
             "Records": f["count"].to_numpy(),
-            "Examples": f["examples"].to_numpy(),
+            "Examples": f["examples"].astype("object").where(~withheld, WITHHELD).to_numpy(),
         }
     )
 
