@@ -346,8 +346,16 @@ def assess(
                 render=render,
             )
 
+        dataset_dir = "data/dataset" if from_export else str(source.resolve())
         team_jobs = [
-            job(team, "team_assessment.ipynb", slug, f"teams/{slug}.html", team=team)
+            job(
+                team,
+                "team_assessment.ipynb",
+                slug,
+                f"teams/{slug}.html",
+                team=team,
+                dataset_dir=dataset_dir,  # read only with show_pii, to name borrowers
+            )
             for team, slug in slugs.items()
         ]
         appendix = job(
@@ -355,7 +363,7 @@ def assess(
             "data_quality.ipynb",
             "data-quality",
             "data-quality.html",
-            dataset_dir="data/dataset" if from_export else str(source.resolve()),
+            dataset_dir=dataset_dir,
         )
 
         def portfolio(failed: dict[str, str]) -> NotebookJob:

@@ -22,12 +22,15 @@ from pathlib import Path
 import pandas as pd
 
 from kit import plots, present
+from kit.dataset import Dataset
 from kit.diagnose import Results, diagnose, load_results
 from kit.metrics import METRICS, SECTIONS
 from kit.schema import label
 
 __all__ = [
+    "BORROWER_COLUMNS",
     "REVIEW_ITEMS",
+    "borrowers",
     "compliance",
     "data_inventory",
     "definitions",
@@ -35,6 +38,7 @@ __all__ = [
     "executive_summary",
     "format_metric",
     "key_numbers",
+    "open_borrowers",
     "open_results",
     "organization_block",
     "organization_summary",
@@ -323,21 +327,124 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     return out.sort_values(["Score", "Producer"], ascending=[False, True], na_position="last")
 
 
+#: The table a review item's record id belongs to (to name its borrower in an internal copy).
+_RECORD_TABLES: dict[str, str | None] = {
+    "stale_loan": "opportunities",
+    "untouched_lead": "contacts",
+    "overdue_next_step": "activities",
+    "missing_next_step": "activities",
+    "past_client_out_of_cadence": "contacts",
+    "partner_out_of_cadence": "contacts",
+    "missing_lead_source": "contacts",
+    "funded_loan_missing_from_crm": None,
+}
+#: Columns an internal consultant copy adds to the review list.
+BORROWER_COLUMNS: tuple[str, ...] = ("Borrower", "Email", "Phone")
+
+
+def open_borrowers(results: Results, dataset_dir: str | os.PathLike[str] = "") -> Dataset:
+    """The intake dataset's contacts, loans and activities, to name the borrowers of the review
+    list in an internal consultant copy (``show_pii``); a blank folder opens the demo's.
+
+    Raises
+    ------
+    ParameterError
+        The dataset is not the one ``results`` were computed from (other row counts).
+    """
+    from kit.dataset import load_dataset
+
+    folder = dataset_dir or demo_dir() / "dataset"
+    dataset = load_dataset(folder, tables=("contacts", "opportunities", "activities"))
+    assessed = results.parameters.get("tables", {})
+    other = [t for t, frame in dataset.tables.items() if assessed.get(t) != len(frame)]
+    if other:
+        from kit.exceptions import ParameterError
+
+        raise ParameterError(
+            f"{folder} is not the dataset these results were computed from "
+            f"({', '.join(other)} differ): give the dataset_dir of the same run"
+        )
+    return dataset
+
+
+def _id_map(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    return pd.Series(frame[column].to_numpy(dtype=object), index=frame[key].to_numpy(dtype=object))
+
+
+def borrowers(dataset: Dataset, item: str, record_ids: pd.Series) -> pd.DataFrame:
+    """Borrower name, email and phone of each review record (blank when it has none).
+
+    Loans and activities name the borrower of their contact (an activity without a contact,
+    the borrower of its loan); LOS loans missing from the CRM have none.
+    """
+    ids = pd.Series(record_ids.to_numpy(dtype=object))
+    table = _RECORD_TABLES.get(item)
+    contact = pd.Series(None, index=ids.index, dtype=object)
+    opp_contact = (
+        _id_map(dataset["opportunities"], "opportunity_id", "contact_id")
+        if dataset.has("opportunities")
+        else pd.Series(dtype=object)
+    )
+    if table == "contacts":
+        contact = ids
+    elif table == "opportunities":
+        contact = ids.map(opp_contact)
+    elif table == "activities" and dataset.has("activities"):
+        acts = dataset["activities"]
+        via_loan = ids.map(_id_map(acts, "activity_id", "opportunity_id")).map(opp_contact)
+        contact = ids.map(_id_map(acts, "activity_id", "contact_id")).fillna(via_loan)
+    if not dataset.has("contacts"):
+        return pd.DataFrame(
+            {c: pd.Series(None, index=ids.index, dtype=object) for c in BORROWER_COLUMNS}
+        )
+    people = dataset["contacts"]
+    name = (
+        people["first_name"].astype("str").fillna("")
+        + " "
+        + people["last_name"].astype("str").fillna("")
+    ).str.strip()
+    named = people.assign(_name=name.where(name != ""))
+    return pd.DataFrame(
+        {
+            "Borrower": contact.map(_id_map(named, "contact_id", "_name")),
+            "Email": contact.map(_id_map(people, "contact_id", "email")),
+            "Phone": contact.map(_id_map(people, "contact_id", "phone")),
+        }
+    )
+
+
 def review_list(
-    results: Results, team: str, *, item: str, limit: int | None = None
+    results: Results,
+    team: str,
+    *,
+    item: str,
+    limit: int | None = None,
+    show_pii: bool = False,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """One part of the weekly manager review list: record, producer, age and context.
 
-    Oldest first, since the oldest items are the ones a meeting should clear.
+    Oldest first, since the oldest items are the ones a meeting should clear. With
+    ``show_pii`` (an internal consultant copy) the borrower's name, email and phone follow
+    the record, looked up in ``dataset`` (see :func:`open_borrowers`); a leader report never
+    has those columns.
     """
     r = results.review_list
     rows = r[(r["team"] == team) & (r["item"] == item)]
     rows = rows.sort_values(["age_days", "record_id"], ascending=[False, True], kind="stable")
     if limit is not None:
         rows = rows.head(limit)
-    return pd.DataFrame(
-        {
-            "Record": rows["record_id"].to_numpy(),
+    out = pd.DataFrame({"Record": rows["record_id"].to_numpy()})
+    if show_pii:
+        if dataset is None:
+            from kit.exceptions import ParameterError
+
+            raise ParameterError(
+                "show_pii names borrowers from the intake dataset: pass dataset=open_borrowers()"
+            )
+        out = pd.concat([out, borrowers(dataset, item, rows["record_id"])], axis=1)
+    return out.assign(
+        **{
             "Producer": rows["producer_name"].to_numpy(),
             "Age (days)": rows["age_days"].to_numpy(),
             "What to check": rows["detail"].to_numpy(),
@@ -375,20 +482,35 @@ def section_block(results: Results, section: str, *, team: str) -> present.Fragm
     return present.Fragment("\n".join(parts))
 
 
-def review_blocks(results: Results, team: str, *, limit: int = 25) -> present.Fragment:
-    """The whole weekly manager review list, one titled table per kind of item."""
+def review_blocks(
+    results: Results,
+    team: str,
+    *,
+    limit: int = 25,
+    show_pii: bool = False,
+    dataset_dir: str | os.PathLike[str] = "",
+) -> present.Fragment:
+    """The whole weekly manager review list, one titled table per kind of item.
+
+    ``show_pii`` (an internal consultant copy) adds each record's borrower, read from the
+    intake dataset in ``dataset_dir`` (blank: the demo organization's); otherwise the dataset
+    is not opened and no borrower data is shown.
+    """
     parts = []
     counts = results.review_list[results.review_list["team"] == team]["item"].value_counts()
+    dataset = open_borrowers(results, dataset_dir) if show_pii and len(counts) else None
+    formats = {"Record": "text", "Producer": "text", "Age (days)": "count"}
+    formats.update({"Borrower": "name", "Email": "email", "Phone": "phone"} if show_pii else {})
     for item, title in REVIEW_ITEMS.items():
         total = int(counts.get(item, 0))
         if total == 0:
             continue
         parts.append(present.heading(f"{title} ({total:,})", level=3).data)
+        rows = review_list(
+            results, team, item=item, limit=limit, show_pii=show_pii, dataset=dataset
+        )
         parts.append(
-            present.table(
-                review_list(results, team, item=item, limit=limit),
-                formats={"Record": "text", "Producer": "text", "Age (days)": "count"},
-            ).data
+            present.table(rows, formats=formats, show_pii=show_pii).data
             + (
                 f'<p class="kit-table__note">The {limit} oldest of {total:,}; the full list is in '
                 "data/csv/review_list.csv.</p>"
