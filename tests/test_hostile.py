@@ -29,6 +29,7 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 LONG = "Maximilian " + "Wolfeschlegelsteinhausenbergerdorff" * 9 + " Jr"  # 327 characters
 RTL = "مريم الحسيني"
+MANGLED = "2.125551407E+9"
 TEAMS = {
     "etc": "../../etc",
     "con": "CON",
@@ -107,7 +108,8 @@ def write_hostile_export(folder: Path) -> Path:
             "+1 212 555 0102",
             "k1",
         ],
-        ["c3", "2024-05-02 11:00", "u6", "past_client", "website", "Amal", RTL, "", "", ""],
+        # a phone Excel turned into a number: its quality fact must not show it to leaders
+        ["c3", "2024-05-02 11:00", "u6", "past_client", "website", "Amal", RTL, "", MANGLED, ""],
         ["c4", "2024-06-25 08:00", "u7", "lead", "", "Zoë", "Ødegård", "", "", "k1"],
     ]
     _csv(
@@ -315,6 +317,10 @@ def test_data_quality_appendix_shows_hostile_values_as_text(hostile: Path):
     assert text.count("blank team") >= 1
     # the lead source outside the vocabulary is an example of its quality fact
     assert "<img src=x onerror=alert('source')>" in text
+    # the Excel-mangled phone is a fact too, but its value is borrower data: withheld
+    assert "excel mangled" in text.casefold()
+    assert MANGLED not in page and "2125551407" not in page
+    assert "(borrower data: not shown)" in text
 
 
 def test_review_list_shows_hostile_record_ids_as_text(hostile: Path):
