@@ -452,7 +452,9 @@ def run_demo(
     scratch = out.with_name(f".{out.name}.demo-export")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
-        export = write_export(scratch, scale=scale, seed=seed)
+        # the export's own folder name is recorded in the dataset manifest: keep it the same
+        # wherever the reports go, so two demo runs give identical bundles
+        export = write_export(scratch / "demo-export", scale=scale, seed=seed)
         engagement = Engagement(client=ENGAGEMENT["client"])
         return assess(
             export, out, engagement=engagement, workers=workers, force=True, progress=progress
