@@ -10,18 +10,19 @@ data-quality appendix, CSV and Excel exports) and every test reads that folder.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
+import os
 import re
-from datetime import date
+import subprocess
+import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
-
-from kit.params import Engagement
-from kit.runner import assess
 
 pytestmark = pytest.mark.slow
 
@@ -217,20 +218,99 @@ def write_hostile_export(folder: Path) -> Path:
     return folder
 
 
+#: Installed in every Python process of the run (the command, its workers, their kernels):
+#: records any attempt to reach the network. Loopback binds are local (urllib3 probes ::1
+#: for IPv6 support when papermill imports it); every other socket use is recorded.
+NETWORK_AUDIT = """
+import os, socket, sys
+_LOG = os.environ.get("KIT_NETWORK_LOG")
+_NET = (socket.AF_INET, socket.AF_INET6)
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_NAMES = ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+          "socket.gethostbyaddr", "urllib.Request", "http.client.connect", "ftplib.connect",
+          "smtplib.connect", "webbrowser.open")
+def _hook(event, args):
+    line = None
+    if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
+        if getattr(args[0], "family", None) in _NET:
+            local = event == "socket.bind" and str(args[1][0]) in _LOOPBACK
+            line = None if local else f"{event} {args[1]!r}"
+    elif event in _NAMES:
+        line = f"{event} {args[:2]!r}"
+    if line and _LOG:
+        with open(_LOG, "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()} {line}\\n")
+sys.addaudithook(_hook)
+if _LOG:
+    with open(_LOG + ".processes", "a", encoding="utf-8") as log:
+        with open("/proc/self/cmdline", encoding="utf-8", errors="replace") as cmd:
+            log.write(cmd.read().replace("\\0", " ")[:200] + "\\n")
+"""
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass(frozen=True)
+class Run:
+    out: Path
+    export: Path
+    export_before: dict[str, str]
+    network_log: Path
+
+
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The crafted export assessed once: its report folder."""
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The crafted export assessed once by the real command, under the network audit."""
     root = tmp_path_factory.mktemp("hostile")
     export = write_hostile_export(root / "export")
+    before = _snapshot(export)
+    audit = root / "audit"
+    audit.mkdir()
+    (audit / "sitecustomize.py").write_text(NETWORK_AUDIT, encoding="utf-8")
+    log = root / "network.log"
     out = root / "deep" / "reports"
-    assess(
-        export,
-        out,
-        engagement=Engagement(client=CLIENT, as_of=date(2024, 6, 30), launch=date(2024, 1, 2)),
-        workers=2,
-        progress=False,
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(audit), os.environ.get("PYTHONPATH")])),
+        "KIT_NETWORK_LOG": str(log),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kit",
+            "assess",
+            str(export),
+            "--out",
+            str(out),
+            "--client",
+            CLIENT,
+            "--as-of",
+            "2024-06-30",
+            "--launch",
+            "2024-01-02",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
-    return out
+    assert done.returncode == 0, done.stderr
+    return Run(out=out, export=export, export_before=before, network_log=log)
+
+
+@pytest.fixture(scope="module")
+def hostile(run: Run) -> Path:
+    """The report folder of the hostile run."""
+    return run.out
 
 
 def _pages(out: Path) -> dict[str, str]:
@@ -416,3 +496,20 @@ def test_long_and_unicode_text_renders_legibly(hostile: Path):
     assert "فريق الشمال" in text
     page = (hostile / "teams" / f"{slugs[TEAMS['west2']]}.html").read_text(encoding="utf-8")
     assert "+1 Zoë Ødegård" in "".join(_parse(page).texts)
+
+
+# --------------------------------------------------------------------------- client data
+def test_the_export_is_never_modified(run: Run):
+    assert _snapshot(run.export) == run.export_before
+    assert sorted(p.name for p in run.export.iterdir()) == sorted(run.export_before)
+
+
+def test_nothing_is_sent_anywhere(run: Run):
+    """No process of the run (command, workers, kernels) resolved a host name or opened a
+    network connection."""
+    assert (run.out / "index.html").is_file()  # the audit ran over a complete assessment
+    audited = Path(f"{run.network_log}.processes").read_text(encoding="utf-8").splitlines()
+    assert any("ipykernel_launcher" in p for p in audited), audited  # the kernels too
+    assert len(audited) >= 4, audited  # the command, its workers and their kernels
+    log = run.network_log.read_text(encoding="utf-8") if run.network_log.exists() else ""
+    assert log == ""
