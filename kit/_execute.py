@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import kit, kit.plots, kit.present, kit.views, kit.quality_views
 
 _kernel: Any = None  # this worker's KernelManager
 _client: Any = None  # this worker's own client of it (warm-up and resets)
+_sockets: Path | None = None  # the folder of its IPC sockets, removed with the kernel
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _kernel_manager() -> Any:
     a cell runs, so a kernel that crashes mid-notebook fails that notebook instead of
     leaving it waiting forever for output.
     """
-    global _kernel, _client
+    global _kernel, _client, _sockets
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -90,8 +92,9 @@ def _kernel_manager() -> Any:
             _client.stop_channels()
             _client = None
         run_sync(_kernel.cleanup_resources)()
+        _remove_sockets()
     # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
-    sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
+    _sockets = sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
     _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
     pending = _send(_WARM_UP)  # queued until the kernel is up
@@ -133,6 +136,15 @@ def _shutdown() -> None:
         _client.stop_channels()
     if _alive():
         run_sync(_kernel.shutdown_kernel)(now=True)
+    _remove_sockets()
+
+
+def _remove_sockets() -> None:
+    """Remove the kernel's socket folder from the temp folder (it would pile up otherwise)."""
+    global _sockets
+    if _sockets is not None:
+        shutil.rmtree(_sockets, ignore_errors=True)
+        _sockets = None
 
 
 def _send(code: str) -> str:
