@@ -262,6 +262,7 @@ class Run:
     export: Path
     export_before: dict[str, str]
     network_log: Path
+    temp: Path
 
 
 @pytest.fixture(scope="module")
@@ -275,8 +276,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     (audit / "sitecustomize.py").write_text(NETWORK_AUDIT, encoding="utf-8")
     log = root / "network.log"
     out = root / "deep" / "reports"
+    scratch = root / "tmp"  # the run's temp folder, to see what it leaves behind
+    scratch.mkdir()
     env = {
         **os.environ,
+        "TMPDIR": str(scratch),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(audit), os.environ.get("PYTHONPATH")])),
         "KIT_NETWORK_LOG": str(log),
     }
@@ -304,7 +308,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    return Run(out=out, export=export, export_before=before, network_log=log)
+    return Run(out=out, export=export, export_before=before, network_log=log, temp=scratch)
 
 
 @pytest.fixture(scope="module")
@@ -513,3 +517,9 @@ def test_nothing_is_sent_anywhere(run: Run):
     assert len(audited) >= 4, audited  # the command, its workers and their kernels
     log = run.network_log.read_text(encoding="utf-8") if run.network_log.exists() else ""
     assert log == ""
+
+
+def test_the_run_leaves_no_temporary_files(run: Run):
+    """Intake's scratch folder, the kernels' sockets and connection files: all removed."""
+    assert list(run.temp.rglob("*")) == []
+    assert sorted(p.name for p in run.out.parent.iterdir()) == ["reports"]  # no staging left
