@@ -180,9 +180,9 @@ def write_hostile_export(folder: Path) -> Path:
                 "call",
                 f"2024-06-{24 + i % 5:02d} 10:00",
                 f"2024-06-{24 + i % 5:02d} 11:00",
-                f"{SCRIPT} outcome {i}",
+                f"{SCRIPT} borrower said yes #{i}",
                 "",  # no next step: the call is on the weekly review list
-                f"{IMG} notes =SUM(A1) {RTL}",
+                f"{IMG} private note =SUM(A1) {RTL}",
                 "=cmd|' /C calc'!A0" if i == 0 else "c3",
             ]
         )
@@ -523,3 +523,19 @@ def test_the_run_leaves_no_temporary_files(run: Run):
     """Intake's scratch folder, the kernels' sockets and connection files: all removed."""
     assert list(run.temp.rglob("*")) == []
     assert sorted(p.name for p in run.out.parent.iterdir()) == ["reports"]  # no staging left
+
+
+def test_free_text_never_reaches_a_report_or_export(hostile: Path):
+    """Notes and outcomes may hold anything a producer typed about a borrower: no report,
+    CSV or workbook shows them (only whether a conversation has one)."""
+    book = openpyxl.load_workbook(hostile / "data" / "assessment.xlsx")
+    cells = " ".join(
+        str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+    )
+    texts = [cells] + [
+        p.read_text(encoding="utf-8-sig")
+        for p in [*hostile.rglob("*.html"), *(hostile / "data" / "csv").glob("*.csv")]
+    ]
+    for text in texts:
+        for typed in ("borrower said yes #", "private note"):
+            assert typed not in text and html.escape(typed) not in text
