@@ -201,8 +201,10 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
         km = _kernel_manager()  # also imports papermill, while a new kernel boots
         import papermill
 
-        # runs before papermill's first cell: the kernel takes requests in order
-        reset = _send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
+        # Wait for the reset before papermill connects its own client: requests from two
+        # clients are not guaranteed to arrive in order. The client is already connected,
+        # so waiting costs one round trip.
+        _collect(_send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})"), timeout=60)
         seconds["kernel"] = time.perf_counter() - started
         mark = time.perf_counter()
         job.executed.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +218,6 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
             request_save_on_cell_execute=True,  # a crash still leaves the notebook so far
             execution_timeout=job.timeout,
         )
-        _collect(reset, timeout=60)
         seconds["execute"] = time.perf_counter() - mark
     except Exception as exc:
         return NotebookOutcome(job.label, _describe_failure(exc), seconds)
