@@ -135,6 +135,7 @@ def _fill(template: str, values: dict[str, pd.Series | str]) -> pd.Series:
     for i, piece in enumerate(pieces):
         part = values.get(piece, "{" + piece + "}") if i % 2 else piece
         text = text + (part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part)
+    text = text.str.replace(r"\bonly 0% of\b", "none of", regex=True)  # not "Only 0% of"
     return text.str[:1].str.upper() + text.str[1:]
 
 

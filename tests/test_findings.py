@@ -106,3 +106,16 @@ def test_format_value(value, unit, text):
 def test_format_standard():
     assert format_standard("at_most", 0.1, "share") == "at most 10%"
     assert format_standard("at_least", 30, "minutes") == "at least 30 minutes"
+
+
+def test_zero_share_reads_none_of_not_only_zero_percent():
+    from kit.findings import _fill
+
+    sentences = _fill(
+        "only {value} of {whose} loans exist in the CRM",
+        {"value": pd.Series(["0%", "5%"]), "whose": pd.Series(["West's", "East's"])},
+    )
+    assert sentences.tolist() == [
+        "None of West's loans exist in the CRM",
+        "Only 5% of East's loans exist in the CRM",
+    ]
