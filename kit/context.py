@@ -290,6 +290,18 @@ class Context:
     def has(self, table: str) -> bool:
         return table in self.dataset.tables
 
+    def provided(self, table: str, field: str) -> bool:
+        """Whether the export had a column for ``table.field`` at all.
+
+        Intake adds every canonical column, blank when the export lacked it, and lists those
+        in the manifest as ``absent_fields``: a field the client never sent cannot be judged
+        incomplete, only "not assessed".
+        """
+        if table not in self.dataset.tables:
+            return False
+        info = (self.dataset.manifest.get("tables") or {}).get(table) or {}
+        return field not in (info.get("absent_fields") or [])
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per context: intermediate results several modules share."""
         if key not in self._memo:

@@ -201,6 +201,23 @@ def _fields(ctx: Context, section: Section) -> None:
             missing_rows(ctx, metric, "not assessed: the standards require no loan fields")
         )
         return
+    spec = {
+        key: [f for f in fields if ctx.provided("opportunities", f)] for key, fields in spec.items()
+    }
+    if not any(spec.values()):
+        missing = sorted(
+            {
+                f
+                for fields in ctx.standards.required_fields["opportunities"].values()
+                for f in fields
+            }
+        )
+        section.metrics.append(
+            missing_rows(
+                ctx, metric, f"not assessed: the export has no {', '.join(missing)} column"
+            )
+        )
+        return
     opps = ctx.opportunities
     open_ = opps[opps["open"].to_numpy()]
     raw = ctx.dataset.tables["opportunities"]

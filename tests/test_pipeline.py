@@ -188,3 +188,17 @@ def test_required_loan_fields_per_stage():
     ]
     s = pipeline.compute(context(opportunities=opps, standards=standards))
     assert value(s, "loan_fields_complete", "a1") == (0.5, 2, 4)
+
+    # A column the export never had is not judged "missing": only loan_purpose counts here.
+    ctx = context(opportunities=opps, standards=standards)
+    ctx.dataset.manifest["tables"] = {"opportunities": {"absent_fields": ["loan_number"]}}
+    s = pipeline.compute(ctx)
+    assert value(s, "loan_fields_complete", "a1") == (0.75, 3, 4)  # o4 lacks a purpose
+
+    ctx = context(opportunities=opps, standards=standards)
+    absent = {"absent_fields": ["loan_number", "loan_purpose"]}
+    ctx.dataset.manifest["tables"] = {"opportunities": absent}
+    s = pipeline.compute(ctx)
+    assert row(s, "loan_fields_complete", "a1")["reason"] == (
+        "not assessed: the export has no loan_number, loan_purpose column"
+    )
