@@ -202,8 +202,7 @@ def summarize(args: argparse.Namespace, steps: dict[str, Any], machine: dict[str
         ),
         "reset": (
             "Reset between reports",
-            "namespace cleared in the warm kernel (sent without waiting: the kernel runs it "
-            "before the first cell)",
+            "namespace cleared in the warm kernel, through the worker's own connected client",
         ),
         "read_results": ("Reading results", "kit.views.open_results: the results bundle"),
         "computing": ("Computing", "kit.views / kit.present calls of the notebook, no charts"),

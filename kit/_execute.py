@@ -5,8 +5,7 @@ Each worker process starts one Jupyter kernel the first time it needs one (or ah
 notebooks, but imported modules stay loaded, so a team report pays neither the kernel start
 nor the pandas/seaborn import again. While a new kernel boots and imports, the worker loads
 papermill and the report template, so the two overlap on separate cores. The reset before a
-notebook is sent on the worker's own kernel client without waiting: the kernel runs it
-before papermill's first cell, and its reply is checked after the notebook.
+notebook goes through the worker's own client, connected once, so it costs one round trip.
 papermill parameterizes and executes each notebook (its output notebook is kept even when a
 cell fails); :func:`kit.report.render_html` turns a successful one into HTML.
 """
