@@ -26,26 +26,20 @@ import numpy as np
 import pandas as pd
 
 from kit.context import human_labels, take_text
-from kit.metrics import Section, median_rows, missing_rows, share_rows
+from kit.metrics import Section, median_rows, missing_rows, not_blank, share_rows
 from kit.pipeline import lead_first_touch, new_leads
 from kit.schema import CONVERSATION_TYPES
 
 if TYPE_CHECKING:
     from kit.context import Context
 
-__all__ = ["BANDS", "SPEED_COLUMNS", "compute", "not_blank"]
+__all__ = ["BANDS", "SPEED_COLUMNS", "compute"]
 
 BANDS: tuple[str, ...] = ("5 minutes", "1 hour", "24 hours", "later", "never")
 SPEED_COLUMNS: tuple[str, ...] = ("team", "band", "leads", "share")
 _SPEED = ("speed_to_lead_5m", "speed_to_lead_1h", "speed_to_lead_24h", "median_speed_to_lead")
 _LIMITS = {"speed_to_lead_5m": 5, "speed_to_lead_1h": 60, "speed_to_lead_24h": 1440}
 _MINUTE = np.timedelta64(60_000_000, "us")
-
-
-def not_blank(series: pd.Series) -> np.ndarray:
-    """Whether each text value is present and not only whitespace."""
-    text = series.astype("str")
-    return (text.notna() & (text.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
 
 
 def compute(ctx: Context) -> Section:

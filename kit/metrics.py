@@ -40,6 +40,8 @@ __all__ = [
     "median_rows",
     "missing_rows",
     "money_suffix",
+    "not_blank",
+    "present",
     "rows_from_counts",
     "share_rows",
 ]
@@ -59,6 +61,20 @@ SECTIONS: dict[str, str] = {
     "seat_roi": "Seat ROI",
     "data_quality": "Data quality",
 }
+
+
+def not_blank(series: pd.Series) -> np.ndarray:
+    """Whether each text value is present and not only whitespace."""
+    text = series.astype("str")
+    return (text.notna() & (text.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
+
+
+def present(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether ``frame[column]`` holds a value on each row (blank text counts as missing)."""
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype.kind in "fMb":
+        return series.notna().to_numpy()
+    return not_blank(series)
 
 
 @dataclass(frozen=True)

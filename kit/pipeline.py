@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kit.context import human_labels, take_text
-from kit.metrics import Section, missing_rows, money_suffix, share_rows
+from kit.metrics import Section, missing_rows, money_suffix, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:
@@ -229,12 +229,7 @@ def _fields(ctx: Context, section: Section) -> None:
             np.ones(len(open_), dtype=bool) if key == "all" else stage_index >= STAGES.index(key)
         )
         for f in fields:
-            present = raw[f].notna().to_numpy()[codes]
-            if raw[f].dtype == "str" or str(raw[f].dtype).startswith("string"):
-                present &= (raw[f].astype("str").str.strip() != "").to_numpy(
-                    dtype=bool, na_value=False
-                )[codes]
-            complete &= ~applies | present
+            complete &= ~applies | present(raw, f)[codes]
     section.metrics.append(
         share_rows(
             ctx,

@@ -45,8 +45,7 @@ import numpy as np
 import pandas as pd
 
 from kit.context import Lookup, labels
-from kit.followup import not_blank
-from kit.metrics import Section, median_rows, missing_rows, share_rows
+from kit.metrics import Section, median_rows, missing_rows, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:
@@ -95,13 +94,6 @@ def _dt(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy(dtype="datetime64[us]")
 
 
-def _present(frame: pd.DataFrame, column: str) -> np.ndarray:
-    series = frame[column]
-    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype.kind in "fMb":
-        return series.notna().to_numpy()
-    return not_blank(series)
-
-
 def _known(series: pd.Series) -> np.ndarray:
     return series.notna().to_numpy(dtype=bool)
 
@@ -117,7 +109,7 @@ def _contacts(ctx: Context, future: np.datetime64) -> _Records:
     checks: list[tuple[str, str, np.ndarray]] = []
     partner = raw["contact_type"].isin(["referral_partner"]).to_numpy(dtype=bool)
     for f in ctx.standards.fields_required("contacts"):
-        blank = ~_present(raw, f)
+        blank = ~present(raw, f)
         if f == "lead_source":
             blank &= ~partner
         checks.append(("completeness", f"missing {f}", blank))
@@ -187,7 +179,7 @@ def _opportunities(ctx: Context, future: np.datetime64) -> _Records:
         where = "" if key == "all" else f" (from {key.replace('_', ' ')})"
         for f in fields:
             if ctx.provided("opportunities", f):  # a column never sent is not "missing"
-                checks.append(("completeness", f"missing {f}{where}", applies & ~_present(raw, f)))
+                checks.append(("completeness", f"missing {f}{where}", applies & ~present(raw, f)))
     status = raw["status"]
     s_won = status.isin(["won"]).to_numpy(dtype=bool)
     s_lost = status.isin(["lost"]).to_numpy(dtype=bool)
@@ -234,7 +226,7 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     t = t_all[rows]
     checks: list[tuple[str, str, np.ndarray]] = []
     for f in ctx.standards.fields_required("activities"):
-        checks.append(("completeness", f"missing {f}", ~_present(raw, f)[rows]))
+        checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
     logged = _dt(raw, "logged_at")[rows]
     checks.append(
         (
