@@ -18,7 +18,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 from kit.dataset import Dataset, load_dataset, write_dataset
 from kit.diagnose import Results, diagnose, load_results
 from kit.exceptions import KitError
+from kit.intake import read_export
 from kit.metrics import METRICS
+from kit.runner import assess
 from kit.standards import Standards, load_standards
 
 __all__ = [
@@ -28,9 +30,11 @@ __all__ = [
     "Results",
     "Standards",
     "__version__",
+    "assess",
     "diagnose",
     "load_dataset",
     "load_results",
     "load_standards",
+    "read_export",
     "write_dataset",
 ]
