@@ -200,7 +200,13 @@ def adoption_curves(
     ax.set_ylabel("Producers active that week")
     ax.set_title(title, pad=18)
     legend_teams = len(names) if highlight is None else 2
-    ax.legend(loc="upper right", frameon=False, fontsize=9, ncols=1 if legend_teams < 6 else 2)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize=9,
+        ncols=1 if legend_teams < 12 else 2,
+    )
     focus = [highlight] if highlight is not None else names
     described = []
     for name in focus:

@@ -48,6 +48,7 @@ __all__ = [
     "resolve_team",
     "review_blocks",
     "review_list",
+    "rule_labels",
     "seat_roi",
     "section_block",
     "section_metrics",
@@ -532,14 +533,20 @@ def seat_roi(results: Results) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Team": roi["team"].to_numpy(),
-            "Seats": roi["seats"].to_numpy(),
-            "Producers active": roi["active_producers"].to_numpy(),
-            "Idle seats": roi["idle_seats"].to_numpy(),
+            "Seats": roi["seats"].round().astype("Int64").to_numpy(),
+            "Producers active": roi["active_producers"].round().astype("Int64").to_numpy(),
+            "Idle seats": roi["idle_seats"].round().astype("Int64").to_numpy(),
             "Monthly cost": roi["monthly_cost"].to_numpy(),
             "Cost per active producer": roi["cost_per_active_producer"].to_numpy(),
             "Monthly spend on idle seats": roi["idle_seat_spend"].to_numpy(),
         }
     )
+
+
+def rule_labels(results: Results) -> dict[str, str]:
+    """Short names of the standards (the label of the metric each one measures)."""
+    c = results.compliance.drop_duplicates("rule_id")
+    return {r: METRICS[m].label for r, m in zip(c["rule_id"], c["metric"], strict=True)}
 
 
 def organization_block(results: Results, section: str) -> present.Fragment:

@@ -195,3 +195,10 @@ def test_definitions_cover_every_metric():
     table = views.definitions()
     assert len(table) == len(METRICS)
     assert table["Definition"].str.len().min() > 20
+
+
+def test_rule_labels_name_each_standard_by_its_measure(results):
+    assert views.rule_labels(results) == {
+        "stage_freshness": "Open loans with a stale stage",
+        "funded_in_crm": "Funded loans present in the CRM",
+    }
