@@ -181,13 +181,26 @@ def _repeat(value: Any, n: int) -> pa.ChunkedArray:
     return pa.chunked_array([pa.repeat(pa.scalar(v, pa.string()), n)])
 
 
-def _distinct(arr: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
-    """Distinct values of ``arr`` and, per row, the index of its value (-1 for null)."""
-    encoded = pc.dictionary_encode(arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0))
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    if encoded.null_count:
-        indices = np.where(_null_mask(encoded), -1, indices)
-    return encoded.dictionary.to_pylist(), indices.astype(np.int64)
+def _distinct_text(arr: pa.ChunkedArray | pa.Array) -> tuple[list[Any], np.ndarray]:
+    """Distinct values of ``arr`` as text without surrounding whitespace and, per row, the
+    index of its value (-1 for a blank row). Only the distinct values are trimmed; a
+    dictionary column (as read for vocabulary fields) is used as it is."""
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    if not (
+        pa.types.is_dictionary(arr.type)
+        and (
+            pa.types.is_string(arr.type.value_type) or pa.types.is_large_string(arr.type.value_type)
+        )
+    ):
+        arr = pc.dictionary_encode(text(arr))
+    encoded = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    trimmed = _blank_to_null(pa.chunked_array([encoded.dictionary])).combine_chunks()
+    distinct = pc.dictionary_encode(trimmed)
+    remap = pc.fill_null(distinct.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    remap = np.append(remap, -1)  # a null row (index -1) picks the last entry: blank
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return distinct.dictionary.to_pylist(), remap[indices]
 
 
 # --------------------------------------------------------------------------- derivations
@@ -236,7 +249,7 @@ def derive(
             keep = pa.chunked_array([pa.repeat(pa.scalar(False), n)])
         else:
             accepted = {_yes_no(a) for a in accepted}
-            values, idx = _distinct(_blank_to_null(text(cond)))
+            values, idx = _distinct_text(cond)
             table_ok = np.array([_yes_no(normalize_key(v)) in accepted for v in values] + [False])
             keep = pa.chunked_array([pa.array(table_ok[idx])])
         out = pc.if_else(keep, out, pa.scalar(None, out.type))
@@ -325,7 +338,7 @@ class Translation:
 
 def _translate(arr: pa.ChunkedArray, tr: Translation) -> pa.ChunkedArray:
     """Apply the mapping's value maps to the distinct values of ``arr`` (as text)."""
-    values, idx = _distinct(_blank_to_null(text(arr)))
+    values, idx = _distinct_text(arr)
     out = [_constant_text(tr.lookup(v)[0]) for v in values]
     table = pa.array([*out, None], type=pa.string())
     return pa.chunked_array([pc.take(table, pa.array(np.where(idx < 0, len(out), idx)))])
@@ -365,7 +378,7 @@ def _vocabulary(arr: pa.ChunkedArray, f: Field, tr: Translation) -> Converted:
     vocab = f.vocabulary or ()
     codes_of = {c: i for i, c in enumerate(vocab)}
     common = common_values(f.name)
-    values, idx = _distinct(_blank_to_null(text(arr)))
+    values, idx = _distinct_text(arr)
     # per distinct value: category code, -1 blank (mapped to null), -2 not understood
     code = np.empty(len(values) + 1, dtype=np.int64)
     code[-1] = -1
@@ -400,7 +413,7 @@ def _boolean(arr: pa.ChunkedArray) -> Converted:
         return Converted(
             pd.Series(arr.to_pandas(), dtype="boolean"), blank, np.zeros_like(blank), _empty_raw()
         )
-    values, idx = _distinct(_blank_to_null(text(arr)))
+    values, idx = _distinct_text(arr)
     code = np.array(
         [{True: 1, False: 0}.get(BOOLEAN_WORDS.get(normalize_key(v)), -2) for v in values] + [-1],
         dtype=np.int64,

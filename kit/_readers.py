@@ -54,6 +54,7 @@ ENGAGEMENT_NAMES = ("engagement.yaml", "engagement.yml")
 NULL_TEXTS = ["", "NULL", "null", "#N/A", "N/A", "n/a"]
 _SAMPLE = 1 << 16
 _DELIMITERS = (",", ";", "\t", "|")
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 @dataclass
@@ -78,11 +79,36 @@ class SourceFile:
         return "csv"
 
     _scan: Future[tuple[str, int]] | None = None
+    _pool: Executor | None = None
 
     def start_scan(self, pool: Executor) -> None:
-        """Compute the checksum and line count in the background (while parsing runs)."""
-        if self._scan is None:
+        """Compute the checksum and line count in the background (while parsing runs).
+
+        A CSV file is scanned from the bytes its reader loads (see :meth:`contents`), so it
+        is read from disk once; other files are scanned from disk now.
+        """
+        if self._scan is not None:
+            return
+        if self.kind == "csv":
+            self._pool = pool
+        else:
             self._scan = pool.submit(scan_file, self.path)
+
+    def contents(self) -> pa.Buffer:
+        """The file's bytes (memory-mapped, so read from disk once); the checksum and line
+        count are computed from them (in the background when :meth:`start_scan` gave a pool).
+        """
+        with pa.memory_map(str(self.path)) as source:
+            data = source.read_buffer()
+        if self._scan is None:
+            if self._pool is not None:
+                try:
+                    self._scan = self._pool.submit(scan_bytes, data)
+                except RuntimeError:  # the pool is shutting down
+                    self._scan = _done(scan_bytes(data))
+            else:
+                self._scan = _done(scan_bytes(data))
+        return data
 
     def _scanned(self) -> tuple[str, int]:
         if self._scan is None:
@@ -156,6 +182,18 @@ def scan_file(path: Path) -> tuple[str, int]:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
             count += chunk.count(b"\n")
+    return digest.hexdigest(), count
+
+
+def scan_bytes(data: pa.Buffer) -> tuple[str, int]:
+    """SHA-256 and number of line feeds of a file's bytes (what :func:`scan_file` gives)."""
+    digest = hashlib.sha256()
+    count = 0
+    view = memoryview(data)
+    for start in range(0, len(view), 1 << 22):
+        chunk = view[start : start + (1 << 22)]
+        digest.update(chunk)
+        count += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == 10))
     return digest.hexdigest(), count
 
 
@@ -318,10 +356,13 @@ def read_unit(
     unit: Unit,
     *,
     infer: Iterable[str] = (),
+    dictionary: Iterable[str] = (),
     delimiter: str | None = None,
     encoding: str | None = None,
 ) -> RawTable:
-    """Read ``unit``; columns named in ``infer`` may get a type inferred by pyarrow.
+    """Read ``unit``; columns named in ``infer`` may get a type inferred by pyarrow, CSV
+    columns named in ``dictionary`` are read dictionary-encoded (text, each distinct value
+    stored once: for vocabulary and yes/no columns).
 
     Raises
     ------
@@ -335,7 +376,7 @@ def read_unit(
         return _read_sheet(unit)
     if kind == "parquet":
         return _read_parquet(unit)
-    return _read_csv(unit.file, set(infer), delimiter, encoding)
+    return _read_csv(unit.file, set(infer), set(dictionary) - set(infer), delimiter, encoding)
 
 
 def _dedupe(names: list[str]) -> tuple[list[str], list[str]]:
@@ -401,10 +442,14 @@ def _header(text: str, delimiter: str) -> tuple[list[str], int]:
 
 
 def _read_csv(
-    file: SourceFile, infer: set[str], delimiter: str | None, encoding: str | None
+    file: SourceFile,
+    infer: set[str],
+    dictionary: set[str],
+    delimiter: str | None,
+    encoding: str | None,
 ) -> RawTable:
-    with file.path.open("rb") as handle:
-        sample = handle.read(_SAMPLE)
+    data = file.contents()
+    sample = data[:_SAMPLE].to_pybytes()
     if not sample.strip():
         raise EmptyFileError(file.rel)
     enc = encoding or _detect_encoding(sample)
@@ -421,14 +466,18 @@ def _read_csv(
             "were renamed with .1, .2 (map them by those names if needed)"
         )
     try:
-        table, invalid = _arrow_csv(file, names, infer, delim, enc, header_lines)
+        table, invalid = _arrow_csv(file, data, names, infer, dictionary, delim, enc, header_lines)
     except _Utf8Error:
         fallback = "cp1252"
         try:
-            table, invalid = _arrow_csv(file, names, infer, delim, fallback, header_lines)
+            table, invalid = _arrow_csv(
+                file, data, names, infer, dictionary, delim, fallback, header_lines
+            )
         except (UnicodeDecodeError, _Utf8Error, pa.ArrowInvalid):
             fallback = "latin-1"
-            table, invalid = _arrow_csv(file, names, infer, delim, fallback, header_lines)
+            table, invalid = _arrow_csv(
+                file, data, names, infer, dictionary, delim, fallback, header_lines
+            )
         enc = fallback
     if enc in ("cp1252", "latin-1") and not encoding:
         warnings.append(
@@ -463,6 +512,8 @@ def _read_csv(
             breaks = np.zeros(n_records, dtype=np.int64)
             parsed_at = parsed_records()
             for col in table.columns:
+                if pa.types.is_dictionary(col.type):
+                    col = pc.cast(col, pa.string())
                 if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
                     counts = pc.fill_null(pc.count_substring(col, "\n"), 0)
                     breaks[parsed_at] += counts.to_numpy().astype(np.int64)
@@ -514,13 +565,13 @@ def _all_blank(table: pa.Table) -> np.ndarray | None:
     return blank.to_numpy(zero_copy_only=False) if blank is not None else None
 
 
-def _valid_utf8(path: Path) -> bool:
+def _valid_utf8(data: pa.Buffer) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 22):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        for start in range(0, len(data), 1 << 22):
+            decoder.decode(view[start : start + (1 << 22)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
@@ -532,8 +583,10 @@ class _Utf8Error(Exception):
 
 def _arrow_csv(
     file: SourceFile,
+    data: pa.Buffer,
     names: list[str],
     infer: set[str],
+    dictionary: set[str],
     delim: str,
     enc: str,
     header_lines: int,
@@ -555,7 +608,7 @@ def _arrow_csv(
             return "skip"
 
         table = pacsv.read_csv(
-            file.path,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=header_lines,
@@ -570,7 +623,11 @@ def _arrow_csv(
                 invalid_row_handler=handler if careful else None,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names if n not in infer},
+                column_types={
+                    n: _DICTIONARY if n in dictionary else pa.string()
+                    for n in names
+                    if n not in infer
+                },
                 null_values=NULL_TEXTS,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -593,7 +650,7 @@ def _arrow_csv(
         except pa.ArrowInvalid as exc:
             if utf8_problem(exc):
                 raise _Utf8Error(str(exc)) from None
-    if enc == "utf-8" and not _valid_utf8(file.path):
+    if enc == "utf-8" and not _valid_utf8(data):
         # decide before the careful read: pyarrow cannot hand us a badly encoded bad row
         raise _Utf8Error("invalid UTF-8")
     try:

@@ -446,9 +446,15 @@ class _Intake:
     # ----------------------------------------------------------------- one unit
     def part(self, table: str, spec: SourceSpec, unit: Unit) -> _Part | None:
         tdef = TABLES[table]
-        infer = self.inferable(spec)
+        infer, dictionary = self.inferable(spec), self.encodable(spec)
         try:
-            raw = read_unit(unit, infer=infer, delimiter=spec.delimiter, encoding=spec.encoding)
+            raw = read_unit(
+                unit,
+                infer=infer,
+                dictionary=dictionary,
+                delimiter=spec.delimiter,
+                encoding=spec.encoding,
+            )
         except EmptyFileError:
             self.problems.append(
                 f"{unit.name} (read as {table}): the file is empty, it has no header row. "
@@ -569,6 +575,30 @@ class _Intake:
             else:
                 other.update(cs.source_columns())
         return typed - other
+
+    def encodable(self, spec: SourceSpec) -> set[str]:
+        """Source columns read dictionary-encoded: those only a vocabulary or yes/no field
+        reads (few distinct values, translated once each)."""
+        coded, other = set(), set()
+        for fname, cs in spec.columns.items():
+            f = TABLES[spec.table].field(fname)
+            plain = len(cs.column) == 1 and not (
+                cs.join
+                or cs.matches
+                or cs.when
+                or cs.lookup
+                or cs.is_in
+                or cs.split_name
+                or cs.fallback
+                or cs.has_constant
+                or cs.from_field
+            )
+            if plain and (f.kind == "bool" or (f.kind == "category" and f.vocabulary)):
+                coded.add(cs.column[0])
+            else:
+                other.update(normalize_key(c) for c in cs.source_columns())
+        # a column another field also reads (under any spelling) stays plain text
+        return {c for c in coded if normalize_key(c) not in other}
 
     def missing_column(
         self, unit: Unit, table: str, f: Field, column: str, header: list[str], raw: RawTable
