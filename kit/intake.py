@@ -700,9 +700,7 @@ class _Intake:
                 else pd.concat(pieces, ignore_index=True)
             )
             blank[f.name], mapped[f.name], bad[f.name] = (
-                np.concatenate(bl),
-                np.concatenate(mp),
-                np.concatenate(bd),
+                m[0] if len(m) == 1 else np.concatenate(m) for m in (bl, mp, bd)
             )
 
         def rows_of(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
