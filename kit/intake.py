@@ -680,19 +680,25 @@ class _Intake:
         blank: dict[str, np.ndarray] = {}
         mapped: dict[str, np.ndarray] = {}
         bad: dict[str, np.ndarray] = {}
+        # read-only masks shared by the fields
+        everywhere, nowhere = (
+            np.ones(max(sizes, default=0), bool),
+            np.zeros(max(sizes, default=0), bool),
+        )
+        everywhere.flags.writeable = nowhere.flags.writeable = False
         for f in tdef.fields:
             pieces, bl, mp, bd = [], [], [], []
             for p, n in zip(parts, sizes, strict=True):
                 conv = p.columns.get(f.name)
                 if conv is None:
                     pieces.append(_nulls(f, n))
-                    bl.append(np.ones(n, bool))
-                    mp.append(np.zeros(n, bool))
-                    bd.append(np.zeros(n, bool))
+                    bl.append(everywhere[:n])
+                    mp.append(nowhere[:n])
+                    bd.append(nowhere[:n])
                 else:
                     pieces.append(conv.values)
                     bl.append(conv.blank)
-                    mp.append(np.ones(n, bool))
+                    mp.append(everywhere[:n])
                     bd.append(conv.bad)
             values[f.name] = (
                 pieces[0].reset_index(drop=True)
@@ -836,8 +842,8 @@ class _Intake:
         if not mapped[name].any():
             return
         scope = excluded if f.required else keep
-        empty = blank[name] & mapped[name] & ~bad[name] & scope
-        n_empty = int(empty.sum())
+        empty = blank[name] & mapped[name] & ~bad[name] & scope if blank[name].any() else None
+        n_empty = 0 if empty is None else int(empty.sum())
         if n_empty:
             src, rows = rows_of(_first(empty))
             issue = "blank_required" if f.required else "missing"
@@ -937,6 +943,9 @@ class _Intake:
             for f in TABLES[name].fields
             if f.references or f.kind == "datetime"
         ]
+        # the costliest checks (references of the largest tables) first, so no long check
+        # starts last; the facts are sorted below, so the order they are found in is free
+        jobs.sort(key=lambda j: -len(tables[j[0]]) * (4 if j[1].references else 1))
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-check") as pool:
             for found in pool.map(check, jobs):
                 self.facts.extend(found)
