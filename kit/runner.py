@@ -92,6 +92,10 @@ def _versions() -> dict[str, str]:
     return found
 
 
+def _write_run(path: Path, run: dict[str, Any]) -> None:
+    write_text(path, json.dumps(run, indent=2, sort_keys=True, default=str) + "\n")
+
+
 def _check_out_dir(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder")
@@ -419,9 +423,7 @@ def assess(
             "inputs": inputs,
             "failures": failures,
         }
-        write_text(
-            stage / "run.json", json.dumps(run, indent=2, sort_keys=True, default=str) + "\n"
-        )
+        _write_run(stage / "run.json", run)
     assessment = Assessment(out=out, teams=slugs, failures=failures, seconds=seconds, run=run)
     if failures:
         raise AssessmentError(
@@ -456,8 +458,15 @@ def run_demo(
         # wherever the reports go, so two demo runs give identical bundles
         export = write_export(scratch / "demo-export", scale=scale, seed=seed)
         engagement = Engagement(client=ENGAGEMENT["client"])
-        return assess(
+        assessment = assess(
             export, out, engagement=engagement, workers=workers, force=True, progress=progress
         )
+        # Keep the demo's CSV export beside its reports (what a client's export looks like)
+        # and record where it now is, instead of the scratch folder about to be removed.
+        kept = assessment.out / "data" / "export"
+        os.replace(export, kept)
+        assessment.run["source"] = str(kept)
+        _write_run(assessment.out / "run.json", assessment.run)
+        return assessment
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

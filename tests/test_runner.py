@@ -50,6 +50,10 @@ def test_demo_writes_the_documented_layout(demo_reports: Path):
     assert {s["path"] for s in run["inputs"]} >= {"users.csv", "activities.csv"}
     assert all(len(s["sha256"]) == 64 for s in run["inputs"])
     assert not list(demo_reports.parent.glob(".*partial*"))  # staging folder swapped in
+    # the demo keeps its CSV export beside the reports, and run.json says where
+    assert (demo_reports / "data" / "export" / "activities.csv").is_file()
+    assert run["source"] == str((demo_reports / "data" / "export").absolute())
+    assert not list(demo_reports.parent.glob(".*demo-export*"))
 
 
 def test_each_team_report_names_its_team_and_shows_its_score(demo_reports: Path):
