@@ -48,12 +48,9 @@ FACT_COLUMNS: tuple[str, ...] = ("table", "field", "issue", "count", "examples")
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
-    if "count" in frame or "row_number" in frame:
-        for c in ("count", "row_number"):
-            if c in frame:
-                frame[c] = frame[c].astype("int64")
-    return frame
+    """An empty frame of ``columns``: counts and row numbers are integers, the rest text."""
+    integer = {"count", "row_number"}
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in integer else "str") for c in columns})
 
 
 @dataclass

@@ -400,7 +400,7 @@ def assess(
         seconds["total"] = time.perf_counter() - started
         run = {
             "kit_version": __version__,
-            "command": sys.argv[0:1] and Path(sys.argv[0]).name,
+            "command": Path(sys.argv[0]).name if sys.argv else None,
             "started_at": started_at,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": str(source.resolve()),
