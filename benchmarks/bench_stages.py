@@ -38,7 +38,7 @@ from typing import Any
 
 __all__ = ["main"]
 
-#: Chart functions of :mod:`kit.plots` whose time counts as plotting.
+#: Chart functions of :mod:`kit.report.plots` whose time counts as plotting.
 CHART_FUNCTIONS = (
     "adoption_curves",
     "speed_to_lead",
@@ -54,7 +54,7 @@ CHART_FUNCTIONS = (
 #: SVG and every read of the results bundle, without changing what the notebook does.
 _INSTRUMENT = """
 import functools as _bench_functools, time as _bench_time
-import kit.plots as _bench_plots, kit.views as _bench_views
+import kit.report.plots as _bench_plots, kit.report.views as _bench_views
 _bench = {"charts": 0.0, "figures": 0.0, "open_results": 0.0, "calls": 0}
 _bench_saved = []
 
@@ -94,7 +94,7 @@ def _peak_mb() -> float:
 
 # --------------------------------------------------------------------------- data stages
 def stage_export(args: argparse.Namespace) -> dict[str, Any]:
-    from kit.demo import write_export
+    from kit.demo.organization import write_export
 
     started = time.perf_counter()
     write_export(args.path, scale=args.scale, seed=args.seed, replace=True)
@@ -124,8 +124,8 @@ def stage_intake(args: argparse.Namespace) -> dict[str, Any]:
 
 def stage_diagnose(args: argparse.Namespace) -> dict[str, Any]:
     from kit.dataset import load_dataset
-    from kit.demo import ENGAGEMENT
-    from kit.diagnose import diagnose
+    from kit.demo.organization import ENGAGEMENT
+    from kit.diagnostics.run import diagnose
 
     dataset = load_dataset(args.path)
     started = time.perf_counter()
@@ -148,7 +148,7 @@ def _kernel_alone() -> tuple[float, float]:
     notebook needs in it (the worker's warm-up plus the notebook's own import)."""
     from jupyter_client.manager import KernelManager
 
-    from kit._execute import _WARM_UP
+    from kit.report.execute import _WARM_UP
 
     sockets = Path(tempfile.mkdtemp(prefix="kit-bench-kernel-"))
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
@@ -159,7 +159,7 @@ def _kernel_alone() -> tuple[float, float]:
     try:
         client.wait_for_ready(timeout=60)
         kernel = time.perf_counter() - started
-        code = _WARM_UP + "\nfrom kit import present, views\n"
+        code = _WARM_UP + "\nfrom kit.report import present, views\n"
         started = time.perf_counter()
         reply = client.execute_interactive(code, store_history=False, timeout=120)
         imports = time.perf_counter() - started
@@ -200,9 +200,9 @@ def _cell_seconds(executed: Path, *, skip: int = 0) -> float:
 
 
 def stage_notebook(args: argparse.Namespace) -> dict[str, Any]:
-    from kit._execute import NotebookJob, run_job
     from kit._resources import notebooks_dir
     from kit._safe import slugify_teams
+    from kit.report.execute import NotebookJob, run_job
 
     workdir = Path(args.path).resolve()
     team = args.team or _largest_team(workdir / "data" / "results")
@@ -265,7 +265,7 @@ def stage_notebook(args: argparse.Namespace) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- everything
 def stage_assess(args: argparse.Namespace) -> dict[str, Any]:
-    from kit.demo import ENGAGEMENT
+    from kit.demo.organization import ENGAGEMENT
     from kit.params import Engagement
     from kit.runner import assess
 

@@ -204,11 +204,14 @@ def summarize(args: argparse.Namespace, steps: dict[str, Any], machine: dict[str
             "Reset between reports",
             "namespace cleared in the warm kernel, through the worker's own connected client",
         ),
-        "read_results": ("Reading results", "kit.views.open_results: the results bundle"),
-        "computing": ("Computing", "kit.views / kit.present calls of the notebook, no charts"),
-        "plotting": ("Plotting", "kit.plots charts built and drawn to SVG"),
+        "read_results": ("Reading results", "kit.report.views.open_results: the results bundle"),
+        "computing": (
+            "Computing",
+            "kit.report.views / kit.report.present calls of the notebook, no charts",
+        ),
+        "plotting": ("Plotting", "kit.report.plots charts built and drawn to SVG"),
         "papermill": ("Papermill", "executing machinery: parameters, messages, saving"),
-        "rendering": ("Rendering", "kit.report.render_html to the self-contained HTML"),
+        "rendering": ("Rendering", "kit.report.render.render_html to the self-contained HTML"),
     }
     split = [
         (title, _fig([r["split"][key] for r in nb]), what)
@@ -334,7 +337,7 @@ def summarize(args: argparse.Namespace, steps: dict[str, Any], machine: dict[str
     split_rows = [
         *split,
         ("Sum of the parts (cold)", _fig([sum(r["split"].values()) for r in nb]), ""),
-        ("Measured cold report", cold, "kit._execute.run_job in a fresh worker"),
+        ("Measured cold report", cold, "kit.report.execute.run_job in a fresh worker"),
         ("Measured warm report", warm, "the next report in the same worker"),
     ]
     files = steps["export"].result["files"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from kit import __version__
+from kit._version import __version__
 from kit.exceptions import KitError
 
 _PATH = click.Path(path_type=Path)
@@ -49,7 +49,7 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists.")
 def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
     """Write a realistic demo CRM export (CSV files) of a mortgage organization."""
-    from kit.demo import write_export
+    from kit.demo.organization import write_export
 
     path = write_export(out_dir, scale=scale, seed=seed, replace=force)
     click.echo(f"Demo export ({scale}, seed {seed}) written to {path}")

@@ -37,14 +37,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from kit import __version__
 from kit._atomic import atomic_dir, write_text
-from kit._execute import NotebookJob, NotebookOutcome, run_job, warm_up
 from kit._resources import notebooks_dir
 from kit._safe import slugify_teams
+from kit._version import __version__
 from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
 from kit.exceptions import AssessmentError, OutputError
 from kit.params import Engagement, default_workers, resolve_teams
+from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
 
 __all__ = ["Assessment", "assess", "run_demo"]
 
@@ -273,7 +273,7 @@ def assess(
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
     render_options
-        Passed to :func:`kit.report.render_html` (e.g. ``logo``, ``brand_colour``).
+        Passed to :func:`kit.report.render.render_html` (e.g. ``logo``, ``brand_colour``).
     notebooks
         Folder of customized copies of the kit's notebooks (default: the bundled ones).
 
@@ -282,8 +282,8 @@ def assess(
     AssessmentError
         After writing everything else, when one or more reports failed.
     """
-    from kit.diagnose import diagnose
-    from kit.exports import write_csvs, write_workbook
+    from kit.diagnostics.run import diagnose
+    from kit.report.exports import write_csvs, write_workbook
 
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -295,7 +295,7 @@ def assess(
 
         raise ParameterError(f"--workers {workers} must be at least 1")
     _check_out_dir(out, force=force)
-    from kit.report import check_branding
+    from kit.report.render import check_branding
 
     check_branding(
         **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
@@ -391,7 +391,7 @@ def assess(
         failures = {o.label: o.error for o in outcomes if o.error}
         seconds["reports"] = time.perf_counter() - mark
         if pdf:
-            from kit.report import render_pdf
+            from kit.report.render import render_pdf
 
             mark = time.perf_counter()
             for html in sorted(stage.glob("**/*.html")):
@@ -446,7 +446,7 @@ def run_demo(
     A previous report folder at ``out`` (one holding ``run.json``) is replaced; any other
     non-empty folder is refused.
     """
-    from kit.demo import ENGAGEMENT, write_export
+    from kit.demo.organization import ENGAGEMENT, write_export
 
     out = Path(out)
     replace = (out / "run.json").is_file()

@@ -7,10 +7,10 @@ from typing import Any
 import pandas as pd
 from conftest import canonical
 
-from kit.context import Context, build_context
 from kit.dataset import Dataset
+from kit.diagnostics.context import Context, build_context
+from kit.diagnostics.standards import Standards
 from kit.schema import TABLES
-from kit.standards import Standards
 
 AS_OF = "2024-06-30"  # a Sunday
 LAUNCH = "2024-06-03"  # a Monday, four weeks before the end of the as-of day

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from diag_helpers import context, row, value
 
-from kit import adoption
+from kit.diagnostics import adoption
 
 ACTIVITIES = [
     {"activity_id": "x1", "user_id": "a1", "type": "call", "occurred_at": "2024-06-05 10:00"},

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from diag_helpers import context
 
-from kit.archetypes import archetypes
+from kit.diagnostics.archetypes import archetypes
 
 # producers of the helper organization: a1 (code 0), a2 (1), b1 (3), w1 (5)
 PROFILE = pd.DataFrame(

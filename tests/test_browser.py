@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from kit import __version__
+from kit._version import __version__
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit.compliance import COMPLIANCE_COLUMNS, compliance
-from kit.standards import parse_standards
+from kit.diagnostics.compliance import COMPLIANCE_COLUMNS, compliance
+from kit.diagnostics.standards import parse_standards
 
 STANDARDS = parse_standards(
     {

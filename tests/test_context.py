@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from diag_helpers import dataset
 
-from kit.context import build_context, resolve_as_of, resolve_launch
+from kit.diagnostics.context import build_context, resolve_as_of, resolve_launch
 from kit.exceptions import ParameterError
 
 

@@ -14,17 +14,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from kit import _demo_render as render
-from kit import _demo_world as world
-from kit import demo
-from kit._demo_world import (
+from kit.cli import main
+from kit.demo import organization as demo
+from kit.demo import render, world
+from kit.demo.world import (
     add_business_days,
     day_number,
     in_office,
     random_business_day,
     team_names,
 )
-from kit.cli import main
 from kit.exceptions import OutputError, ParameterError
 from kit.schema import STAGES, TABLES, validate_table
 
@@ -362,7 +361,7 @@ def test_disciplined_team_keeps_its_referral_partners_in_cadence(tables, team_of
 def test_diagnosis_scores_the_disciplined_team_green_and_best(tmp_path: Path, generated) -> None:
     """End to end through intake and the diagnostics: the disciplined team scores green
     (80+) and above every other team; its consistent producers are classified consistent."""
-    from kit.diagnose import diagnose
+    from kit.diagnostics.run import diagnose
     from kit.intake import read_export
 
     results = diagnose(read_export(demo.write_export(tmp_path / "demo")))
@@ -550,7 +549,7 @@ def test_in_office_moves_off_hours_to_the_next_business_morning() -> None:
 
 
 def test_monday_review_is_held_the_first_business_monday_after() -> None:
-    from kit._demo_crm import monday_review
+    from kit.demo.crm import monday_review
 
     def stamp(text: str) -> int:
         return int(pd.Timestamp(text).value // 10**9)

@@ -9,10 +9,11 @@ import pytest
 from diag_helpers import dataset
 
 import kit
-from kit.diagnose import FRAMES, Results, diagnose, load_results
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.run import diagnose
+from kit.diagnostics.standards import load_standards
 from kit.exceptions import InputError, OutputError, ParameterError, StandardsError
-from kit.metrics import METRICS
-from kit.standards import load_standards
+from kit.results import FRAMES, Results, load_results
 
 CONTACTS = [
     {
@@ -213,7 +214,7 @@ def test_review_list_and_findings_carry_no_borrower_pii():
 # ------------------------------------------------------------------ the demo's stories
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Results:
-    from kit.demo import STORIES, write_export
+    from kit.demo.organization import STORIES, write_export
     from kit.intake import read_export
 
     folder = write_export(tmp_path_factory.mktemp("demo") / "export", scale="small", seed=7)

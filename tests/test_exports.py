@@ -5,7 +5,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 
-from kit.exports import write_csvs, write_workbook
+from kit.report.exports import write_csvs, write_workbook
 
 
 def _frames():

@@ -7,8 +7,8 @@ import pytest
 from diag_helpers import context
 from test_compliance import STANDARDS, _metric
 
-from kit.compliance import compliance
-from kit.findings import FINDING_COLUMNS, findings, format_standard, format_value
+from kit.diagnostics.compliance import compliance
+from kit.diagnostics.findings import FINDING_COLUMNS, findings, format_standard, format_value
 
 METRICS_ROWS = pd.DataFrame(
     [
@@ -109,7 +109,7 @@ def test_format_standard():
 
 
 def test_zero_share_reads_none_of_not_only_zero_percent():
-    from kit.findings import _fill
+    from kit.diagnostics.findings import _fill
 
     sentences = _fill(
         "only {value} of {whose} loans exist in the CRM",

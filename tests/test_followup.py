@@ -6,7 +6,7 @@ import math
 
 from diag_helpers import context, row, value
 
-from kit import followup
+from kit.diagnostics import followup
 
 
 def _lead(cid, created, owner="a1", ctype="lead"):

@@ -19,7 +19,7 @@ MAVEN = ROOT.parent / "shared" / "realdata" / "maven-crm"
 
 @pytest.fixture(scope="module")
 def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    demo = pytest.importorskip("kit.demo")
+    demo = pytest.importorskip("kit.demo.organization")
     return demo.write_export(tmp_path_factory.mktemp("demo") / "export", scale="small", seed=7)
 
 

@@ -1,4 +1,4 @@
-"""kit.mapping: presets, the mapping language and its declarative validation."""
+"""kit.intake.mapping: presets, the mapping language and its declarative validation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kit.exceptions import MappingError
-from kit.mapping import (
+from kit.intake.mapping import (
     close_match,
     common_values,
     load_mapping,
@@ -60,7 +60,7 @@ def test_close_match_ignores_case_and_punctuation() -> None:
 def test_presets_ship_inside_the_package_and_all_load() -> None:
     assert preset_names() == ["canonical", "hubspot", "salesforce"]
     for name in preset_names():
-        assert preset_path(name).parent == ROOT / "kit" / "presets"
+        assert preset_path(name).parent == ROOT / "kit" / "intake" / "presets"
         mapping = load_mapping(name)
         assert mapping.origin == f"preset:{name}"
         assert "users" in mapping.tables

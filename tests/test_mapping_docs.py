@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from kit.intake import intake, summarize
-from kit.mapping import COLUMN_KEYS, DATE_KEYS, SOURCE_KEYS, TOP_KEYS, load_mapping
+from kit.intake.mapping import COLUMN_KEYS, DATE_KEYS, SOURCE_KEYS, TOP_KEYS, load_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")

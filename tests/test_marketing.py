@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from diag_helpers import context, row, value
 
-from kit import marketing
+from kit.diagnostics import marketing
 
 
 def _contact(cid, created="2024-06-10", **kw):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from diag_helpers import context, row
 
-from kit.metrics import (
+from kit.diagnostics.metrics import (
     METRIC_COLUMNS,
     METRICS,
     SECTIONS,

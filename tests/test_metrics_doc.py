@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kit.metrics import METRICS
-from kit.metrics_doc import metrics_markdown
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.reference import metrics_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
 
 def test_metrics_doc_is_generated_from_the_code():
     assert DOC.read_text(encoding="utf-8") == metrics_markdown(), (
-        "docs/metrics.md is stale: run `python -m kit.metrics_doc > docs/metrics.md`"
+        "docs/metrics.md is stale: run `python -m kit.diagnostics.reference > docs/metrics.md`"
     )
 
 

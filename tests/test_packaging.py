@@ -42,8 +42,8 @@ def test_wheel_contains_every_resource(wheel: Path):
         assert f"kit/_bundled/notebooks/{notebook}.ipynb" in names
     assert "kit/_bundled/templates/report/conf.json" in names
     assert "kit/_bundled/templates/report/index.html.j2" in names
-    assert "kit/standards/default.yaml" in names
-    assert any(n.startswith("kit/presets/") and n.endswith(".yaml") for n in names)
+    assert "kit/diagnostics/standards.yaml" in names
+    assert any(n.startswith("kit/intake/presets/") and n.endswith(".yaml") for n in names)
     assert not any(n.startswith(("tests/", "reports/")) for n in names)
 
 
@@ -51,7 +51,7 @@ def test_installed_wheel_finds_its_notebooks_and_templates(wheel: Path, tmp_path
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
-        "import kit, kit._resources as r, kit.standards as s;"
+        "import kit, kit._resources as r, kit.diagnostics.standards as s;"
         "print(kit.__file__); print(r.notebooks_dir()); print(r.templates_dir());"
         "print(len(s.load_standards().rules))"
     )

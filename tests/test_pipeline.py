@@ -7,8 +7,8 @@ import math
 import pandas as pd
 from diag_helpers import context, row, value
 
-from kit import pipeline
-from kit.standards import parse_standards
+from kit.diagnostics import pipeline
+from kit.diagnostics.standards import parse_standards
 
 
 def _opp(oid, owner, stage, changed=None, created="2024-05-01", status="open", **kw):

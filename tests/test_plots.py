@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from kit import plots
+from kit.report import plots
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +109,7 @@ def test_chart_renders_as_inline_image_with_its_alt_text():
 
 @pytest.mark.parametrize(("score", "colour"), [(75, "#2e7d32"), (74.9, "#e0a100"), (49, "#c62828")])
 def test_score_colour_bands_match_the_report(score, colour):
-    from kit.present import SCORE_BANDS
+    from kit.report.present import SCORE_BANDS
 
     assert SCORE_BANDS == (50.0, 75.0)
     assert plots.score_colour(score) == colour

@@ -1,4 +1,4 @@
-"""kit.present: exact HTML of the report blocks, number formats, escaping and PII masking."""
+"""kit.report.present: exact HTML of the report blocks, number formats, escaping and PII masking."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from kit import present
 from kit.exceptions import ParameterError
+from kit.report import present
 
 NA = '<span class="kit-na">—</span>'
 

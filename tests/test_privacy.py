@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kit import quality_views
 from kit.dataset import load_dataset
 from kit.intake import read_export
+from kit.report import quality_views
 from kit.runner import assess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def _static_text() -> str:
     paths = [
         *(ROOT / "notebooks").glob("*.ipynb"),
         *(p for p in (ROOT / "templates").rglob("*") if p.is_file()),
-        *(p for p in (ROOT / "kit").rglob("*.py") if "demo" not in p.name),
+        *(p for p in (ROOT / "kit").rglob("*.py") if "demo" not in p.parts),
         *(ROOT / "kit").rglob("*.yaml"),
     ]
     return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in paths)

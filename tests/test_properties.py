@@ -28,10 +28,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kit.dataset import Dataset
-from kit.diagnose import Results, diagnose
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.run import diagnose
 from kit.exceptions import InputError, KitError
 from kit.intake import read_export
-from kit.metrics import METRICS
+from kit.results import Results
 from kit.schema import TABLES, validate_table
 
 settings.register_profile(

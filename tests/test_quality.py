@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from diag_helpers import context, row, value
 
-from kit import quality
+from kit.diagnostics import quality
 
 
 def _contact(cid, owner, ctype="lead", **kw):

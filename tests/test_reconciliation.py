@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from diag_helpers import context, row, value
 
-from kit import reconciliation
+from kit.diagnostics import reconciliation
 
 
 def _opp(oid, number):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from diag_helpers import context, row, value
 
-from kit import relationships
+from kit.diagnostics import relationships
 
 
 def _contact(cid, ctype, owner="a1", created="2024-01-10", **kw):
@@ -98,7 +98,7 @@ def test_contacts_without_owner_are_attributed_to_the_first_toucher_team():
 
 
 def test_partner_cadence_can_count_automation_when_the_standard_says_so():
-    from kit.standards import parse_standards
+    from kit.diagnostics.standards import parse_standards
 
     standards = parse_standards(
         {

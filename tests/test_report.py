@@ -1,4 +1,4 @@
-"""kit.report: executed notebooks become safe, self-contained client reports."""
+"""kit.report.render: executed notebooks become safe, self-contained client reports."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from nbformat.v4 import (
     new_raw_cell,
 )
 
-from kit import __version__, present
+from kit._version import __version__
 from kit.exceptions import AssessmentError, InputError, KitError, ParameterError
-from kit.report import find_chromium, prepare_notebook, render_html, render_pdf
+from kit.report import present
+from kit.report.render import find_chromium, prepare_notebook, render_html, render_pdf
 
 FACTS = dict(
     client="Acme <Lending>",
@@ -119,9 +120,10 @@ def test_prepare_refuses_failed_cells_charts_without_alt_and_missing_header():
     assert caught.value.message == "north.ipynb cannot be rendered as a report"
     assert caught.value.problems == [
         "cell 2 failed: ZeroDivisionError: division by zero",
-        "cell 3 shows a chart without alt text: display it with kit.present.figure(fig, alt=...)",
+        "cell 3 shows a chart without alt text: "
+        "display it with kit.report.present.figure(fig, alt=...)",
     ]
-    with pytest.raises(AssessmentError, match=r"never displays kit\.present\.header"):
+    with pytest.raises(AssessmentError, match=r"never displays kit\.report\.present\.header"):
         prepare_notebook(new_notebook(cells=[new_markdown_cell("# Hi")]))
 
 
@@ -292,7 +294,7 @@ import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-from kit import present
+from kit.report import present
 print("loading results... LOGLINE-7731")
 warnings.warn("WARNTEXT-4417: something noisy")
 """

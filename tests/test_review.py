@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from diag_helpers import context
 
-from kit import followup, pipeline, relationships
-from kit.metrics import Section
-from kit.review import REVIEW_COLUMNS, review_list
+from kit.diagnostics import followup, pipeline, relationships
+from kit.diagnostics.metrics import Section
+from kit.diagnostics.review import REVIEW_COLUMNS, review_list
 
 PII = {"Maria", "Lopez", "maria.lopez@example.com", "(555) 010-9999", "SSN 123-45-6789"}
 CONTACTS = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kit.demo import STORIES
+from kit.demo.organization import STORIES
 from kit.exceptions import AssessmentError, OutputError
 from kit.runner import assess
 
@@ -57,7 +57,7 @@ def test_demo_writes_the_documented_layout(demo_reports: Path):
 
 
 def test_each_team_report_names_its_team_and_shows_its_score(demo_reports: Path):
-    from kit.diagnose import load_results
+    from kit.results import load_results
 
     results = load_results(demo_reports / "data" / "results")
     scores = results.scores[results.scores["scope"] == "team"].set_index("team")["score"]

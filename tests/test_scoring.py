@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from kit.scoring import SCORE_COLUMNS, scores
+from kit.diagnostics.scoring import SCORE_COLUMNS, scores
 
 
 def _c(team, pid, status, weight=1.0):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.standards import DEFAULT_STANDARDS, Rule, load_standards, parse_standards
 from kit.exceptions import StandardsError
-from kit.metrics import METRICS
-from kit.standards import DEFAULT_STANDARDS, Rule, load_standards, parse_standards
 
 
 def _rule(**overrides):

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kit import views
 from kit.dataset import Dataset
-from kit.diagnose import diagnose
+from kit.diagnostics.run import diagnose
 from kit.exceptions import ParameterError
+from kit.report import views
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_executive_summary_shows_the_team_score(results):
 
 
 def test_definitions_cover_every_metric():
-    from kit.metrics import METRICS
+    from kit.diagnostics.metrics import METRICS
 
     table = views.definitions()
     assert len(table) == len(METRICS)

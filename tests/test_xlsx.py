@@ -8,7 +8,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from kit._xlsx import workbook_bytes
+from kit.report.workbook import workbook_bytes
 
 
 def _frame() -> pd.DataFrame:

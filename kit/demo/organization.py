@@ -1,0 +1,726 @@
+"""A deterministic demo mortgage organization, exported the way a client's CRM export arrives.
+
+The demo client, *Harborlight Home Lending*, launched a CRM on 13 January 2025. Its teams
+used the same tool with very different outcomes ("same tool, different outcomes"):
+
+=================  ===============================================================
+story              what its producers did
+=================  ===============================================================
+``disciplined``    stages moved within days and reviewed every Monday, dead leads
+                   closed out, calls logged with outcome and next step and next steps
+                   done on time, lead source on nearly every contact, leads called
+                   within minutes, past clients and partners in cadence, funded loans
+                   in the CRM
+``lapsed``         adopted at launch, stopped logging after about 45 days (but kept
+                   logging in)
+``never_adopted``  worked from the inbox: few logged activities, most funded LOS loans
+                   never reached the CRM
+``partial``        logs calls but never moves a stage or records lead source
+``mixed``          producers of every archetype side by side
+=================  ===============================================================
+
+Each team also has a minority of other producer archetypes (``never_adopted``, ``lapsed``,
+``partial``, ``consistent``), recoverable through :func:`generate_with_truth`.
+
+:func:`generate` returns the export tables as string columns *with* real data-quality
+defects (spelling variants, blanks, duplicates, orphans, late logging, future dates);
+intake turns them into the typed canonical dataset. :func:`write_export` writes them as CSV
+files. Everything is vectorized numpy/pyarrow; the same seed gives byte-identical files.
+
+Examples
+--------
+>>> tables = generate(scale="small", seed=7)
+>>> sorted(tables)[:3]
+['activities', 'campaigns', 'contacts']
+>>> tables["users"].columns.tolist()
+['user_id', 'name', 'team', 'role', 'active', 'seat_start']
+>>> STORIES["Cedar Ridge"]
+'disciplined'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import yaml
+
+from kit._atomic import atomic_dir
+from kit.demo import render, text
+from kit.demo.activity import (
+    NEXT_STEP_TEXTS,
+    NOTE_INSERT,
+    NOTE_PARTS,
+    OUTCOME_TEXTS,
+    PARTNER_UPDATE_START,
+    Activities,
+    Logins,
+    build_activities,
+    build_logins,
+)
+from kit.demo.crm import (
+    LEAD,
+    PARTNER,
+    PAST_CLIENT,
+    Contacts,
+    LosLoans,
+    Opportunities,
+    build_contacts,
+    build_los,
+    build_opportunities,
+    update_lifecycle,
+)
+from kit.demo.world import (
+    ARCHETYPES as _WORLD_ARCHETYPES,
+)
+from kit.demo.world import (
+    AS_OF,
+    DAY,
+    HOUR,
+    LAUNCH,
+    LAUNCH_S,
+    NEVER,
+    PURPOSES,
+    SOURCES,
+    Loans,
+    Organization,
+    build_loans,
+    build_organization,
+    day_number,
+    team_names,
+)
+from kit.demo.world import STORIES as _STORY_CYCLE
+from kit.exceptions import OutputError, ParameterError
+from kit.schema import ACTIVITY_TYPES, CONTACT_TYPES, LIFECYCLE_STAGES, STAGES, TABLES
+
+__all__ = [
+    "ARCHETYPES",
+    "ENGAGEMENT",
+    "SCALES",
+    "STORIES",
+    "STORY_CODES",
+    "generate",
+    "generate_with_truth",
+    "team_stories",
+    "write_export",
+]
+
+#: Sizes of each scale. Team sizes cycle over the teams; per-producer volumes are yearly
+#: means (leads) or book sizes (past clients, referral partners).
+SCALES: dict[str, dict[str, Any]] = {
+    "small": {
+        "teams": 5,
+        "producers": 30,
+        "team_sizes": (7, 6, 5, 6, 6),
+        "leads_per_producer_year": 120,
+        "past_clients_per_producer": 50,
+        "partners_per_producer": 10,
+    },
+    "medium": {
+        "teams": 20,
+        "producers": 200,
+        "team_sizes": (11, 10, 9, 10, 10),
+        "leads_per_producer_year": 150,
+        "past_clients_per_producer": 60,
+        "partners_per_producer": 12,
+    },
+    "large": {
+        "teams": 55,
+        "producers": 550,
+        "team_sizes": (11, 10, 9, 10, 10),
+        "leads_per_producer_year": 260,
+        "past_clients_per_producer": 80,
+        "partners_per_producer": 14,
+    },
+}
+
+#: The demo engagement: who the client is, when the CRM launched, the last day of data, and
+#: what a CRM seat costs.
+ENGAGEMENT: dict[str, Any] = {
+    "client": "Harborlight Home Lending",
+    "launch_date": "2025-01-13",
+    "as_of": "2025-10-31",
+    "seat_cost_per_month": 125.0,
+}
+
+#: Producer archetypes.
+ARCHETYPES: tuple[str, ...] = ("never_adopted", "lapsed", "partial", "consistent")
+#: Team stories, in the order teams cycle through them.
+STORY_CODES: tuple[str, ...] = _STORY_CYCLE
+
+
+def _scale(scale: str) -> dict[str, Any]:
+    try:
+        return SCALES[scale]
+    except KeyError:
+        raise ParameterError(
+            f"unknown demo scale {scale!r}; choose one of {', '.join(SCALES)}"
+        ) from None
+
+
+def team_stories(scale: str = "small") -> dict[str, str]:
+    """Team name -> story code for a scale (teams cycle through the stories).
+
+    >>> team_stories("small")["Old Mill"]
+    'never_adopted'
+    >>> team_stories("large")["Riverbend 11"]
+    'mixed'
+    """
+    sizes = _scale(scale)
+    names = team_names(sizes["teams"])
+    return {name: STORY_CODES[i % len(STORY_CODES)] for i, name in enumerate(names)}
+
+
+#: Team name -> story of the default (small) demo.
+STORIES: dict[str, str] = team_stories("small")
+
+
+def generate(*, scale: str = "small", seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Generate the demo export tables.
+
+    Parameters
+    ----------
+    scale
+        ``small``, ``medium`` or ``large`` (see :data:`SCALES`).
+    seed
+        Random seed; the same seed always gives the same tables.
+
+    Returns
+    -------
+    dict of DataFrame
+        Canonical table name -> frame with exactly the canonical columns, every value a
+        string as the export holds it (blank cells are missing values).
+
+    Examples
+    --------
+    >>> generate()["campaigns"]["channel"].tolist()
+    ['email', 'text', 'email', 'text', 'email']
+    """
+    return generate_with_truth(scale=scale, seed=seed)[0]
+
+
+def generate_with_truth(
+    *, scale: str = "small", seed: int = 7
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Generate the export tables and the truth behind them.
+
+    Returns
+    -------
+    tables
+        As :func:`generate`.
+    truth
+        ``teams``: team, story, producers (count). ``producers``: user_id, name, team,
+        story, archetype (one of :data:`ARCHETYPES`), lapse_date (when a lapsed producer
+        stopped logging work; missing for the others).
+
+    Examples
+    --------
+    >>> _, truth = generate_with_truth()
+    >>> truth["producers"].columns.tolist()
+    ['user_id', 'name', 'team', 'story', 'archetype', 'lapse_date']
+    """
+    tables, org = _build(scale, seed)
+    frames = {name: table.to_pandas() for name, table in tables.items()}
+    return frames, _truth(org)
+
+
+def write_export(
+    out_dir: str | os.PathLike[str],
+    *,
+    scale: str = "small",
+    seed: int = 7,
+    replace: bool = False,
+) -> Path:
+    """Write the demo export: one ``<table>.csv`` per table and ``engagement.yaml``.
+
+    The folder appears atomically (complete or not at all). CSV files are UTF-8 with a
+    header row; timestamps are ``YYYY-MM-DD HH:MM:SS`` and dates ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` exists and ``replace`` is false, or it cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = write_export(pathlib.Path(tempfile.mkdtemp()) / "demo")
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['activities.csv', 'campaigns.csv', 'contacts.csv']
+    """
+    out = Path(out_dir)
+    if out.exists() and not replace:
+        raise OutputError(f"{out} already exists; remove it or use --force to replace it.")
+    tables, _ = _build(scale, seed)
+    with atomic_dir(out, replace=replace) as tmp:
+        for name, table in tables.items():
+            pacsv.write_csv(table, tmp / f"{name}.csv")
+        (tmp / "engagement.yaml").write_text(
+            yaml.safe_dump(ENGAGEMENT, sort_keys=False), encoding="utf-8"
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ internals
+def _build(scale: str, seed: int) -> tuple[dict[str, pa.Table], Organization]:
+    sizes = _scale(scale)
+    rng = np.random.default_rng(seed)
+    org = build_organization(rng, n_teams=sizes["teams"], team_sizes=sizes["team_sizes"])
+    loans = build_loans(rng, org, leads_per_year=sizes["leads_per_producer_year"])
+    contacts = build_contacts(
+        rng,
+        org,
+        loans,
+        past_clients=sizes["past_clients_per_producer"],
+        partners=sizes["partners_per_producer"],
+    )
+    opportunities = build_opportunities(rng, org, loans)
+    lifecycle = update_lifecycle(rng, contacts, opportunities)
+    los = build_los(loans)
+    activities = build_activities(rng, org, loans, contacts, opportunities)
+    logins = build_logins(rng, org)
+
+    contact_number = _numbering(contacts.created)
+    opportunity_number = _numbering(opportunities.created)
+    tables: dict[str, pa.Table] = {}
+    tables["users"] = _users(rng, org)
+    contacts_table, phone = _contacts(rng, org, contacts, lifecycle, contact_number)
+    tables["contacts"] = contacts_table
+    tables["opportunities"] = _opportunities(
+        rng, org, loans, contacts, opportunities, los, contact_number, opportunity_number
+    )
+    tables["stage_history"] = _stage_history(rng, org, opportunities, opportunity_number)
+    tables["activities"] = _activities(
+        rng, org, contacts, activities, contact_number, opportunity_number, phone
+    )
+    tables["campaigns"] = _campaigns()
+    tables["los_loans"] = _los_loans(rng, org, loans, los)
+    tables["logins"] = _logins(org, logins)
+    for name, table in tables.items():
+        assert table.column_names == [f.name for f in TABLES[name].fields], name
+    return tables, org
+
+
+def _numbering(created: np.ndarray) -> np.ndarray:
+    """Record numbers in creation order (1-based), ties broken by generation order."""
+    order = np.lexsort((np.arange(len(created)), created))
+    number = np.empty(len(created), dtype=np.int64)
+    number[order] = np.arange(1, len(created) + 1)
+    return number
+
+
+def _few(rng: np.random.Generator, n: int, rate: float, minimum: int = 1) -> np.ndarray:
+    """Row indexes for a planted defect: ``rate`` of ``n`` rows, at least ``minimum``."""
+    k = min(n, max(minimum, round(rate * n)))
+    return np.sort(rng.choice(n, k, replace=False)) if k else np.array([], dtype=np.int64)
+
+
+def _flag(n: int, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[rows] = True
+    return out
+
+
+def _table(name: str, columns: dict[str, pa.Array]) -> pa.Table:
+    return pa.table({f.name: columns[f.name] for f in TABLES[name].fields})
+
+
+def _user_ids(org: Organization, users: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    return render.words(org.user_ids.tolist(), users, valid)
+
+
+_GHOST_USER = "U9999"  # a producer who left: their user record was deleted, records remain
+
+_SOURCE_LABELS = {
+    "zillow": ("Zillow",),
+    "lendingtree": ("LendingTree", "Lendingtree"),
+    "bankrate": ("Bankrate",),
+    "website": ("Website", "WEBSITE"),
+    "realtor_referral": ("Realtor Referral", "Realtor referral"),
+    "past_client": ("Past Client",),
+    "builder": ("Builder",),
+    "self_generated": ("Self-Generated", "Self Generated"),
+    "other": ("Other",),
+}
+_UNKNOWN_SOURCES = ("Facebook", "Open House")
+
+
+def _lead_source(rng: np.random.Generator, source: np.ndarray) -> pa.Array:
+    """Lead source codes, 3% spelled as labels, 0.3% a source outside the vocabulary."""
+    codes = (*SOURCES, *_UNKNOWN_SOURCES)
+    unknown = (source >= 0) & (rng.random(len(source)) < 0.003)
+    source = np.where(unknown, len(SOURCES) + rng.integers(0, 2, len(source)), source)
+    return render.spelled(rng, codes, source, variants=_SOURCE_LABELS, variant_rate=0.03)
+
+
+def _users(rng: np.random.Generator, org: Organization) -> pa.Table:
+    n = len(org.user_ids)
+    return _table(
+        "users",
+        {
+            "user_id": pa.array(org.user_ids.tolist()),
+            "name": pa.array(org.user_names.tolist()),
+            "team": render.words(org.team_names, org.user_team),
+            "role": pa.array(org.user_role.tolist()),
+            "active": render.booleans(rng, org.user_active, yes_no_rate=0.1),
+            "seat_start": render.dates(org.user_seat_start, np.ones(n, dtype=bool)),
+        },
+    )
+
+
+def _contacts(
+    rng: np.random.Generator,
+    org: Organization,
+    c: Contacts,
+    lifecycle: np.ndarray,
+    number: np.ndarray,
+) -> tuple[pa.Table, pa.Array]:
+    n = len(c)
+    order = np.argsort(number)
+    created = c.created.copy()
+    recent = np.flatnonzero((c.kind == LEAD) & (created >= LAUNCH_S))
+    future = recent[_few(rng, len(recent), 0.0, 1)]
+    created[future] += 9862 * DAY  # a typo'd year: 2052 instead of 2025
+    owner = org.producer_user[c.producer]
+    no_owner = rng.random(n) < 0.01
+    ghost = _flag(n, _few(rng, n, 0.0, 2))
+    owner_ids = pc.if_else(
+        pa.array(ghost), pa.scalar(_GHOST_USER), _user_ids(org, owner, ~no_owner)
+    )
+    kind_code = np.select([c.kind == LEAD, c.kind == PAST_CLIENT, c.kind == PARTNER], [0, 1, 2])
+    contact_type = render.spelled(
+        rng,
+        CONTACT_TYPES,
+        np.where(rng.random(n) < 0.01, -1, kind_code),
+        variants={
+            "lead": ("Lead",),
+            "past_client": ("Past Client",),
+            "referral_partner": ("Referral Partner",),
+        },
+        variant_rate=0.02,
+    )
+    lifecycle_stage = render.spelled(
+        rng,
+        LIFECYCLE_STAGES,
+        lifecycle,
+        variants={"lead": ("Lead",), "customer": ("Customer",), "past_client": ("Past Client",)},
+        variant_rate=0.02,
+    )
+    first = render.words(text.FIRST_NAMES, c.first, rng.random(n) >= 0.005)
+    last = render.words(text.LAST_NAMES, c.last, rng.random(n) >= 0.003)
+    email = _emails(rng, c)
+    phone = _phones(rng, c)
+    columns = {
+        "contact_id": render.ids("C", number, 6),
+        "created_at": render.timestamps(created),
+        "owner_id": owner_ids,
+        "contact_type": contact_type,
+        "lead_source": _lead_source(rng, c.lead_source),
+        "lifecycle_stage": lifecycle_stage,
+        "referred_by": render.ids("C", number[np.maximum(c.referred_by, 0)], 6, c.referred_by >= 0),
+        "campaign_id": render.ids("CMP-", c.campaign + 1, 2, c.campaign >= 0),
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "phone": phone,
+    }
+    table = _table("contacts", columns).take(pa.array(order))
+    return table, phone
+
+
+def _emails(rng: np.random.Generator, c: Contacts) -> pa.Array:
+    """Fictional emails at example.* domains: unique per person, varied patterns; a
+    duplicate person's email differs in case or whitespace; a few have no valid shape."""
+    n = len(c)
+    first = pc.utf8_lower(render.words(text.FIRST_NAMES, c.first))
+    last = pc.utf8_lower(render.words(text.LAST_NAMES, c.last))
+    f1 = pc.utf8_slice_codeunits(first, 0, 1)
+    l1 = pc.utf8_slice_codeunits(last, 0, 1)
+    p = c.email_pattern
+    head = pc.if_else(pa.array(p == 2), f1, first)
+    sep = render.words((".", "", "", "_", "."), p)
+    tail = pc.if_else(pa.array(p == 4), l1, last)
+    domain = render.words(text.EMAIL_DOMAINS, c.email_domain)
+    base = render.concat(head, sep, tail, "@", domain)
+    # Same name, pattern and domain: a number keeps each person's address unique.
+    original = np.flatnonzero(c.duplicate_of < 0)
+    codes, _ = pd.factorize(base.take(pa.array(original)).to_numpy(zero_copy_only=False))
+    seen = np.zeros(n, dtype=np.int64)
+    seen[original] = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    copy = np.flatnonzero(c.duplicate_of >= 0)
+    seen[copy] = seen[c.duplicate_of[copy]]
+    number = pc.cast(pa.array(seen + 1), pa.string())
+    suffix = pc.if_else(pa.array(seen > 0), number, pa.scalar("", pa.string()))
+    email = render.concat(head, sep, tail, suffix, "@", domain)
+    v = c.email_variant
+    email = pc.if_else(pa.array(v == 1), pc.utf8_upper(email), email)
+    email = pc.if_else(pa.array(v == 2), pc.utf8_capitalize(email), email)
+    email = pc.if_else(pa.array(v == 3), render.concat("  ", email, " "), email)
+    bad = rng.random(n) < 0.004
+    email = pc.if_else(pa.array(bad), pc.replace_substring(email, "@", " at "), email)
+    return pc.if_else(pa.array(c.has_email), email, pa.scalar(None, pa.string()))
+
+
+def _phones(rng: np.random.Generator, c: Contacts) -> pa.Array:
+    """Fictional 555 numbers typed four ways; a few lack the area code."""
+    area = render.words(text.AREA_CODES, c.phone_slot // 10_000)
+    line = pc.utf8_lpad(pc.cast(pa.array(c.phone_slot % 10_000), pa.string()), 4, padding="0")
+    formats = [
+        render.concat("(", area, ") 555-", line),
+        render.concat(area, "-555-", line),
+        render.concat(area, "555", line),
+        render.concat("+1 ", area, " 555 ", line),
+    ]
+    f = c.phone_format
+    phone = formats[0]
+    for k in (1, 2, 3):
+        phone = pc.if_else(pa.array(f == k), formats[k], phone)
+    bad = rng.random(len(c)) < 0.004
+    phone = pc.if_else(pa.array(bad), render.concat("555-", line), phone)
+    return pc.if_else(pa.array(c.has_phone), phone, pa.scalar(None, pa.string()))
+
+
+def _stage(rng: np.random.Generator, stage: np.ndarray) -> pa.Array:
+    return render.spelled(
+        rng,
+        STAGES,
+        stage,
+        variants=text.STAGE_VARIANTS,
+        variant_rate=0.03,
+        misspellings=text.STAGE_MISSPELLINGS,
+        misspelling_rate=0.002,
+    )
+
+
+def _opportunities(
+    rng: np.random.Generator,
+    org: Organization,
+    loans: Loans,
+    c: Contacts,
+    o: Opportunities,
+    los: LosLoans,
+    contact_number: np.ndarray,
+    number: np.ndarray,
+) -> pa.Table:
+    m = len(o)
+    order = np.argsort(number)
+    producer = loans.producer[o.loan]
+    ghost = _flag(m, _few(rng, m, 0.001, 2))
+    owner = pc.if_else(
+        pa.array(ghost), pa.scalar(_GHOST_USER), _user_ids(org, org.producer_user[producer])
+    )
+    lead_row = c.lead_offset + o.loan
+    orphan = _few(rng, m, 0.0005, 1)
+    contact = contact_number[lead_row]
+    contact[orphan] = len(c) + 500 + np.arange(len(orphan))  # a deleted contact
+    status = np.select([o.stage == 6, o.stage == 7], [1, 2], 0)
+    closed = o.closed.copy()
+    won = np.flatnonzero(status == 1)
+    if len(won):
+        closed[won[_few(rng, len(won), 0.02, 1)]] = NEVER  # won without a close date
+    shut = np.flatnonzero(closed < NEVER)
+    if len(shut):
+        early = shut[_few(rng, len(shut), 0.003, 1)]  # closed before it was created
+        closed[early] = o.created[early] - rng.integers(1, 30, len(early)) * DAY
+    source = c.lead_source[lead_row]
+    source = np.where(rng.random(m) < 0.95, source, -1)
+    loan_number = los.number[o.loan]
+    has_number = o.has_loan_number & (loan_number >= 0)
+    columns = {
+        "opportunity_id": render.ids("O", number, 6),
+        "owner_id": owner,
+        "created_at": render.timestamps(o.created),
+        "stage": _stage(rng, o.stage),
+        "contact_id": render.ids("C", contact, 6),
+        "stage_changed_at": render.timestamps(o.stage_changed, rng.random(m) >= 0.005),
+        "status": render.spelled(
+            rng,
+            ("open", "won", "lost"),
+            status,
+            variants={"open": ("Open",), "won": ("Won",), "lost": ("Lost",)},
+            variant_rate=0.02,
+        ),
+        "amount": render.money(o.amount, cents=False, valid=o.has_amount),
+        "loan_purpose": render.words(PURPOSES, loans.purpose[o.loan], o.has_purpose),
+        "lead_source": _lead_source(rng, source),
+        "closed_at": render.timestamps(closed, closed < NEVER),
+        "loan_number": pc.cast(pa.array(loan_number, mask=~has_number), pa.string()),
+    }
+    return _table("opportunities", columns).take(pa.array(order))
+
+
+def _stage_history(
+    rng: np.random.Generator, org: Organization, o: Opportunities, number: np.ndarray
+) -> pa.Table:
+    opp = number[o.history_opportunity]
+    order = np.lexsort((o.history_at, opp))
+    n = len(opp)
+    columns = {
+        "opportunity_id": render.ids("O", opp, 6),
+        "stage": _stage(rng, o.history_stage),
+        "changed_at": render.timestamps(o.history_at),
+        "changed_by": _user_ids(org, o.history_by, rng.random(n) >= 0.01),
+    }
+    return _table("stage_history", columns).take(pa.array(order))
+
+
+def _activities(
+    rng: np.random.Generator,
+    org: Organization,
+    c: Contacts,
+    a: Activities,
+    contact_number: np.ndarray,
+    opportunity_number: np.ndarray,
+    phone: pa.Array,
+) -> pa.Table:
+    n = len(a)
+    occurred = a.occurred.copy()
+    human = np.flatnonzero(~a.automated)
+    future = human[_few(rng, len(human), 0.0, 2)]  # meetings booked ahead, entered as held
+    occurred[future] = (AS_OF + rng.integers(10, 40, len(future))) * DAY + 10 * HOUR
+    order = np.lexsort((np.arange(n), occurred))
+    contact = np.where(a.contact >= 0, contact_number[np.maximum(a.contact, 0)], -1)
+    orphan = human[_few(rng, len(human), 0.0015, 3)]
+    contact[orphan] = len(c) + 1000 + np.arange(len(orphan))  # deleted contacts
+    opportunity = np.where(a.opportunity >= 0, opportunity_number[np.maximum(a.opportunity, 0)], -1)
+    # Notes: template text around the contact's first name or phone number.
+    before = render.words([b for b, _ in NOTE_PARTS], a.note)
+    after = render.words([s for _, s in NOTE_PARTS], a.note)
+    insert = NOTE_INSERT[np.maximum(a.note, 0)] * (a.note >= 0)
+    row = np.maximum(a.contact, 0)
+    name = render.words(text.FIRST_NAMES, c.first[row], insert == 1)
+    number_said = phone.take(pa.array(row))
+    number_said = pc.if_else(pa.array(insert == 2), number_said, pa.scalar(None, pa.string()))
+    notes = render.concat(before, name, number_said, after)
+    # A template that names someone whose name or number is blank reads "Sent rate quote".
+    missing = ((insert == 1) & ~pc.is_valid(name).to_numpy(zero_copy_only=False)) | (
+        (insert == 2) & ~pc.is_valid(number_said).to_numpy(zero_copy_only=False)
+    )
+    notes = pc.if_else(pa.array(missing), pa.scalar(NOTE_PARTS[0][1]), notes)
+    notes = pc.if_else(pa.array(a.note >= 0), notes, pa.scalar(None, pa.string()))
+    columns = {
+        "activity_id": render.ids("A", np.argsort(order) + 1, 7),
+        "user_id": _user_ids(org, a.user),
+        "type": render.spelled(
+            rng,
+            ACTIVITY_TYPES,
+            a.type,
+            variants={
+                "call": ("Call",),
+                "email": ("Email",),
+                "text": ("Text",),
+                "meeting": ("Meeting",),
+            },
+            variant_rate=0.01,
+        ),
+        "occurred_at": render.timestamps(occurred),
+        "contact_id": render.ids("C", contact, 6, contact >= 0),
+        "opportunity_id": render.ids("O", opportunity, 6, opportunity >= 0),
+        "logged_at": render.timestamps(a.logged),
+        "outcome": render.words(OUTCOME_TEXTS, a.outcome),
+        "next_step": render.words(NEXT_STEP_TEXTS, a.next_step),
+        "next_step_due": render.dates(a.next_step_due, a.next_step_due >= 0),
+        "notes": notes,
+        "automated": render.booleans(rng, a.automated, yes_no_rate=0.03),
+        "campaign_id": render.ids("CMP-", a.campaign + 1, 2, a.campaign >= 0),
+    }
+    return _table("activities", columns).take(pa.array(order))
+
+
+def _campaigns() -> pa.Table:
+    started = np.array(
+        [
+            LAUNCH * DAY + 8 * HOUR,
+            LAUNCH * DAY + 8 * HOUR,
+            day_number("2025-02-11") * DAY + 10 * HOUR,
+            day_number("2025-03-12") * DAY + 11 * HOUR,
+            PARTNER_UPDATE_START * DAY + 8 * HOUR,
+        ]
+    )
+    k = len(text.CAMPAIGNS)
+    return _table(
+        "campaigns",
+        {
+            "campaign_id": render.ids("CMP-", np.arange(1, k + 1), 2),
+            "name": pa.array([name for name, _ in text.CAMPAIGNS]),
+            "channel": pa.array([channel for _, channel in text.CAMPAIGNS]),
+            "started_at": render.timestamps(started),
+        },
+    )
+
+
+_LOS_PURPOSES = ("Purchase", "Refinance", "Cash-Out Refinance", "HELOC", "Other")
+_LOS_SOURCES = (
+    "Zillow",
+    "LendingTree",
+    "Bankrate",
+    "Website",
+    "Realtor Referral",
+    "Past Client",
+    "Builder",
+    "Self Generated",
+    "Other",
+)
+
+
+def _los_loans(
+    rng: np.random.Generator, org: Organization, loans: Loans, los: LosLoans
+) -> pa.Table:
+    k = len(los.loan)
+    officer = org.producer_user[loans.producer[los.loan]]
+    no_officer = _flag(k, _few(rng, k, 0.005, 1))
+    columns = {
+        "loan_number": pc.cast(pa.array(los.number[los.loan]), pa.string()),
+        "officer_id": _user_ids(org, officer, ~no_officer),
+        "application_date": render.dates(los.application_day),
+        "funded_date": render.dates(los.funded_day, los.funded_day >= 0),
+        "amount": render.money(loans.amount[los.loan], cents=True),
+        "purpose": render.words(_LOS_PURPOSES, loans.purpose[los.loan]),
+        "lead_source": render.words(_LOS_SOURCES, loans.source[los.loan], rng.random(k) < 0.8),
+    }
+    return _table("los_loans", columns)
+
+
+def _logins(org: Organization, logins: Logins) -> pa.Table:
+    order = np.lexsort((logins.user, logins.at))
+    return _table(
+        "logins",
+        {
+            "user_id": _user_ids(org, logins.user[order]),
+            "login_at": render.timestamps(logins.at[order]),
+        },
+    )
+
+
+def _truth(org: Organization) -> dict[str, pd.DataFrame]:
+    public_archetype = np.array([ARCHETYPES.index(a) for a in _WORLD_ARCHETYPES])
+    lapsed = org.lapse_s < NEVER
+    lapse = np.where(
+        lapsed,
+        (np.where(lapsed, org.lapse_s, 0) // DAY).astype("datetime64[D]"),
+        np.datetime64("NaT"),
+    ).astype("datetime64[s]")
+    producers = pd.DataFrame(
+        {
+            "user_id": org.user_ids[org.producer_user],
+            "name": org.user_names[org.producer_user],
+            "team": np.asarray(org.team_names)[org.producer_team],
+            "story": np.asarray(org.team_stories)[org.producer_team],
+            "archetype": np.asarray(ARCHETYPES)[public_archetype[org.archetype]],
+            "lapse_date": lapse,
+        }
+    )
+    teams = pd.DataFrame(
+        {
+            "team": list(org.team_names),
+            "story": list(org.team_stories),
+            "producers": np.bincount(org.producer_team, minlength=len(org.team_names)),
+        }
+    )
+    return {"teams": teams, "producers": producers.astype({"user_id": "str", "name": "str"})}

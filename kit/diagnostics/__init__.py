@@ -1,0 +1,24 @@
+"""Diagnostics: one vectorized pass over a dataset, every team and producer at once.
+
+- :mod:`kit.diagnostics.metrics` is the metric catalogue and the row builders;
+- :mod:`kit.diagnostics.context` resolves the run's dates and shared lookups;
+- one module per measured section: :mod:`~kit.diagnostics.adoption`,
+  :mod:`~kit.diagnostics.pipeline`, :mod:`~kit.diagnostics.followup`,
+  :mod:`~kit.diagnostics.relationships`, :mod:`~kit.diagnostics.marketing`,
+  :mod:`~kit.diagnostics.reconciliation`, :mod:`~kit.diagnostics.quality`;
+- :mod:`~kit.diagnostics.standards` (the operating standards file),
+  :mod:`~kit.diagnostics.compliance`, :mod:`~kit.diagnostics.scoring`,
+  :mod:`~kit.diagnostics.archetypes`, :mod:`~kit.diagnostics.findings` and
+  :mod:`~kit.diagnostics.review` turn metrics into judgements;
+- :mod:`kit.diagnostics.run` wires them into :func:`diagnose`, which returns the
+  :class:`kit.results.Results` bundle; :mod:`kit.diagnostics.reference` writes
+  ``docs/metrics.md`` from the same definitions.
+"""
+
+from __future__ import annotations
+
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.run import diagnose
+from kit.diagnostics.standards import Standards, load_standards
+
+__all__ = ["METRICS", "Standards", "diagnose", "load_standards"]

@@ -1,0 +1,89 @@
+"""Compliance: every team and producer scored against every operating standard.
+
+Each rule of the standards is joined to its metric's rows (organization, team and, where the
+metric exists per producer, producer rows) and given a status: ``pass`` when the value meets
+the target, ``warn`` when it misses the target but meets the warn level, ``fail`` otherwise,
+and ``not_assessed`` (with the metric's reason) when the value could not be measured.
+
+Examples
+--------
+>>> COMPLIANCE_COLUMNS[:4]
+('scope', 'team', 'producer_id', 'producer_name')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kit.diagnostics.standards import _EPS, Standards
+
+__all__ = ["COMPLIANCE_COLUMNS", "compliance"]
+
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "team",
+    "producer_id",
+    "producer_name",
+    "rule_id",
+    "statement",
+    "metric",
+    "target",
+    "warn",
+    "direction",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "reason",
+    "owner_role",
+    "weight",
+    "rule_order",
+)
+
+
+def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Score every metric row a rule refers to against that rule.
+
+    Parameters
+    ----------
+    metrics
+        The long-format metrics frame (:data:`kit.diagnostics.metrics.METRIC_COLUMNS`).
+    standards
+        The validated standards.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COMPLIANCE_COLUMNS`; ``rule_order`` is the rule's position in the
+        standards file.
+    """
+    rules = pd.DataFrame(
+        [
+            {
+                "rule_id": r.id,
+                "statement": r.statement,
+                "metric": r.metric,
+                "target": r.target,
+                "warn": r.warn,
+                "direction": r.direction,
+                "owner_role": r.owner_role,
+                "weight": r.weight,
+                "rule_order": i,
+            }
+            for i, r in enumerate(standards.rules)
+        ]
+    )
+    frame = rules.merge(metrics, on="metric", how="inner", sort=False)
+    value = frame["value"].to_numpy(dtype="float64")
+    target = frame["target"].to_numpy(dtype="float64")
+    warn = frame["warn"].to_numpy(dtype="float64")
+    at_least = frame["direction"].to_numpy() == "at_least"
+    meets = np.where(at_least, value >= target - _EPS, value <= target + _EPS)
+    near = np.where(at_least, value >= warn - _EPS, value <= warn + _EPS)
+    assessed = frame["assessed"].to_numpy(dtype=bool) & ~np.isnan(value)
+    frame["status"] = np.select(
+        [~assessed, meets, near], ["not_assessed", "pass", "warn"], default="fail"
+    )
+    frame["reason"] = frame["reason"].where(~assessed)
+    return frame[list(COMPLIANCE_COLUMNS)].reset_index(drop=True)

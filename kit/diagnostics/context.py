@@ -1,0 +1,554 @@
+"""The assessment context: resolved dates, user index and the tables prepared once.
+
+Every metric module reads the dataset through a :class:`Context`, which resolves the as-of
+and launch dates, indexes users (and so teams and producers) as small integers, and prepares
+each table once (user, team and contact codes per row, human vs automated flags). The
+metric modules then count with :func:`numpy.bincount` and group-bys over whole tables.
+
+Date rules
+----------
+as-of
+    The ``as_of`` argument, else the engagement's ``as_of`` in the dataset manifest, else the
+    latest *reasonable* event date in the data: the latest event (activity, contact or loan
+    creation, stage change, close of a won or lost loan, login, LOS application or funding;
+    never a due date or an open loan's expected close) no later than 14 days after
+    the 99.5th percentile of all event timestamps. A handful of future-dated defects (a
+    2052 typo) therefore cannot move the as-of date, while a real data set whose last 0.5%
+    of events fall within two weeks keeps its true latest date. Events after the as-of
+    date are left out of every metric and counted as ``future dates`` in data quality.
+launch
+    The ``launch`` argument, else the engagement's ``launch_date``, else the first day of
+    human CRM activity (the earliest human activity no earlier than 14 days before the 0.5th
+    percentile, the same rule mirrored), else the first contact or loan, else the window
+    start.
+window
+    The ``window_days`` days ending at the end of the as-of day: ``[as_of + 1 day -
+    window_days, as_of + 1 day)``. Timestamps are naive local time; elapsed times (speed to
+    lead, logging lag) are clock time, nights and weekends included.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from kit.dataset import Dataset
+>>> from kit.schema import empty_table
+>>> ctx = build_context(Dataset({"users": empty_table("users")}), as_of="2024-06-30")
+>>> str(ctx.window_start.date()), ctx.window_days
+('2024-04-02', 90)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kit.dataset import Dataset
+from kit.diagnostics.standards import Standards
+from kit.exceptions import ParameterError
+from kit.schema import OPEN_STAGES, STAGES, label
+
+__all__ = [
+    "Context",
+    "Lookup",
+    "build_context",
+    "human_labels",
+    "labels",
+    "resolve_as_of",
+    "resolve_launch",
+    "take_text",
+]
+
+DAY = pd.Timedelta(days=1)
+#: Event timestamps that say "something happened" (used to find the as-of date).
+_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("activities", "occurred_at"),
+    ("contacts", "created_at"),
+    ("opportunities", "created_at"),
+    ("opportunities", "stage_changed_at"),
+    ("stage_history", "changed_at"),
+    ("logins", "login_at"),
+    ("los_loans", "application_date"),
+    ("los_loans", "funded_date"),
+)
+_TAIL = 0.995
+_SLACK = np.timedelta64(14, "D")
+
+
+def _day(value: object, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ParameterError(
+            f"{name} {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-06-30)"
+        ) from None
+    if ts is pd.NaT:
+        raise ParameterError(f"{name} is blank; write it as YYYY-MM-DD")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize().as_unit("us")
+
+
+def _closed(opps: pd.DataFrame) -> np.ndarray:
+    """Loans that are won or lost (their close date happened; an open loan's close date is
+    only expected)."""
+    return opps["status"].isin(["won", "lost"]).to_numpy(dtype=bool) | opps["stage"].isin(
+        ["funded", "lost"]
+    ).to_numpy(dtype=bool)
+
+
+def _events(dataset: Dataset) -> np.ndarray:
+    parts = []
+    for table, column in _EVENT_COLUMNS:
+        frame = dataset.tables.get(table)
+        if frame is None or column not in frame:
+            continue
+        values = frame[column].to_numpy(dtype="datetime64[us]")
+        parts.append(values[~np.isnat(values)])
+    opps = dataset.tables.get("opportunities")
+    if opps is not None:
+        closed = opps["closed_at"].to_numpy(dtype="datetime64[us]")[_closed(opps)]
+        parts.append(closed[~np.isnat(closed)])
+    return np.concatenate(parts) if parts else np.array([], dtype="datetime64[us]")
+
+
+def resolve_as_of(dataset: Dataset) -> tuple[pd.Timestamp | None, int]:
+    """The latest reasonable event day, and how many later events were ignored.
+
+    >>> from kit.dataset import Dataset
+    >>> from kit.schema import empty_table
+    >>> resolve_as_of(Dataset({"users": empty_table("users")}))
+    (None, 0)
+    """
+    events = _events(dataset)
+    if not len(events):
+        return None, 0
+    rank = int(np.ceil(_TAIL * (len(events) - 1)))
+    tail = np.partition(events, rank)[rank]
+    cutoff = tail + _SLACK
+    kept = events[events <= cutoff]
+    latest = pd.Timestamp(kept.max()).normalize().as_unit("us")
+    ignored = int((events >= np.datetime64(latest + DAY)).sum())
+    return latest, ignored
+
+
+def resolve_launch(dataset: Dataset, as_of: pd.Timestamp) -> pd.Timestamp | None:
+    """First day of human CRM activity (robust to a few past-dated defects)."""
+    frame = dataset.tables.get("activities")
+    if frame is not None and len(frame):
+        t = frame["occurred_at"].to_numpy(dtype="datetime64[us]")
+        human = ~frame["automated"].to_numpy(dtype=bool, na_value=False)
+        t = t[human & ~np.isnat(t)]
+        t = t[t < np.datetime64(as_of + DAY)]
+        if len(t):
+            rank = int(np.floor((1 - _TAIL) * (len(t) - 1)))
+            low = np.partition(t, rank)[rank] - _SLACK
+            return pd.Timestamp(t[t >= low].min()).normalize().as_unit("us")
+    firsts = []
+    for table in ("contacts", "opportunities"):
+        frame = dataset.tables.get(table)
+        if frame is not None and len(frame):
+            t = frame["created_at"].to_numpy(dtype="datetime64[us]")
+            t = t[~np.isnat(t)]
+            if len(t):
+                firsts.append(t.min())
+    if firsts:
+        return pd.Timestamp(min(firsts)).normalize().as_unit("us")
+    return None
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
+        values = values.astype("str")
+    return pc.cast(pa.array(values), pa.large_string())
+
+
+class Lookup:
+    """Position of ids in a key column, by a hash look-up in pyarrow.
+
+    >>> find = Lookup(pd.Series(["u1", "u2"], dtype="str"))
+    >>> find(pd.Series(["u2", None, "zz"], dtype="str")).tolist()
+    [1, -1, -1]
+    """
+
+    def __init__(self, keys: pd.Series) -> None:
+        arr = _arrow_text(keys)
+        self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+    def __call__(self, values: pd.Series) -> np.ndarray:
+        """Position of each value (-1 when blank or not a key)."""
+        if not len(values):
+            return np.empty(0, dtype="int64")
+        found = pc.index_in(_arrow_text(values), value_set=self._keys)
+        return pc.fill_null(found, -1).to_numpy().astype("int64")
+
+
+def labels(values: pd.Series) -> np.ndarray:
+    """Values as an object array (None when blank), cheap for categorical columns.
+
+    >>> labels(pd.Series(["call", None, "note"], dtype="category")).tolist()
+    ['call', None, 'note']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = np.append(np.asarray(values.cat.categories, dtype=object), None)
+        return categories[values.cat.codes.to_numpy()]
+    out = values.to_numpy(dtype=object)
+    out[pd.isna(out)] = None
+    return out
+
+
+def human_labels(values: object) -> np.ndarray:
+    """Human labels of vocabulary codes (``Pre-approval``; ``(blank)`` when missing), as a
+    ``str`` array; each distinct code is labelled once.
+
+    >>> human_labels(["pre_approval", None, "pre_approval"]).tolist()
+    ['Pre-approval', '(blank)', 'Pre-approval']
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    names = np.array([label(u) for u in uniques] + [label(None)], dtype=object)
+    return names[codes].astype(str)
+
+
+def take_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``values`` at positions ``rows`` as an object array (None when blank)."""
+    return labels(values.take(np.asarray(rows, dtype="int64")))
+
+
+@dataclass(eq=False)
+class Context:
+    """Everything a metric module needs, resolved once.
+
+    Attributes
+    ----------
+    dataset
+        The assessment dataset.
+    standards
+        The validated operating standards.
+    as_of, launch
+        Resolved dates (midnight of the day; the as-of day is included in the window).
+    window_days
+        Window length in days.
+    seat_cost_per_month
+        Monthly cost of one seat, or None.
+    teams
+        Sorted team names; a team's code is its position.
+    user_ids, user_names, user_team, is_producer, user_start
+        Per user code: id, display name, team code, producer flag and the start of the
+        user's assessment (the later of launch and seat start).
+    """
+
+    dataset: Dataset
+    standards: Standards
+    as_of: pd.Timestamp
+    launch: pd.Timestamp
+    window_days: int
+    seat_cost_per_month: float | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._memo: dict[str, Any] = {}
+        users = self.dataset.tables["users"]
+        self.user_lookup = Lookup(users["user_id"])
+        self.user_ids = labels(users["user_id"])
+        self.user_names = labels(users["name"])
+        team = users["team"].astype("str")
+        self.teams = np.array(sorted(team.unique()), dtype=object)
+        self.user_team = pd.Index(self.teams).get_indexer(team).astype("int64")
+        self.is_producer = users["role"].isin(["producer"]).to_numpy(dtype=bool)
+        seat = users["seat_start"].to_numpy(dtype="datetime64[us]")
+        launch = np.datetime64(self.launch)
+        start = np.where(np.isnat(seat) | (seat < launch), launch, seat)
+        self.user_start = start.astype("datetime64[us]").astype("datetime64[D]")
+        #: Seat still active (a blank ``active`` counts as active).
+        self.user_seated = users["active"].fillna(True).to_numpy(dtype=bool)
+        #: Producers scored on adoption: role producer with a seat not marked inactive.
+        self.producer_codes = np.flatnonzero(self.is_producer & self.user_seated)
+
+    # ------------------------------------------------------------------ dates
+    @property
+    def end(self) -> pd.Timestamp:
+        """Exclusive end of the window: midnight after the as-of day."""
+        return self.as_of + DAY
+
+    @property
+    def window_start(self) -> pd.Timestamp:
+        return self.end - pd.Timedelta(days=self.window_days)
+
+    @property
+    def end64(self) -> np.datetime64:
+        return np.datetime64(self.end, "us")
+
+    @property
+    def start64(self) -> np.datetime64:
+        return np.datetime64(self.window_start, "us")
+
+    def has(self, table: str) -> bool:
+        return table in self.dataset.tables
+
+    def provided(self, table: str, field: str) -> bool:
+        """Whether the export had a column for ``table.field`` at all.
+
+        Intake adds every canonical column, blank when the export lacked it, and lists those
+        in the manifest as ``absent_fields``: a field the client never sent cannot be judged
+        incomplete, only "not assessed".
+        """
+        if table not in self.dataset.tables:
+            return False
+        info = (self.dataset.manifest.get("tables") or {}).get(table) or {}
+        return field not in (info.get("absent_fields") or [])
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per context: intermediate results several modules share."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def params(self, metric: str) -> dict[str, Any]:
+        return self.standards.metric_params(metric)
+
+    def user_codes(self, ids: pd.Series) -> np.ndarray:
+        """User code of each id (-1 when blank or not a CRM user)."""
+        return self.user_lookup(ids)
+
+    def contact_codes(self, ids: pd.Series) -> np.ndarray:
+        """Contact code (row of the contacts table) of each id (-1 when unknown)."""
+        if not self.has("contacts"):
+            return np.full(len(ids), -1, dtype="int64")
+        return self.contact_lookup(ids)
+
+    def opportunity_codes(self, ids: pd.Series) -> np.ndarray:
+        """Opportunity code (row of the opportunities table) of each id (-1 when unknown)."""
+        if not self.has("opportunities"):
+            return np.full(len(ids), -1, dtype="int64")
+        return self.opportunity_lookup(ids)
+
+    def team_of(self, user: np.ndarray) -> np.ndarray:
+        user = np.asarray(user, dtype="int64")
+        return np.where(user >= 0, self.user_team[np.maximum(user, 0)], -1)
+
+    # ------------------------------------------------------------------ prepared tables
+    @cached_property
+    def activities(self) -> pd.DataFrame:
+        """Activities up to the as-of date with codes: user, team, contact, opp, manual, t,
+        and ``row`` (the activity's position in the activities table)."""
+        raw = self.dataset.tables["activities"]
+        t = raw["occurred_at"].to_numpy(dtype="datetime64[us]")
+        keep = ~np.isnat(t) & (t < self.end64)
+        user = self.user_codes(raw["user_id"])[keep]
+        return pd.DataFrame(
+            {
+                "user": user,
+                "team": self.team_of(user),
+                "t": t[keep],
+                "manual": ~raw["automated"].to_numpy(dtype=bool, na_value=False)[keep],
+                "contact": self.contact_codes(raw["contact_id"])[keep],
+                "opp": self.opportunity_codes(raw["opportunity_id"])[keep],
+                "row": np.flatnonzero(keep),
+            }
+        )
+
+    @cached_property
+    def data_end(self) -> np.datetime64:
+        """End of the data's latest reasonable day (or of the as-of day, when later): events
+        at or after it are future-dated defects."""
+        latest, _ = resolve_as_of(self.dataset)
+        data_end = (latest + DAY) if latest is not None else self.end
+        return np.datetime64(max(data_end, self.end), "us")
+
+    @cached_property
+    def contact_lookup(self) -> Lookup:
+        return Lookup(self.dataset.tables["contacts"]["contact_id"])
+
+    @cached_property
+    def opportunity_lookup(self) -> Lookup:
+        return Lookup(self.dataset.tables["opportunities"]["opportunity_id"])
+
+    @cached_property
+    def contact_touches(self) -> pd.DataFrame:
+        """Per contact code: first/last human touch time and user, last touch of any kind."""
+        n = len(self.dataset.tables["contacts"])
+        out = pd.DataFrame(
+            {
+                "first_human": np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"),
+                "first_human_user": np.full(n, -1, dtype="int64"),
+                "last_human": np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"),
+                "last_any": np.full(n, np.datetime64("NaT"), dtype="datetime64[us]"),
+            }
+        )
+        if not self.has("activities"):
+            return out
+        acts = self.activities
+        linked = acts[acts["contact"].to_numpy() >= 0]
+        if len(linked):
+            last_any = linked.groupby("contact", sort=False)["t"].max()
+            out.loc[last_any.index.to_numpy(), "last_any"] = last_any.to_numpy()
+        human = linked[linked["manual"].to_numpy()]
+        if len(human):
+            g = human.groupby("contact", sort=False)["t"]
+            first_pos = g.idxmin()
+            idx = first_pos.index.to_numpy()
+            out.loc[idx, "first_human"] = human.loc[first_pos.to_numpy(), "t"].to_numpy()
+            out.loc[idx, "first_human_user"] = human.loc[first_pos.to_numpy(), "user"].to_numpy()
+            last = g.max()
+            out.loc[last.index.to_numpy(), "last_human"] = last.to_numpy()
+        return out
+
+    @cached_property
+    def contacts(self) -> pd.DataFrame:
+        """Contacts created up to the as-of date, with owner code and attributed team.
+
+        ``owner`` is the owner's user code (-1: none or unknown user). ``team`` is the
+        owner's team, else the team of the first person who touched the contact. ``code``
+        is the contact's position in the contacts table.
+        """
+        raw = self.dataset.tables["contacts"]
+        owner = self.user_codes(raw["owner_id"])
+        team = self.team_of(owner)
+        touches = self.contact_touches
+        fallback = self.team_of(touches["first_human_user"].to_numpy())
+        team = np.where(team >= 0, team, fallback)
+        created = raw["created_at"].to_numpy(dtype="datetime64[us]")
+        keep = ~np.isnat(created) & (created < self.end64)
+        out = pd.DataFrame(
+            {
+                "code": np.arange(len(raw)),
+                "owner": owner,
+                "team": team,
+                "created": created,
+                "type": labels(raw["contact_type"]),
+            }
+        )
+        return out.loc[keep].reset_index(drop=True)
+
+    @cached_property
+    def opportunities(self) -> pd.DataFrame:
+        """Opportunities created up to the as-of date with owner, team, open flag and the
+        time of the last stage change (stage_changed_at, else stage history, else created)."""
+        raw = self.dataset.tables["opportunities"]
+        owner = self.user_codes(raw["owner_id"])
+        created = raw["created_at"].to_numpy(dtype="datetime64[us]")
+        stage = labels(raw["stage"])
+        status_known = raw["status"].notna().to_numpy()
+        open_stage = raw["stage"].isin(OPEN_STAGES).to_numpy(dtype=bool)
+        is_open = open_stage & (~status_known | raw["status"].isin(["open"]).to_numpy(bool))
+        changed = raw["stage_changed_at"].to_numpy(dtype="datetime64[us]").copy()
+        changed[changed >= self.end64] = np.datetime64("NaT")
+        history_known = False
+        if self.has("stage_history") and len(self.dataset.tables["stage_history"]):
+            sh = self.dataset.tables["stage_history"]
+            codes = self.opportunity_codes(sh["opportunity_id"])
+            at = sh["changed_at"].to_numpy(dtype="datetime64[us]")
+            ok = (codes >= 0) & ~np.isnat(at) & (at < self.end64)
+            if ok.any():
+                history_known = True
+                last = pd.Series(at[ok]).groupby(codes[ok], sort=False).max()
+                latest = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
+                latest[last.index.to_numpy()] = last.to_numpy()
+                both = ~np.isnat(changed) & ~np.isnat(latest)
+                changed = np.where(both, np.maximum(changed, latest), changed)
+                changed = np.where(np.isnat(changed), latest, changed)
+        stage_dates_known = history_known or bool((~np.isnat(changed)).any())
+        last_change = np.where(np.isnat(changed), created, changed)
+        self.notes["stage_dates_known"] = stage_dates_known
+        keep = ~np.isnat(created) & (created < self.end64)
+        out = pd.DataFrame(
+            {
+                "code": np.arange(len(raw)),
+                "owner": owner,
+                "team": self.team_of(owner),
+                "created": created,
+                "stage": stage,
+                "stage_index": pd.Index(STAGES).get_indexer(stage),
+                "open": is_open,
+                "last_change": last_change.astype("datetime64[us]"),
+            }
+        )
+        return out.loc[keep].reset_index(drop=True)
+
+
+def build_context(
+    dataset: Dataset,
+    *,
+    as_of: object = None,
+    launch: object = None,
+    window_days: int = 90,
+    standards: Standards | None = None,
+    seat_cost_per_month: float | None = None,
+) -> Context:
+    """Resolve the run's dates and parameters (see the module's date rules).
+
+    Raises
+    ------
+    ParameterError
+        Launch after the as-of date, a window shorter than 7 days, a negative seat cost,
+        no users table, or no date at all to assess as of.
+    """
+    from kit.diagnostics.standards import load_standards
+
+    if "users" not in dataset.tables:
+        raise ParameterError("the dataset has no users table; every assessment needs one")
+    if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer):
+        raise ParameterError(f"window_days must be a whole number of days, not {window_days!r}")
+    if window_days < 7:
+        raise ParameterError(f"window_days {window_days} is too short: use at least 7 days")
+    engagement = (dataset.manifest or {}).get("engagement") or {}
+    notes: dict[str, Any] = {}
+    if as_of is None and engagement.get("as_of"):
+        as_of = engagement["as_of"]
+        notes["as_of_rule"] = "engagement as_of"
+    if as_of is None:
+        found, ignored = resolve_as_of(dataset)
+        if found is None:
+            raise ParameterError(
+                "the data has no dated events to assess as of; give --as-of YYYY-MM-DD"
+            )
+        as_of_ts = found
+        notes["as_of_rule"] = "latest reasonable event date"
+        notes["future_dated_events_ignored"] = ignored
+    else:
+        as_of_ts = _day(as_of, "as_of")
+        notes.setdefault("as_of_rule", "given")
+    if launch is None and engagement.get("launch_date"):
+        launch = engagement["launch_date"]
+        notes["launch_rule"] = "engagement launch_date"
+    if launch is None:
+        found_launch = resolve_launch(dataset, as_of_ts)
+        if found_launch is None:
+            found_launch = as_of_ts + DAY - pd.Timedelta(days=window_days)
+            notes["launch_rule"] = "window start (no activity found)"
+        else:
+            notes["launch_rule"] = "first day of CRM activity"
+        launch_ts = found_launch
+    else:
+        launch_ts = _day(launch, "launch")
+        notes.setdefault("launch_rule", "given")
+    if launch_ts > as_of_ts:
+        raise ParameterError(
+            f"launch {launch_ts.date()} is after the as-of date {as_of_ts.date()}; "
+            "the launch must come first"
+        )
+    if seat_cost_per_month is None and engagement.get("seat_cost_per_month") is not None:
+        seat_cost_per_month = engagement["seat_cost_per_month"]
+    if seat_cost_per_month is not None:
+        try:
+            seat_cost_per_month = float(seat_cost_per_month)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"seat cost {seat_cost_per_month!r} is not a number of dollars per month"
+            ) from None
+        if not np.isfinite(seat_cost_per_month) or seat_cost_per_month < 0:
+            raise ParameterError(f"seat cost {seat_cost_per_month} must be zero or more")
+    return Context(
+        dataset=dataset,
+        standards=standards if standards is not None else load_standards(),
+        as_of=as_of_ts,
+        launch=launch_ts,
+        window_days=int(window_days),
+        seat_cost_per_month=seat_cost_per_month,
+        notes=notes,
+    )

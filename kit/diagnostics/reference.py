@@ -1,0 +1,362 @@
+"""Render ``docs/metrics.md``: every metric, the rules around them, the standards format,
+the adoption score, the archetypes and the results bundle.
+
+The document is generated from the code (:data:`kit.diagnostics.metrics.METRICS`, the shipped
+standards, the module constants), so it cannot drift: ``python -m kit.diagnostics.reference >
+docs/metrics.md`` regenerates it and a test compares them. The team report's appendix and
+the runner link to its sections.
+
+Examples
+--------
+>>> metrics_markdown().splitlines()[0]
+'# Metrics, standards and scores'
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from kit.diagnostics import adoption, archetypes, findings, followup, review
+from kit.diagnostics.metrics import METRICS, SECTIONS
+from kit.diagnostics.standards import load_standards
+
+__all__ = ["metrics_markdown"]
+
+_UNITS = {
+    "share": "share (0-100%)",
+    "days": "days",
+    "minutes": "minutes",
+    "count": "count",
+    "currency": "dollars",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _catalogue() -> list[str]:
+    out = ["## Metric definitions", ""]
+    out += [
+        "Every metric is computed for the organization, every team and (where it exists per "
+        "producer) every producer, in one pass over the whole dataset. `numerator` and "
+        "`denominator` are the counts behind each value: for a share, the records that meet "
+        "the behaviour and the records measured.",
+        "",
+    ]
+    for section, title in SECTIONS.items():
+        metrics = [m for m in METRICS.values() if m.section == section]
+        if not metrics:
+            continue
+        out += [f"### {title}", "", "| metric | what it measures | unit | better | per |"]
+        out += ["| --- | --- | --- | --- | --- |"]
+        for m in metrics:
+            per = "producer, team" if "producer" in m.scopes else "team"
+            params = ""
+            if m.params:
+                listed = ", ".join(f"`{k}` = {v}" for k, v in m.params.items())
+                params = f" Parameters (set by a standards rule): {listed}."
+            definition = (m.definition + params).replace("|", "\\|")
+            out.append(
+                f"| **{m.label}** (`{m.id}`) | {definition} | {_UNITS[m.unit]} "
+                f"| {m.better} | {per} |"
+            )
+        out.append("")
+    return out
+
+
+def _standards() -> list[str]:
+    s = load_standards()
+    out = [
+        "## Standards file format",
+        "",
+        "Operating standards state the behaviour a leader expects. Pass your own file with "
+        "`--standards FILE` (or `kit.diagnose(..., standards=path)`); without one the shipped "
+        "mortgage defaults below are used (`kit/diagnostics/standards.yaml`: copy it to start).",
+        "",
+        "```yaml",
+        "name: Mortgage team defaults",
+        "rules:",
+        "  - id: stage_freshness            # snake_case, unique",
+        "    statement: Every open loan's stage is updated at least every 14 days.",
+        "    metric: stale_open_loans       # a metric id from the tables above",
+        "    params: {days: 14}             # optional metric parameters",
+        "    direction: at_most             # at_most (lower is better) or at_least",
+        "    target: 0.10                   # shares are fractions: 0.10 = 10%",
+        "    warn: 0.25                     # optional warn level (default: the target)",
+        "    owner_role: producer           # who owns the behaviour",
+        "    require: Run Monday's pipeline meeting from the CRM stage view ...",
+        "    review: Every open loan with no stage change in 14+ days, by producer.",
+        "    weight: 2                      # optional weight in the adoption score (default 1)",
+        "required_fields:                   # optional: fields records must carry",
+        "  contacts: [owner_id, contact_type, lead_source]",
+        "  opportunities:",
+        "    all: [contact_id, loan_purpose, lead_source]   # every loan",
+        "    application: [amount, loan_number]             # from this stage on",
+        "```",
+        "",
+        "The file is validated before anything is computed and every problem is listed at "
+        "once: unknown keys and metrics (with a suggestion), missing id, statement, metric, "
+        "direction, target or owner_role, duplicate ids, a direction that contradicts the "
+        "metric (a lower-is-better metric needs `at_most`), a share target outside 0-1 "
+        "(`80` instead of `0.80`), a warn level on the wrong side of the target, unknown or "
+        "non-positive parameters, two rules measuring one metric with different parameters, "
+        "and unknown tables, fields or stages in `required_fields`.",
+        "",
+        "### Status of a rule",
+        "",
+        "For `at_least` rules a value passes at or above the target, is in the **warn** band "
+        "at or above the warn level, and fails below it; `at_most` rules mirror this. A rule "
+        "whose metric could not be measured is **not assessed**, with the reason (never a "
+        "zero).",
+        "",
+        "### The shipped defaults",
+        "",
+        "| rule | statement | metric | target | warn | owner | weight |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in s.rules:
+        unit = METRICS[r.metric].unit
+        out.append(
+            f"| `{r.id}` | {r.statement} | `{r.metric}` "
+            f"| {findings.format_standard(r.direction, r.target, unit)} "
+            f"| {findings.format_value(r.warn, unit)} | {r.owner_role} | {r.weight:g} |"
+        )
+    out += [
+        "",
+        "What each default requires when a team misses it, and what is reviewed weekly:",
+        "",
+    ]
+    out += ["| rule | require | weekly review |", "| --- | --- | --- |"]
+    out += [f"| `{r.id}` | {_cell(r.require)} | {_cell(r.review)} |" for r in s.rules]
+    fields = s.required_fields
+    out += [
+        "",
+        "Default required fields: contacts "
+        + ", ".join(f"`{f}`" for f in fields.get("contacts", {}).get("all", ()))
+        + " (a referral partner needs no lead source); every open loan "
+        + ", ".join(f"`{f}`" for f in fields.get("opportunities", {}).get("all", ()))
+        + "; from application on also "
+        + ", ".join(f"`{f}`" for f in fields.get("opportunities", {}).get("application", ()))
+        + ".",
+        "",
+    ]
+    return out
+
+
+def _score() -> list[str]:
+    heavy = [r for r in load_standards().rules if r.weight != 1]
+    weights = ", ".join(f"`{r.id}` x{r.weight:g}" for r in heavy) or "none"
+    return [
+        "## Adoption score",
+        "",
+        "One number from 0 to 100 for the organization, each team and each producer, derived "
+        "from the compliance results:",
+        "",
+        "```",
+        "score = 100 x sum(weight x points) / sum(weight)",
+        "```",
+        "",
+        "over the rules *assessed* for that team or producer, where a rule earns 1 point when "
+        "passed, 0.5 in the warn band and 0 when failed. Rules that could not be assessed are "
+        "left out of both sums; with no rule assessed the score is blank, never zero. Weights "
+        f"come from the standards file (default 1; weighted in the shipped defaults: "
+        f"{weights}). Example: a team "
+        "that passes a weight-2 rule, is in the warn band on one weight-1 rule and fails "
+        "another scores 100 x (2 + 0.5 + 0) / 4 = 62.5.",
+        "",
+    ]
+
+
+def _archetypes() -> list[str]:
+    return [
+        "## Producer archetypes",
+        "",
+        "Each producer gets one archetype, because each needs a different fix: access and "
+        "onboarding (never adopted), accountability (lapsed), standards and coaching "
+        "(partial). The rules look at the *volume* of a producer's own, non-automated logged "
+        "work per week (a lapsed producer rarely drops to zero: a call logged now and then "
+        "keeps the weekly-active flag alive while the habit is gone), compared with the "
+        "organization's **typical producer**: the median weekly volume since launch of all "
+        "scored producers. Launch weeks are complete 7-day weeks from the launch date (from "
+        "the producer's seat start when later); a producer's *early* weeks are their first "
+        f"{adoption.EARLY_WEEKS} such weeks that ended before the last "
+        f"{adoption.RECENT_WEEKS} weeks; *recent* weeks are the last "
+        f"{adoption.RECENT_WEEKS} weeks ending at the as-of date. Applied in this order:",
+        "",
+        f"1. **Lapsed** (used it, then stopped): active in at least {_pct(archetypes.HALF)} of "
+        f"their early weeks, logging at least {_pct(archetypes.HALF)} of the typical volume "
+        f"then, while their recent volume is under {_pct(archetypes.QUARTER)} of their own "
+        f"early volume and under {_pct(archetypes.QUARTER)} of the typical volume.",
+        f"2. **Never adopted** (never built the habit): no logged work since launch, or a "
+        f"weekly volume since launch under {_pct(archetypes.QUARTER)} of the typical volume.",
+        f"3. **Partial** (uses some of it): active in fewer than {_pct(archetypes.HALF)} of "
+        f"their weeks, or logging under {_pct(archetypes.HALF)} of the typical volume, or "
+        "failing at least one producer-level practice standard (every rule outside the "
+        "adoption, presence and seat sections: stage freshness, next steps, lead source, "
+        "speed to lead ...).",
+        "4. **Consistent**: everything else: works in the CRM most weeks at a typical volume "
+        "and fails no practice standard it was assessed on.",
+        "",
+        "A producer seated for less than one complete week since launch, or assessed without "
+        "activities, is not classified (blank archetype, with the reason). Every archetype "
+        "comes with a reason sentence quoting the producer's numbers.",
+        "",
+    ]
+
+
+def _findings() -> list[str]:
+    return [
+        "## Findings",
+        "",
+        "A finding is produced for every failed or warned rule (organization, team and "
+        "producer), for a team where at least "
+        f"{_pct(findings._ARCHETYPE_SHARE)} of producers are lapsed, never adopted or partial, "
+        f"and for the organization's idle seats when more than {_pct(findings._IDLE_SHARE)} of "
+        "paid seats had no logged work in the last 30 days. Each carries the sentence with "
+        "its evidence number and the count behind it, the standard missed, the operating "
+        "change to require, its owner and what the manager reviews each week. Severity is "
+        "**high** for a failed rule and **medium** for the warn band.",
+        "",
+        "Order (rank 1 first): organization, then team, then producer findings; within each, "
+        "high before medium; then the rule's weight (higher first); then the shortfall from "
+        "the target (share metrics in percentage points, other units relative to the target; "
+        "bigger first); then the number of records behind it (more first); then the rule's "
+        "order in the standards file; then team and producer id alphabetically, so ties "
+        "always break the same way. `team_rank` is the rank within a team.",
+        "",
+    ]
+
+
+def _review() -> list[str]:
+    out = [
+        "## Weekly manager review list",
+        "",
+        "Per team, the specific records to walk through in next week's pipeline meeting, "
+        "identified by record id (opportunity, contact, activity or LOS loan number), "
+        "producer and age in days, with a non-personal detail (stage, activity type, dates, "
+        "amount). Never a borrower's name, email, phone or any free text. Items, in order:",
+        "",
+    ]
+    items = {
+        "stale_loan": "open loans with no stage change in the stage-freshness days",
+        "untouched_lead": "leads created in the window that no person has touched",
+        "overdue_next_step": "next steps past their due date with no later human activity",
+        "missing_next_step": "calls and meetings of the last 7 days logged without a next step",
+        "past_client_out_of_cadence": "past clients not touched within their cadence",
+        "partner_out_of_cadence": "referral partners not touched by a person within cadence",
+        "missing_lead_source": "contacts created in the window with no lead source",
+        "funded_loan_missing_from_crm": "LOS loans funded in the window not in the CRM",
+    }
+    assert set(items) == set(review.REVIEW_ITEMS)
+    out += [f"- `{k}`: {v}" for k, v in items.items()]
+    return [*out, ""]
+
+
+def _rules() -> list[str]:
+    bands = ", ".join(f"*{b}*" for b in followup.BANDS)
+    return [
+        "## How the numbers are counted",
+        "",
+        "**Window and dates.** Every metric covers the window of `window_days` (default 90) "
+        "days ending at the end of the as-of day. The as-of date is the one given, else the "
+        "engagement's, else the latest *reasonable* event date in the data: the latest event "
+        "(activity, contact or loan creation, stage change, close of a won or lost loan, "
+        "login, LOS application or funding) no later than 14 days after the 99.5th "
+        "percentile of all event timestamps. A handful of future-dated typos (a 2052 date) "
+        "therefore cannot move it; they are counted as *dated in the future* in data quality "
+        "and left out of every metric. The launch date is the one given, else the "
+        "engagement's, else the first day of human CRM activity (the same rule mirrored at "
+        "the start). A launch after the as-of date is refused.",
+        "",
+        "**Time.** Timestamps are the organization's naive local time. Elapsed times (speed "
+        "to lead, logging lag) are clock time: nights and weekends count, because a lead that "
+        "arrives on Friday evening and is called on Monday waited all weekend. Ages in days "
+        "are calendar days from the event's day to the as-of day.",
+        "",
+        "**Who is counted.** Producers are users with role `producer` whose seat is not "
+        "marked inactive; only they get producer rows, scores and archetypes. Records belong "
+        "to their owner (loans, contacts) or their user (activities) and to that person's "
+        "team, so a manager's loans count for the team but not for any producer. A contact "
+        "with no owner is attributed to the team of the first person who touched it. A "
+        "producer counts for a week only when their seat started on or before the week's "
+        "first day, so someone who joined mid-window is measured on the weeks they were "
+        "there.",
+        "",
+        "**Human vs automated.** A weekly active producer logged at least one own, "
+        "non-automated activity that week; automated sends never count as work, as a "
+        "touch of a lead or as follow-up. Past clients may count automated nurture as a "
+        "touch (parameter `touches: any`, the default for past clients); referral partners "
+        "need a person (`touches: human`).",
+        "",
+        f"**Speed to lead bands** are exclusive: {bands}. A human touch up to 10 minutes "
+        "before the lead's creation counts as immediate (the producer called, then created "
+        "the contact); older activity on the contact does not count.",
+        "",
+        "**Not assessed, never zero.** A metric whose table is missing, whose fields are "
+        "blank in the whole export (for example no lead source on any contact, no stage "
+        "change dates and no stage history) or that has nothing to measure for a team (a "
+        "team with no new leads) is *not assessed* with the reason, e.g. `not assessed: no "
+        "LOS loans provided`. Its value is blank, its rules are not scored and the report "
+        "says why.",
+        "",
+    ]
+
+
+def _bundle() -> list[str]:
+    from kit.results import Results
+
+    doc = (Results.__doc__ or "").split("Attributes\n    ----------\n", 1)[1]
+    out = [
+        "## Results bundle",
+        "",
+        "`kit.diagnose(dataset)` returns a `Results`; `results.write(folder)` writes one "
+        "Parquet file per frame plus `results.json` (parameters, findings, compliance, scores "
+        "and not_assessed), byte-identical for the same input; `kit.load_results(folder)` "
+        "reads it back. The frames and their columns:",
+        "",
+    ]
+    for line in textwrap.dedent(doc).splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            out.append(f"- **`{line.strip()}`**:")
+        else:
+            out[-1] += " " + line.strip()
+    out = [re.sub(r":\w+:`(?:[\w.]+\.)?(\w+)`", r"`\1`", o).replace("``", "`") for o in out]
+    return [*out, ""]
+
+
+def metrics_markdown() -> str:
+    """The Markdown of ``docs/metrics.md``."""
+    out = [
+        "# Metrics, standards and scores",
+        "",
+        "<!-- Generated from the kit by `python -m kit.diagnostics.reference > docs/metrics.md`. "
+        "Do not edit by hand. -->",
+        "",
+        "What the kit measures, how a team is scored against its operating standards, how "
+        "producers are classified and how findings are ranked. Every number in a report is "
+        "computed by the code this page is generated from.",
+        "",
+        *_rules(),
+        *_catalogue(),
+        *_standards(),
+        *_score(),
+        *_archetypes(),
+        *_findings(),
+        *_review(),
+        *_bundle(),
+    ]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation generator
+    import sys
+
+    sys.stdout.write(metrics_markdown())

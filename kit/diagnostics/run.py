@@ -1,0 +1,237 @@
+"""One diagnostic pass over the whole dataset, and the results bundle it produces.
+
+:func:`diagnose` resolves the run's dates (:mod:`kit.diagnostics.context`), runs every metric module
+once over whole tables (every team and producer at the same time), scores every team and
+producer against the operating standards, classifies producers, ranks the findings and
+assembles the weekly review lists. :class:`Results` holds the frames;
+:meth:`Results.write` saves them as a bundle (one Parquet file per frame plus
+``results.json``) and :func:`load_results` reads it back.
+
+Examples
+--------
+>>> from kit.dataset import Dataset
+>>> from kit.schema import empty_table
+>>> r = diagnose(Dataset({"users": empty_table("users")}), as_of="2024-06-30")
+>>> r.parameters["as_of"], len(r.metrics) == len(METRICS), r.not_assessed["section"].iloc[0]
+('2024-06-30', True, 'adoption')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kit.dataset import Dataset
+from kit.diagnostics import (
+    adoption,
+    followup,
+    marketing,
+    pipeline,
+    quality,
+    reconciliation,
+    relationships,
+)
+from kit.diagnostics.archetypes import archetypes
+from kit.diagnostics.compliance import compliance as score_compliance
+from kit.diagnostics.context import build_context
+from kit.diagnostics.findings import findings as rank_findings
+from kit.diagnostics.metrics import METRICS, SECTIONS, Section, empty_metrics
+from kit.diagnostics.review import review_list
+from kit.diagnostics.scoring import scores as score_rows
+from kit.diagnostics.standards import Standards, load_standards
+from kit.exceptions import ParameterError
+from kit.results import Results
+
+__all__ = ["diagnose"]
+
+#: The metric modules, run in this order.
+_MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
+_SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
+_METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
+
+
+# ---------------------------------------------------------------------------- helpers
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give every object column the ``str`` dtype (stable Parquet types)."""
+    wrong = {c: "str" for c in frame.columns if frame[c].dtype == object}
+    return frame.astype(wrong) if wrong else frame
+
+
+def _sort(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    order = frame.assign(
+        _scope=frame["scope"].map(_SCOPE_ORDER) if "scope" in frame else 0,
+    )
+    order = order.sort_values(["_scope", *keys], kind="stable", na_position="first")
+    return order.drop(columns="_scope").reset_index(drop=True)
+
+
+def _standards(standards: Standards | str | os.PathLike[str] | None) -> Standards:
+    if standards is None or isinstance(standards, Standards):
+        return standards if standards is not None else load_standards()
+    if isinstance(standards, str | os.PathLike):
+        return load_standards(standards)
+    raise ParameterError(
+        f"standards must be a path to a YAML file or a Standards object, not {type(standards)}"
+    )
+
+
+def _all_scopes(ctx: Any) -> pd.DataFrame:
+    prod = ctx.producer_codes
+    return pd.DataFrame(
+        {
+            "scope": ["organization", *["team"] * len(ctx.teams), *["producer"] * len(prod)],
+            "team": [None, *ctx.teams, *ctx.teams[ctx.user_team[prod]]],
+            "producer_id": [None] * (1 + len(ctx.teams)) + list(ctx.user_ids[prod]),
+            "producer_name": [None] * (1 + len(ctx.teams)) + list(ctx.user_names[prod]),
+        }
+    )
+
+
+def _not_assessed(section: Section) -> pd.DataFrame:
+    frame = pd.DataFrame(section.not_assessed, columns=["section", "reason"]).drop_duplicates()
+    order = {s: i for i, s in enumerate(SECTIONS)}
+    frame = frame.assign(_o=frame["section"].map(order)).sort_values(
+        ["_o", "reason"], kind="stable"
+    )
+    return _text(frame.drop(columns="_o").reset_index(drop=True))
+
+
+def diagnose(
+    dataset: Dataset,
+    *,
+    as_of: object = None,
+    launch: object = None,
+    window_days: int = 90,
+    standards: Standards | str | os.PathLike[str] | None = None,
+    seat_cost_per_month: float | None = None,
+    client: str | None = None,
+) -> Results:
+    """Run the whole diagnosis of ``dataset`` in one vectorized pass.
+
+    Parameters
+    ----------
+    dataset
+        Canonical tables (``users`` required; every other table optional).
+    as_of
+        Last day assessed (default: the engagement's as_of, else the latest reasonable
+        event date in the data; see :mod:`kit.diagnostics.context`).
+    launch
+        CRM launch date (default: the engagement's launch_date, else the first day of human
+        CRM activity).
+    window_days
+        Length of the window ending at the as-of date (default 90).
+    standards
+        ``None`` (the shipped mortgage defaults), a path to a standards YAML file, or a
+        parsed :class:`kit.diagnostics.standards.Standards`.
+    seat_cost_per_month
+        Monthly cost of one seat (default: the engagement's seat_cost_per_month).
+    client
+        Client name for the reports (default: the engagement's client).
+
+    Raises
+    ------
+    ParameterError
+        Launch after the as-of date, a window under 7 days, a negative seat cost...
+    StandardsError
+        An invalid standards file.
+    """
+    parsed = _standards(standards)
+    ctx = build_context(
+        dataset,
+        as_of=as_of,
+        launch=launch,
+        window_days=window_days,
+        standards=parsed,
+        seat_cost_per_month=seat_cost_per_month,
+    )
+    everything = Section()
+    for module in _MODULES:
+        everything.extend(module.compute(ctx))
+
+    metrics = pd.concat([empty_metrics(), *everything.metrics], ignore_index=True)
+    metrics = _text(
+        _sort(
+            metrics.assign(_m=metrics["metric"].map(_METRIC_ORDER)),
+            ["team", "producer_id", "_m"],
+        ).drop(columns="_m")
+    )
+    metrics["assessed"] = metrics["assessed"].astype("bool")
+
+    compliance = score_compliance(metrics, parsed)
+    compliance = _text(_sort(compliance, ["team", "producer_id", "rule_order"]))
+
+    kinds = archetypes(ctx, everything.units["producer_activity"], compliance)
+    base = _all_scopes(ctx)
+    scored = score_rows(compliance) if len(compliance) else None
+    keys = ["scope", "team", "producer_id", "producer_name"]
+    if scored is not None:
+        base = base.merge(scored, on=keys, how="left")
+    for column in ("rules_assessed", "passed", "warned", "failed", "not_assessed"):
+        base[column] = base[column].fillna(0).astype("int64") if column in base else 0
+    if "score" not in base:
+        base["score"] = np.nan
+    base = base.merge(kinds, on="producer_id", how="left")
+    scores = _text(
+        _sort(
+            base[
+                [
+                    *keys,
+                    "score",
+                    "rules_assessed",
+                    "passed",
+                    "warned",
+                    "failed",
+                    "not_assessed",
+                    "archetype",
+                    "archetype_reason",
+                ]
+            ],
+            ["team", "producer_id"],
+        )
+    )
+    scores["score"] = scores["score"].astype("float64")
+
+    ranked = _text(rank_findings(ctx, compliance, scores, metrics))
+    review = _text(review_list(ctx, everything.units))
+
+    frames = everything.frames
+    parameters = {
+        "client": client or (dataset.manifest.get("engagement") or {}).get("client"),
+        "as_of": str(ctx.as_of.date()),
+        "launch": str(ctx.launch.date()),
+        "window_days": ctx.window_days,
+        "window_start": str(ctx.window_start.date()),
+        "seat_cost_per_month": ctx.seat_cost_per_month,
+        "teams": [str(t) for t in ctx.teams],
+        "producers": len(ctx.producer_codes),
+        "tables": {name: len(frame) for name, frame in sorted(dataset.tables.items())},
+        "standards": parsed.to_dict(),
+        **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
+    }
+    return Results(
+        metrics=metrics,
+        compliance=compliance,
+        scores=scores,
+        findings=ranked,
+        review_list=review,
+        weekly=_text(
+            frames["weekly"].sort_values(["team", "week_number"], kind="stable")
+        ).reset_index(drop=True),
+        producer_weekly=_text(frames["producer_weekly"]),
+        speed_to_lead=_text(frames["speed_to_lead"]),
+        sources=_text(frames["sources"]),
+        partners=_text(
+            frames["partners"].sort_values(
+                ["team", "partner_id"], kind="stable", na_position="first"
+            )
+        ).reset_index(drop=True),
+        seat_roi=_text(frames["seat_roi"]),
+        shadow_pipeline=_text(frames["shadow_pipeline"]),
+        data_quality=_text(_sort(frames["data_quality"], ["team", "table", "dimension", "check"])),
+        not_assessed=_not_assessed(everything),
+        parameters=json.loads(json.dumps(parameters, default=str)),
+    )

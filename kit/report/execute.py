@@ -1,0 +1,232 @@
+"""Execute and render report notebooks in worker processes that keep a warm kernel.
+
+Each worker process starts one Jupyter kernel the first time it needs one (or ahead of time,
+:func:`warm_up`) and reuses it for every notebook it runs: the namespace is reset between
+notebooks, but imported modules stay loaded, so a team report pays neither the kernel start
+nor the pandas/seaborn import again. While a new kernel boots and imports, the worker loads
+papermill and the report template, so the two overlap on separate cores. The reset before a
+notebook goes through the worker's own client, connected once, so it costs one round trip.
+papermill parameterizes and executes each notebook (its output notebook is kept even when a
+cell fails); :func:`kit.report.render.render_html` turns a successful one into HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NotebookJob", "NotebookOutcome", "run_job", "warm_up"]
+
+#: Imported once per kernel so later notebooks find them loaded.
+_WARM_UP = """
+import matplotlib
+matplotlib.use("agg")
+import pandas, seaborn, matplotlib.pyplot
+import kit, kit.report.plots, kit.report.present, kit.report.views, kit.report.quality_views
+"""
+
+_kernel: Any = None  # this worker's KernelManager
+_client: Any = None  # this worker's own client of it (warm-up and resets)
+_sockets: Path | None = None  # the folder of its IPC sockets, removed with the kernel
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute with ``parameters`` and render.
+
+    ``workdir`` is the kernel's working directory (the output folder being built), so
+    parameters can hold paths relative to it.
+    """
+
+    label: str
+    notebook: Path
+    parameters: dict[str, Any]
+    executed: Path
+    html: Path | None
+    workdir: Path
+    render: dict[str, Any] = field(default_factory=dict)
+    timeout: int = 900
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    """What happened to one job: ``error`` is ``None`` on success."""
+
+    label: str
+    error: str | None
+    seconds: dict[str, float]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _alive() -> bool:
+    from jupyter_core.utils import run_sync
+
+    return _kernel is not None and bool(run_sync(_kernel.is_alive)())
+
+
+def _kernel_manager() -> Any:
+    """Return this worker's live kernel, starting (or restarting) it when needed.
+
+    The manager is asynchronous on purpose: nbclient then polls the kernel's liveness while
+    a cell runs, so a kernel that crashes mid-notebook fails that notebook instead of
+    leaving it waiting forever for output.
+    """
+    global _kernel, _client, _sockets
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    if _alive():
+        return _kernel
+    if _kernel is not None:
+        if _client is not None:
+            _client.stop_channels()
+            _client = None
+        run_sync(_kernel.cleanup_resources)()
+        _remove_sockets()
+    # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
+    _sockets = sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
+    _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+    pending = _send(_WARM_UP)  # queued until the kernel is up
+    _warm_worker()  # meanwhile, on this process's core
+    _collect(pending, timeout=120)
+    import atexit
+
+    atexit.register(_shutdown)
+    return _kernel
+
+
+def _warm_worker() -> None:
+    """Load what this worker needs for every report: papermill and the report template."""
+    import papermill  # noqa: F401
+
+    try:
+        from kit._resources import templates_dir
+        from kit.report.render import _exporter
+
+        _exporter(str(templates_dir()))
+    except Exception:  # a missing template is reported by the first rendering, clearly
+        pass
+
+
+def warm_up() -> None:
+    """Start this worker's kernel and load everything a report needs, before the first job.
+
+    Runs in a pool worker while the main process is still computing, so the first report
+    of every worker starts as warm as the others.
+    """
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    _kernel_manager()
+
+
+def _shutdown() -> None:
+    from jupyter_core.utils import run_sync
+
+    if _client is not None:
+        _client.stop_channels()
+    if _alive():
+        run_sync(_kernel.shutdown_kernel)(now=True)
+    _remove_sockets()
+
+
+def _remove_sockets() -> None:
+    """Remove the kernel's socket folder from the temp folder (it would pile up otherwise)."""
+    global _sockets
+    if _sockets is not None:
+        shutil.rmtree(_sockets, ignore_errors=True)
+        _sockets = None
+
+
+def _send(code: str) -> str:
+    """Send ``code`` to the worker's kernel without waiting; return the request's id."""
+    global _client
+    if _client is None:
+        _client = _kernel.blocking_client()
+        _client.start_channels()
+    return str(_client.execute(code, store_history=False))
+
+
+def _collect(msg_id: str, *, timeout: float) -> None:
+    """Wait for the reply to request ``msg_id``; raise if the code failed or the kernel died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = _client.get_shell_msg(timeout=1)
+        except queue.Empty:
+            if not _alive():
+                raise RuntimeError("the kernel died while starting or resetting") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel did not answer within {timeout:.0f} s") from None
+            continue
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            break
+    while _client.iopub_channel.msg_ready():  # outputs nobody reads
+        _client.iopub_channel.get_msg(timeout=0)
+    content = reply["content"]
+    if content["status"] != "ok":
+        raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+
+def _describe_failure(exc: BaseException) -> str:
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.cell_index + 1} failed: {exc.ename}: {exc.evalue}"
+    if isinstance(exc, DeadKernelError):
+        return "the notebook's kernel died (a crash or out of memory) while it ran"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_job(job: NotebookJob) -> NotebookOutcome:
+    """Execute ``job.notebook`` into ``job.executed`` and render it to ``job.html``.
+
+    Never raises for a failing notebook: the failure is described in the outcome and the
+    executed notebook (with the error in it) is kept for audit.
+    """
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        km = _kernel_manager()  # also imports papermill, while a new kernel boots
+        import papermill
+
+        # Wait for the reset before papermill connects its own client: requests from two
+        # clients are not guaranteed to arrive in order. The client is already connected,
+        # so waiting costs one round trip.
+        _collect(_send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})"), timeout=60)
+        seconds["kernel"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        job.executed.parent.mkdir(parents=True, exist_ok=True)
+        papermill.execute_notebook(
+            str(job.notebook),
+            str(job.executed),
+            parameters=job.parameters,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=True,  # a crash still leaves the notebook so far
+            execution_timeout=job.timeout,
+        )
+        seconds["execute"] = time.perf_counter() - mark
+    except Exception as exc:
+        return NotebookOutcome(job.label, _describe_failure(exc), seconds)
+    if job.html is not None:
+        mark = time.perf_counter()
+        try:
+            from kit.report.render import render_html
+
+            render_html(job.executed, job.html, **job.render)
+        except Exception as exc:
+            return NotebookOutcome(job.label, f"rendering failed: {exc}", seconds)
+        seconds["render"] = time.perf_counter() - mark
+    return NotebookOutcome(job.label, None, seconds)

@@ -1,0 +1,753 @@
+"""Finished, safe blocks of report content: one notebook cell, one call, one block.
+
+Every function returns an :class:`IPython.display.HTML` object (a :class:`Fragment`), so a
+notebook cell either ends with the call or passes it to ``display()``. The same HTML shows
+in JupyterLab and in the client report rendered by :func:`kit.report.render.render_html`, which
+styles the ``kit-*`` classes used here. Every piece of data (client free text, names,
+outcomes, team names) is HTML-escaped, so a ``<script>`` in a note shows as text.
+
+Borrower PII (names, emails, phones) is masked unless ``show_pii=True`` is passed: the
+notebooks have a papermill parameter ``show_pii`` (default ``False``) that they hand to
+:func:`header`, :func:`table` and :func:`mask_pii`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"producer": ["Ana <b>"], "calls": [1234]})
+>>> print(table(frame).data)  # doctest: +NORMALIZE_WHITESPACE
+<div class="kit-table" role="region" tabindex="0"><table>
+<thead><tr><th scope="col">Producer</th><th scope="col" class="num">Calls</th></tr></thead>
+<tbody>
+<tr><td>Ana &lt;b&gt;</td><td class="num">1,234</td></tr>
+</tbody>
+</table></div>
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import pandas as pd
+from IPython.display import HTML
+
+from kit.exceptions import ParameterError
+from kit.schema import label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FACTS_MIMETYPE",
+    "FORMATS",
+    "SCORE_BANDS",
+    "Fragment",
+    "Headline",
+    "callout",
+    "figure",
+    "format_values",
+    "header",
+    "heading",
+    "headlines",
+    "mask_pii",
+    "mask_pii_series",
+    "not_assessed",
+    "score_band",
+    "status_badge",
+    "summary_card",
+    "table",
+]
+
+#: MIME type of the hidden output :func:`header` displays: the report facts as JSON.
+FACTS_MIMETYPE = "application/vnd.crm-adoption-kit.report.render+json"
+
+Format = Literal[
+    "text",
+    "label",
+    "count",
+    "number",
+    "percent",
+    "currency",
+    "days",
+    "date",
+    "yesno",
+    "score",
+    "status",
+    "name",
+    "email",
+    "phone",
+]
+#: Column formats :func:`table` understands.
+FORMATS: tuple[str, ...] = get_args(Format)
+PiiKind = Literal["name", "email", "phone"]
+
+#: Score bands on the 0-100 adoption score: below 50 is red, 50 to 75 amber, 75 and up green
+#: (the same bands as :func:`kit.report.plots.score_colour`, so charts and cards agree).
+SCORE_BANDS: tuple[float, float] = (50.0, 75.0)
+_BAND_WORDS = {"red": "Off track", "amber": "Partly adopted", "green": "On track"}
+
+_NA = '<span class="kit-na">—</span>'
+_NUMERIC_FORMATS = frozenset({"count", "number", "percent", "currency", "days", "score"})
+_PII_FORMATS = frozenset({"name", "email", "phone"})
+
+# status (as the diagnostics write it) -> (badge colour, human label)
+_STATUSES: dict[str, tuple[str, str]] = {
+    "pass": ("green", "Pass"),
+    "warn": ("amber", "Warning"),
+    "fail": ("red", "Fail"),
+    "high": ("red", "High"),
+    "medium": ("amber", "Medium"),
+    "low": ("grey", "Low"),
+    "not_assessed": ("grey", "Not assessed"),
+    "info": ("blue", "Info"),
+}
+
+
+# --------------------------------------------------------------------------- display object
+class Fragment(HTML):
+    """A finished block of report HTML.
+
+    It displays as HTML in Jupyter; ``extra`` adds further MIME types to the display (used by
+    :func:`header` for the report facts). ``str(fragment)`` and ``fragment.__html__()`` give
+    the HTML, so fragments compose with :mod:`markupsafe`.
+    """
+
+    def __init__(self, html_text: str, *, extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(html_text)
+        self.extra: dict[str, Any] = dict(extra or {})
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, Any]:
+        return {"text/html": self.data, **self.extra}
+
+    def __html__(self) -> str:
+        return str(self.data)
+
+    def __str__(self) -> str:
+        return str(self.data)
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+# --------------------------------------------------------------------------- PII masking
+def mask_pii_series(values: pd.Series, *, kind: PiiKind, show_pii: bool) -> pd.Series:
+    """Mask borrower names, emails or phones in a whole column (vectorized).
+
+    Names keep each word's first letter (``"John Smith"`` -> ``"J*** S***"``), emails the
+    first letter and the domain (``"j***@example.com"``), phones the last four digits
+    (``"***-***-1234"``). With ``show_pii=True`` values pass through unchanged (the internal
+    consultant copy). Missing values stay missing.
+
+    >>> mask_pii_series(pd.Series(["John Smith", None]), kind="name", show_pii=False).tolist()
+    ['J*** S***', nan]
+    """
+    text = values.astype("str") if values.dtype != "str" else values
+    if show_pii:
+        return text
+    blank = text.isna()
+    if kind == "name":
+        masked = text.str.replace(r"(\w)\w*", r"\1***", regex=True)
+        masked = masked.where(masked.str.contains(r"\w", regex=True), "***")
+    elif kind == "email":
+        pattern = r"^\s*([^@\s])[^@]*@([^@\s]+?)\s*$"
+        masked = text.str.replace(pattern, r"\1***@\2", regex=True)
+        masked = masked.where(text.str.match(pattern), "***")
+    elif kind == "phone":
+        digits = text.str.replace(r"\D", "", regex=True)
+        masked = ("***-***-" + digits.str[-4:]).where(digits.str.len() >= 7, "***")
+    else:
+        raise ValueError(f"unknown PII kind {kind!r}: use 'name', 'email' or 'phone'")
+    return masked.mask(blank)
+
+
+def _guess_kind(value: str) -> PiiKind:
+    if "@" in value:
+        return "email"
+    digits = sum(ch.isdigit() for ch in value)
+    return "phone" if digits >= 7 and digits >= len(value.replace(" ", "")) // 2 else "name"
+
+
+def mask_pii(value: object, *, show_pii: bool, kind: PiiKind | None = None) -> str:
+    """Mask one borrower name, email or phone for a leader report.
+
+    ``kind`` is guessed when not given (an ``@`` means email, mostly digits a phone, else a
+    name). Missing values give ``""``.
+
+    >>> mask_pii("Jane Smith", show_pii=False)
+    'J*** S***'
+    >>> mask_pii("jane.smith@example.com", show_pii=False)
+    'j***@example.com'
+    >>> mask_pii("(555) 201-1234", show_pii=False)
+    '***-***-1234'
+    >>> mask_pii("Jane Smith", show_pii=True)
+    'Jane Smith'
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    masked = mask_pii_series(
+        pd.Series([text], dtype="str"), kind=kind or _guess_kind(text), show_pii=show_pii
+    )
+    return str(masked.iloc[0])
+
+
+# --------------------------------------------------------------------------- value formats
+def score_band(score: float | None, *, bands: tuple[float, float] = SCORE_BANDS) -> str:
+    """Colour band of a 0-100 score: ``"red"``, ``"amber"``, ``"green"`` or ``"grey"`` (none).
+
+    >>> score_band(49.9), score_band(50), score_band(75), score_band(None)
+    ('red', 'amber', 'green', 'grey')
+    """
+    if score is None or pd.isna(score):
+        return "grey"
+    low, high = bands
+    if score < low:
+        return "red"
+    return "amber" if score < high else "green"
+
+
+def _percent(value: float) -> str:
+    text = f"{value:.0%}"
+    if value > 0 and text == "0%":
+        return "<1%"  # never round a real share down to nothing
+    if value < 1 and text == "100%":
+        return ">99%"  # nor up to everything
+    return text
+
+
+def _trim(text: str) -> str:
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _days(value: float) -> str:
+    text = _trim(f"{value:,.1f}")
+    return f"{text} day" if text == "1" else f"{text} days"
+
+
+def _money(value: float) -> str:
+    whole = round(value)
+    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
+
+
+_SCALAR_FORMATTERS = {
+    "count": lambda v: f"{v:,.0f}",
+    "number": lambda v: f"{v:,.1f}",
+    "percent": _percent,
+    "currency": _money,
+    "days": _days,
+    "score": lambda v: f"{v:.0f}",
+}
+
+
+# Column names that hold borrower PII: masked by default even when no format is given.
+_PII_COLUMNS: tuple[tuple[str, PiiKind], ...] = (
+    (r"(?:^|_)e_?mail(?:$|_)", "email"),
+    (r"(?:^|_)(?:phone|mobile|cell)(?:$|_)", "phone"),
+    (r"(?:first|last|full|borrower|contact|client)_name|(?:^|_)borrower(?:$|_)", "name"),
+)
+
+
+def _default_format(values: pd.Series) -> str:
+    name = str(values.name).lower()
+    for pattern, kind in _PII_COLUMNS:
+        if re.search(pattern, name):
+            return kind
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "yesno"
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return "count"
+    if pd.api.types.is_float_dtype(values.dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return "date"
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return "label"
+    return "text"
+
+
+def _long_dates(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values, errors="coerce")
+    text = stamps.dt.strftime("%b ") + stamps.dt.day.astype("Int64").astype("str")
+    return (text + stamps.dt.strftime(", %Y")).astype("str")
+
+
+def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.Series:
+    """Format a column for people and HTML-escape it: the cell contents :func:`table` writes.
+
+    Missing values become a muted dash. Numbers get thousands separators; ``percent`` expects
+    a share between 0 and 1; ``date`` writes ``Mar 1, 2025``; ``label`` turns vocabulary
+    codes into words (``realtor_referral`` -> ``Realtor referral``); ``name``/``email``/``phone``
+    are masked unless ``show_pii``; ``status`` writes a coloured badge.
+
+    >>> format_values(pd.Series([1234.4, 0.5, None]), "count").tolist()
+    ['1,234', '0', '<span class="kit-na">—</span>']
+    >>> format_values(pd.Series([0.153, 0.004, 1.0]), "percent").tolist()
+    ['15%', '&lt;1%', '100%']
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    missing = values.isna()
+    if fmt in _SCALAR_FORMATTERS:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        if fmt == "score":  # the colour follows the number shown, so 49.6 shows as an amber 50
+            numbers = numbers.round(0)
+        missing = missing | numbers.isna()
+        text = numbers.map(_SCALAR_FORMATTERS[fmt], na_action="ignore")
+    elif fmt == "date":
+        text = _long_dates(values)
+        missing = missing | text.isna()
+    elif fmt == "yesno":
+        text = values.astype("boolean").map({True: "Yes", False: "No"})
+    elif fmt == "label":
+        text = values.astype("str").map(label, na_action="ignore")
+    elif fmt in _PII_FORMATS:
+        text = mask_pii_series(values, kind=fmt, show_pii=show_pii)  # type: ignore[arg-type]
+    else:
+        text = values.astype("str")
+    # object dtype: an all-missing column must still concatenate as text below
+    cells = text.astype("str").map(_esc, na_action="ignore").astype("object").fillna("")
+    if fmt == "status":
+        cells = values.map(lambda v: status_badge(v).data, na_action="ignore")
+    elif fmt == "score":
+        bands = numbers.map(score_band).astype("object")
+        cells = '<span class="kit-chip kit-chip--' + bands + '">' + cells + "</span>"
+    return cells.astype("object").mask(missing, _NA)
+
+
+# --------------------------------------------------------------------------- blocks
+def _check_href(href: str) -> str:
+    if re.match(r"^\s*([a-z][a-z0-9+.-]*:|//|\\)", href, flags=re.IGNORECASE):
+        raise ValueError(
+            f"link {href!r} is not a relative path: reports link only to files beside them"
+        )
+    return href
+
+
+# Text that reads as a number ("58%", "<1%", "16 min", "346 of 375", "$1,200") is aligned
+# like one; long prose gets room to breathe instead of a column one word wide.
+_NUMBER_LIKE = r"[<>~≈+\-−$]*\d[\d,.]*\s?%?(?:\s+(?:of\s+[\d,.]+|[a-z]+))?"
+_LONG_TEXT = 48
+
+
+def _text_layout(values: pd.Series) -> str:
+    text = values.dropna().astype("str").str.strip()
+    if text.empty:
+        return ""
+    if text.str.fullmatch(_NUMBER_LIKE).all():
+        return ' class="num"'
+    return ' class="long"' if text.str.len().max() > _LONG_TEXT else ""
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+    caption: str | None = None,
+    max_rows: int | None = None,
+    links: Mapping[str, str] | None = None,
+    show_pii: bool = False,
+    empty: str = "Nothing to list.",
+) -> Fragment:
+    """An HTML table formatted for people: labels, number formats, no index noise.
+
+    Parameters
+    ----------
+    frame
+        The rows to show. A named index becomes the first column(s); an unnamed one is dropped.
+    columns
+        Columns to show, in order, with their human labels (``{"calls": "Calls logged"}``).
+        When omitted every column is shown, labelled by :func:`kit.schema.label`.
+    formats
+        Per column: one of :data:`FORMATS`. Unlisted columns are formatted by dtype (integers
+        as counts, floats with one decimal, timestamps as dates, booleans as Yes/No,
+        categories as vocabulary labels).
+        ``name``/``email``/``phone`` columns are masked unless ``show_pii``; so are, without a
+        format, columns named like borrower PII (``email``, ``phone``, ``first_name``,
+        ``last_name``, ``borrower``, ``contact_name``...).
+    caption
+        Shown above the table (also names the scroll region for screen readers).
+    max_rows
+        Show at most this many rows, with a note of how many there were.
+    links
+        ``{column: href_column}``: the cell links to the relative path in ``href_column``
+        (e.g. a team's report ``teams/north.html``). Absolute URLs are refused.
+    show_pii
+        Show borrower names, emails and phones unmasked (internal consultant copy only).
+    empty
+        What to say when there are no rows.
+
+    Examples
+    --------
+    >>> t = table(pd.DataFrame({"share": [0.25]}), formats={"share": "percent"})
+    >>> '<td class="num">25%</td>' in t.data
+    True
+    """
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    wanted = dict(columns) if columns is not None else {c: label(c) for c in frame.columns}
+    formats = dict(formats or {})
+    links = dict(links or {})
+    unknown = sorted(
+        {str(c) for c in (*wanted, *formats, *links, *links.values())} - set(map(str, frame))
+    )
+    if unknown:
+        raise ValueError(f"table has no column(s) {unknown}; it has {list(frame.columns)}")
+    head = f"<caption>{_esc(caption)}</caption>\n" if caption else ""
+    region = f' aria-label="{_esc(caption)}"' if caption else ""
+    if frame.empty:
+        body = f'<p class="kit-empty">{_esc(empty)}</p>'
+        title = f'<p class="kit-table__caption">{_esc(caption)}</p>' if caption else ""
+        return Fragment(f'<div class="kit-table kit-table--empty">{title}{body}</div>')
+    total = len(frame)
+    shown = frame.head(max_rows) if max_rows is not None else frame
+    header_cells: list[str] = []
+    row_cells: list[pd.Series] = []
+    for column, heading_text in wanted.items():
+        fmt = formats.get(column) or _default_format(shown[column])
+        numeric = ' class="num"' if fmt in _NUMERIC_FORMATS else ""
+        if fmt == "text" and column not in links:
+            numeric = _text_layout(shown[column])
+        header_cells.append(f'<th scope="col"{numeric}>{_esc(heading_text)}</th>')
+        cells = format_values(shown[column], fmt, show_pii=show_pii)
+        if column in links:
+            hrefs = shown[links[column]].astype("str").map(_check_href, na_action="ignore")
+            escaped = hrefs.map(_esc, na_action="ignore").astype("object").fillna("")
+            linked = '<a href="' + escaped + '">' + cells + "</a>"
+            cells = linked.where(hrefs.notna(), cells)
+        row_cells.append(f"<td{numeric}>" + cells + "</td>")
+    rows = "<tr>" + functools.reduce(lambda a, b: a + b, row_cells) + "</tr>"
+    note = ""
+    if len(shown) < total:
+        note = f'\n<p class="kit-table__note">Showing {len(shown):,} of {total:,} rows.</p>'
+    return Fragment(
+        f'<div class="kit-table" role="region"{region} tabindex="0"><table>\n{head}'
+        f"<thead><tr>{''.join(header_cells)}</tr></thead>\n"
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>{note}</div>"
+    )
+
+
+def status_badge(status: object, *, text: str | None = None) -> Fragment:
+    """A coloured badge for a status (pass, warn, fail) or a severity (high, medium, low).
+
+    >>> status_badge("fail").data
+    '<span class="kit-badge kit-badge--red">Fail</span>'
+    """
+    key = str(status).strip().lower().replace(" ", "_")
+    colour, word = _STATUSES.get(key, ("grey", str(status)))
+    return Fragment(f'<span class="kit-badge kit-badge--{colour}">{_esc(text or word)}</span>')
+
+
+_CALLOUT_KINDS = ("info", "good", "warning", "risk", "muted")
+
+
+def callout(
+    text: str,
+    *,
+    kind: Literal["info", "good", "warning", "risk", "muted"] = "info",
+    title: str | None = None,
+) -> Fragment:
+    """A highlighted note: what a number means, a caveat, a risk.
+
+    >>> print(callout("Data ends <b>early</b>.", kind="warning"))
+    <div class="kit-callout kit-callout--warning"><p>Data ends &lt;b&gt;early&lt;/b&gt;.</p></div>
+    """
+    if kind not in _CALLOUT_KINDS:
+        raise ValueError(f"unknown callout kind {kind!r}; use one of {', '.join(_CALLOUT_KINDS)}")
+    head = f"<strong>{_esc(title)}</strong> " if title else ""
+    return Fragment(f'<div class="kit-callout kit-callout--{kind}"><p>{head}{_esc(text)}</p></div>')
+
+
+def not_assessed(reason: str) -> Fragment:
+    """Say that a section could not be assessed because its inputs are missing.
+
+    >>> print(not_assessed("no LOS loans provided"))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="kit-callout kit-callout--muted"><p><strong>Not assessed:</strong>
+    no LOS loans provided</p></div>
+    """
+    return callout(reason, kind="muted", title="Not assessed:")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
+    return slug or "section"
+
+
+def heading(text: str, *, level: Literal[2, 3] = 2) -> Fragment:
+    """A section heading built from data (e.g. a team's name); ``##`` headings join the TOC.
+
+    >>> heading("Team <North>").data
+    '<h2 id="team-north">Team &lt;North&gt;</h2>'
+    """
+    if level not in (2, 3):
+        raise ValueError("heading level must be 2 or 3")
+    return Fragment(f'<h{level} id="{_esc(_slug(text))}">{_esc(text)}</h{level}>')
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number: ``Headline("Active producers", 9, note="of 14 seats")``."""
+
+    label: str
+    value: object
+    format: str = "count"
+    note: str | None = None
+    status: str | None = None
+
+
+def headlines(items: Sequence[Headline]) -> Fragment:
+    """A row of headline numbers, each with its label and an optional note and status colour.
+
+    >>> '<div class="kit-headline__value">1,234</div>' in str(headlines([Headline("Calls", 1234)]))
+    True
+    """
+    tiles = []
+    for item in items:
+        value = format_values(pd.Series([item.value], dtype="object"), item.format).iloc[0]
+        colour = ""
+        if item.status is not None:
+            colour = f" kit-headline--{_STATUSES.get(item.status, ('grey', ''))[0]}"
+        note = f'<div class="kit-headline__note">{_esc(item.note)}</div>' if item.note else ""
+        tiles.append(
+            f'<div class="kit-headline{colour}"><div class="kit-headline__value">{value}</div>'
+            f'<div class="kit-headline__label">{_esc(item.label)}</div>{note}</div>'
+        )
+    return Fragment(f'<div class="kit-headlines">{"".join(tiles)}</div>')
+
+
+def summary_card(
+    *,
+    score: float | None,
+    score_label: str = "Adoption score",
+    findings: pd.DataFrame,
+    top_n: int = 5,
+    requires: Sequence[str] | None = None,
+    bands: tuple[float, float] = SCORE_BANDS,
+    not_scored: str = "Not scored: no standard could be assessed.",
+) -> Fragment:
+    """The executive-summary card: the score on a red/amber/green scale, the top findings,
+    and what to require next.
+
+    Parameters
+    ----------
+    score
+        The 0-100 score, or ``None`` when it could not be computed (says ``not_scored``).
+    score_label
+        What the score is ("Adoption score").
+    findings
+        Ranked findings, most important first: column ``finding`` (required) and optional
+        ``severity`` (high/medium/low), ``evidence`` and ``require`` (the standard to require).
+    top_n
+        How many findings to show.
+    requires
+        What to require next; defaults to the distinct ``require`` of the shown findings.
+    bands
+        Where amber and green start on the 0-100 scale.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"finding": ["Stages are stale"], "require": ["Update weekly"]})
+    >>> "kit-score--amber" in summary_card(score=62, findings=f).data
+    True
+    """
+    if "finding" not in findings.columns:
+        raise ValueError(f"findings need a 'finding' column; got {list(findings.columns)}")
+    shown = None if score is None or pd.isna(score) else round(float(score))
+    band = score_band(shown, bands=bands)
+    top = findings.head(top_n)
+    if shown is None:
+        value, word, marker = "—", not_scored, ""
+    else:
+        clipped = min(max(float(score), 0.0), 100.0)  # type: ignore[arg-type]
+        value, word = f"{shown}", _BAND_WORDS[band]
+        marker = f'<span class="kit-scale__marker" style="left:{clipped:.1f}%"></span>'
+    low, high = bands
+    scale = (
+        '<div class="kit-scale" aria-hidden="true">'
+        f'<span class="kit-scale__red" style="width:{low:g}%"></span>'
+        f'<span class="kit-scale__amber" style="width:{high - low:g}%"></span>'
+        f'<span class="kit-scale__green" style="width:{100 - high:g}%"></span>{marker}</div>'
+        f'<div class="kit-scale__legend"><span>0</span><span style="left:{low:g}%">{low:g}</span>'
+        f'<span style="left:{high:g}%">{high:g}</span><span>100</span></div>'
+    )
+    score_html = (
+        f'<div class="kit-score kit-score--{band}">'
+        f'<div class="kit-score__label">{_esc(score_label)}</div>'
+        f'<div class="kit-score__value">{_esc(value)}<span class="kit-score__of">'
+        f"{' / 100' if marker else ''}</span></div>"
+        f'<div class="kit-score__band">{_esc(word)}</div>{scale}</div>'
+    )
+    items = []
+    for row in top.to_dict("records"):
+        badge = ""
+        if pd.notna(row.get("severity")):
+            badge = status_badge(row["severity"]).data + " "
+        evidence = ""
+        if pd.notna(row.get("evidence")):
+            evidence = f'<p class="kit-finding__evidence">{_esc(row["evidence"])}</p>'
+        items.append(f"<li>{badge}<strong>{_esc(row['finding'])}</strong>{evidence}</li>")
+    findings_html = (
+        f'<ol class="kit-findings">{"".join(items)}</ol>'
+        if items
+        else '<p class="kit-empty">No findings: every assessed standard was met.</p>'
+    )
+    if requires is None:
+        requires = list(top["require"].dropna().astype("str").unique()) if "require" in top else []
+    require_html = ""
+    if requires:
+        entries = "".join(f"<li>{_esc(r)}</li>" for r in requires)
+        require_html = (
+            '<div class="kit-summary__require"><h3>What to require next</h3>'
+            f'<ul class="kit-require">{entries}</ul></div>'
+        )
+    return Fragment(
+        f'<section class="kit-summary">{score_html}'
+        f'<div class="kit-summary__body"><h3>What matters most</h3>{findings_html}'
+        f"{require_html}</div></section>"
+    )
+
+
+_MAX_SVG_BYTES = 350_000
+_PNG_DPI = 144
+
+
+def _css_size(image: bytes, fmt: str) -> tuple[int, int]:
+    """Display size of a saved chart in CSS pixels (96 per inch), as tight-cropped."""
+    if fmt == "svg":
+        found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', image[:2000])
+        if found is None:  # pragma: no cover - matplotlib always writes both
+            raise ValueError("matplotlib wrote an SVG without a size")
+        return round(float(found.group(1)) * 4 / 3), round(float(found.group(2)) * 4 / 3)
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    return round(width * 96 / _PNG_DPI), round(height * 96 / _PNG_DPI)
+
+
+def figure(
+    fig: Figure,
+    *,
+    alt: str,
+    caption: str | None = None,
+    fmt: Literal["svg", "png"] = "svg",
+) -> Fragment:
+    """A matplotlib figure as an inline image with alt text; the figure is closed.
+
+    SVG by default (crisp when printed, small for bar and line charts); a chart whose SVG
+    would exceed 350 kB (dense scatter plots) is written as a 144 dpi PNG instead, which keeps
+    a report under 2 MB. Output is byte-for-byte reproducible.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> f, ax = plt.subplots(figsize=(4, 2)); _ = ax.bar(["a"], [1])
+    >>> figure(f, alt="One bar").data.startswith('<figure class="kit-figure"><img src="data:')
+    True
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    if not alt or not alt.strip():
+        raise ValueError("every chart needs alt text describing what it shows")
+    buffer = io.BytesIO()
+    try:
+        if fmt == "svg":
+            with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": "crm-adoption-kit"}):
+                fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+            if buffer.tell() > _MAX_SVG_BYTES:
+                fmt, buffer = "png", io.BytesIO()
+        if fmt == "png":
+            fig.savefig(
+                buffer, format="png", dpi=_PNG_DPI, metadata={"Software": None}, bbox_inches="tight"
+            )
+    finally:
+        plt.close(fig)
+    width, height = _css_size(buffer.getvalue(), fmt)
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
+    return Fragment(
+        f'<figure class="kit-figure"><img src="data:{mime};base64,{data}" alt="{_esc(alt)}" '
+        f'width="{width}" height="{height}">{cap}</figure>'
+    )
+
+
+# --------------------------------------------------------------------------- report facts
+def _iso_day(name: str, value: object) -> str:
+    if value is None:
+        raise ParameterError(f"{name} is missing: give a date such as 2025-03-31")
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ParameterError(f"{name} {value!r} is not a date: give a date such as 2025-03-31")
+    return stamp.date().isoformat()
+
+
+DEFAULT_METHOD = (
+    "Every figure is computed from the client's CRM export by the open-source CRM adoption "
+    "kit and scored against the agreed operating standards; definitions are in the appendix."
+)
+
+
+def header(
+    *,
+    client: str,
+    title: str,
+    as_of: date | datetime | str,
+    window_start: date | datetime | str,
+    window_end: date | datetime | str,
+    data_start: date | datetime | str,
+    data_end: date | datetime | str,
+    team: str | None = None,
+    kit_version: str | None = None,
+    method: str | None = None,
+    show_pii: bool = False,
+) -> Fragment:
+    """Record the facts of the report's branded header and footer; display it once, first.
+
+    In JupyterLab it shows a small title block. In the rendered report
+    (:func:`kit.report.render.render_html`) it is replaced by the branded header (client, title,
+    team, as-of date, assessment window, optional logo and brand colour) and the footer
+    (method, data date range, kit version). ``show_pii`` records whether the notebook ran
+    with unmasked PII; a leader report refuses to render such a notebook.
+
+    >>> h = header(client="Acme", title="CRM adoption assessment", team="North",
+    ...            as_of="2025-03-31", window_start="2025-01-01", window_end="2025-03-31",
+    ...            data_start="2024-06-01", data_end="2025-03-30", kit_version="1.0")
+    >>> h.extra[FACTS_MIMETYPE]["as_of"], h.extra[FACTS_MIMETYPE]["team"]
+    ('2025-03-31', 'North')
+    """
+    if kit_version is None:
+        from kit._version import __version__ as kit_version
+    facts: dict[str, Any] = {
+        "client": str(client),
+        "title": str(title),
+        "team": None if team is None else str(team),
+        "as_of": _iso_day("as_of", as_of),
+        "window_start": _iso_day("window_start", window_start),
+        "window_end": _iso_day("window_end", window_end),
+        "data_start": _iso_day("data_start", data_start),
+        "data_end": _iso_day("data_end", data_end),
+        "kit_version": str(kit_version),
+        "method": str(method or DEFAULT_METHOD),
+        "show_pii": bool(show_pii),
+    }
+    if facts["window_start"] > facts["window_end"]:
+        raise ParameterError(
+            f"the assessment window starts ({facts['window_start']}) after it ends "
+            f"({facts['window_end']})"
+        )
+    dates = _long_dates(pd.Series([facts[k] for k in ("as_of", "window_start", "window_end")]))
+    team_line = f" · {_esc(team)}" if team else ""
+    preview = (
+        f'<div class="kit-header-preview"><strong>{_esc(client)}{team_line}</strong><br>'
+        f"{_esc(title)}: as of {dates.iloc[0]}, window {dates.iloc[1]} to {dates.iloc[2]}</div>"
+    )
+    return Fragment(preview, extra={FACTS_MIMETYPE: facts})

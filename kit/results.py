@@ -1,0 +1,185 @@
+"""The results bundle: the contract between diagnostics and the notebooks.
+
+:func:`kit.diagnose` produces a :class:`Results`; :meth:`Results.write` saves it as a bundle
+(one Parquet file per frame plus ``results.json``) and :func:`load_results` reads it back.
+The notebooks, views and exports read nothing else.
+
+Examples
+--------
+>>> FRAMES[:3]
+('metrics', 'compliance', 'scores')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kit._atomic import atomic_dir
+from kit.exceptions import InputError, OutputError
+
+__all__ = ["FRAMES", "Results", "load_results"]
+
+
+@dataclass
+class Results:
+    """Everything one diagnostic pass found. Every frame is sorted deterministically.
+
+    Attributes
+    ----------
+    metrics
+        One row per (scope, team, producer, metric). ``scope``: organization | team |
+        producer; ``team`` (blank for the organization); ``producer_id`` and
+        ``producer_name`` (blank unless scope is producer); ``metric`` (an id of
+        :data:`kit.diagnostics.metrics.METRICS`); ``value`` (float, NaN when not assessed);
+        ``numerator`` and ``denominator`` (the counts behind the value: for a share, the
+        records meeting the behaviour and the records measured; for a median, the records
+        measured); ``unit`` (share, days, minutes, count, currency); ``assessed`` (bool);
+        ``reason`` (why not assessed, e.g. "not assessed: no LOS loans provided").
+    compliance
+        Every organization, team and producer (where the metric exists per producer) x
+        every rule: scope, team, producer_id, producer_name, rule_id, statement, metric,
+        target, warn, direction (at_least | at_most), value, numerator, denominator,
+        status (pass | warn | fail | not_assessed), reason, owner_role, weight, rule_order.
+    scores
+        Adoption score per organization, team and producer: scope, team, producer_id,
+        producer_name, score (0-100, NaN when no rule was assessed), rules_assessed, passed,
+        warned, failed, not_assessed, archetype (never_adopted | lapsed | partial |
+        consistent; producers only, blank when not classified) and archetype_reason.
+    findings
+        Ranked findings: rank (1 = most important), team_rank (rank within the team), scope
+        (organization | team | producer), team, producer_id, producer_name, rule_id, metric,
+        status, severity (high | medium), finding (the sentence with its evidence), value,
+        numerator, denominator, standard (the statement and target missed), require (the
+        operating change to require), owner_role, review (what the manager reviews weekly).
+    review_list
+        The weekly manager review list: team, item (stale_loan, untouched_lead,
+        overdue_next_step, missing_next_step, past_client_out_of_cadence,
+        partner_out_of_cadence, missing_lead_source, funded_loan_missing_from_crm),
+        record_id, producer_id, producer_name, age_days, detail. Never borrower PII.
+    weekly
+        Team trajectory since launch: team, week_start, week_number (1 = launch week),
+        days_observed (7, less for the current week), producers (seated that week),
+        active_producers, share_active, manual_activities, automated_activities.
+    producer_weekly
+        The same per producer: team, producer_id, producer_name, week_start, week_number,
+        days_observed, seated, active, manual_activities, automated_activities.
+    speed_to_lead
+        team, band (5 minutes, 1 hour, 24 hours, later, never; exclusive), leads, share.
+    sources
+        team, lead_source, campaign_id, campaign (name when campaigns are given), contacts
+        (created in the window), applications, funded (their loans).
+    partners
+        team, partner_id, producer_id, producer_name, days_since_touch, referrals (contacts
+        referred in the window), applications, funded.
+    seat_roi
+        team, seats, active_producers, active_seats, idle_seats, monthly_cost,
+        cost_per_active_producer, idle_seat_spend.
+    shadow_pipeline
+        Per LOS officer: team, producer_id, producer_name, funded_los_loans (funded in the
+        window), in_crm, missing, missing_amount.
+    data_quality
+        scope (organization | team), team, dimension, table, check, records, issues,
+        share_ok. The data health score per team is the ``data_health`` metric.
+    not_assessed
+        section, reason: what could not be assessed and why.
+    parameters
+        The run's resolved parameters (as_of, launch, window, standards, rules used...).
+    """
+
+    metrics: pd.DataFrame
+    compliance: pd.DataFrame
+    scores: pd.DataFrame
+    findings: pd.DataFrame
+    review_list: pd.DataFrame
+    weekly: pd.DataFrame
+    producer_weekly: pd.DataFrame
+    speed_to_lead: pd.DataFrame
+    sources: pd.DataFrame
+    partners: pd.DataFrame
+    seat_roi: pd.DataFrame
+    shadow_pipeline: pd.DataFrame
+    data_quality: pd.DataFrame
+    not_assessed: pd.DataFrame
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every frame by name, in bundle order."""
+        return {name: getattr(self, name) for name in FRAMES}
+
+    def teams(self) -> list[str]:
+        """The teams assessed, sorted."""
+        return list(self.parameters.get("teams", []))
+
+    def write(self, folder: str | os.PathLike[str], *, replace: bool = True) -> Path:
+        """Write the bundle atomically: ``<frame>.parquet`` for every frame and
+        ``results.json`` (parameters, findings, compliance, scores, not_assessed).
+
+        The same results always give the same bytes (sorted rows, no timestamps). An
+        existing bundle is replaced as a whole (unless ``replace=False``); any other
+        non-empty folder is refused, never overwritten.
+
+        Raises
+        ------
+        OutputError
+            The folder exists and cannot be replaced, or cannot be written.
+        """
+        folder = Path(folder)
+        if folder.exists() and not replace:
+            raise OutputError(f"{folder} already exists; remove it or write with replace=True")
+        if folder.is_dir() and any(folder.iterdir()) and not (folder / "results.json").is_file():
+            raise OutputError(
+                f"{folder} exists and is not a results bundle; it will not be replaced. "
+                "Choose an empty or new folder."
+            )
+        with atomic_dir(folder, replace=True) as tmp:
+            for name, frame in self.frames().items():
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            document = {
+                "parameters": self.parameters,
+                **{
+                    name: json.loads(
+                        getattr(self, name).to_json(
+                            orient="records", date_format="iso", double_precision=10
+                        )
+                    )
+                    for name in _JSON_FRAMES
+                },
+            }
+            (tmp / "results.json").write_text(
+                json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+                + "\n",
+                encoding="utf-8",
+            )
+        return folder
+
+
+FRAMES: tuple[str, ...] = tuple(f.name for f in fields(Results) if f.name != "parameters")
+_JSON_FRAMES = ("findings", "compliance", "scores", "not_assessed")
+
+
+def load_results(folder: str | os.PathLike[str]) -> Results:
+    """Read a bundle written by :meth:`Results.write`.
+
+    Raises
+    ------
+    InputError
+        If ``folder`` is not a results bundle.
+    """
+    folder = Path(folder)
+    if not (folder / "results.json").is_file():
+        raise InputError(
+            f"{folder} is not a results bundle (no results.json); "
+            "create one with kit.diagnose(dataset).write(folder)"
+        )
+    missing = [n for n in FRAMES if not (folder / f"{n}.parquet").is_file()]
+    if missing:
+        raise InputError(f"results bundle {folder} is incomplete: missing {', '.join(missing)}")
+    document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+    return Results(**frames, parameters=document["parameters"])
