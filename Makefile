@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint benchmark clean
+.PHONY: install demo test test-fast lint benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)  ## generate the demo export and render the full assessment into 
 test: $(STAMP)  ## lint and run the whole test suite
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the edit-test loop: lint, doctests and every test but the slow end-to-end ones
+	$(BIN)/ruff check kit tests $(wildcard benchmarks)
+	$(BIN)/python -m pytest -m "not slow"
 
 benchmark: $(STAMP)  ## time every stage at the small scale (SCALE=medium|large for more)
 	$(BIN)/python benchmarks/run.py --scale $(or $(SCALE),small)

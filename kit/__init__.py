@@ -13,8 +13,8 @@ Names are loaded on first use, so ``import kit`` (and ``adoption-kit --help``) s
 Examples
 --------
 >>> import kit
->>> sorted(set(kit.__all__) - {"__version__"})[:4]
-['METRICS', 'Dataset', 'KitError', 'Results']
+>>> kit.diagnose.__module__, kit.Results.__module__
+('kit.diagnostics.run', 'kit.results')
 """
 
 from __future__ import annotations

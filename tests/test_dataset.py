@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from conftest import canonical
-
 from kit.dataset import Dataset, load_dataset, write_dataset
+from tests.tables import canonical
 
 
 def test_load_only_the_tables_asked_for(tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from diag_helpers import context, row, value
 
 from kit.diagnostics import pipeline
 from kit.diagnostics.standards import parse_standards
+from tests.diagnostics.helpers import context, row, value
 
 
 def _opp(oid, owner, stage, changed=None, created="2024-05-01", status="open", **kw):

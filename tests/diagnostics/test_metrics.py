@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from diag_helpers import context, row
 
 from kit.diagnostics.metrics import (
     METRIC_COLUMNS,
@@ -16,6 +15,7 @@ from kit.diagnostics.metrics import (
     missing_rows,
     share_rows,
 )
+from tests.diagnostics.helpers import context, row
 
 
 def test_catalogue_entries_are_complete():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from diag_helpers import context
 
 from kit.diagnostics.archetypes import archetypes
+from tests.diagnostics.helpers import context
 
 # producers of the helper organization: a1 (code 0), a2 (1), b1 (3), w1 (5)
 PROFILE = pd.DataFrame(

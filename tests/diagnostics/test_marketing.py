@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from diag_helpers import context, row, value
-
 from kit.diagnostics import marketing
+from tests.diagnostics.helpers import context, row, value
 
 
 def _contact(cid, created="2024-06-10", **kw):

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from kit import load_dataset
+from kit.demo import write_export
 from kit.intake import intake, read_export
 from kit.schema import TABLES, validate_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAVEN = ROOT.parent / "shared" / "realdata" / "maven-crm"
 
 
 @pytest.fixture(scope="module")
 def demo_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    demo = pytest.importorskip("kit.demo.organization")
-    return demo.write_export(tmp_path_factory.mktemp("demo") / "export", scale="small", seed=7)
+    return write_export(tmp_path_factory.mktemp("demo") / "export", scale="small", seed=7)
 
 
 def test_small_demo_export_intakes_into_valid_tables(demo_export: Path) -> None:

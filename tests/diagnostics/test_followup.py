@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-from diag_helpers import context, row, value
-
 from kit.diagnostics import followup
+from tests.diagnostics.helpers import context, row, value
 
 
 def _lead(cid, created, owner="a1", ctype="lead"):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from diag_helpers import dataset
 
 from kit.diagnostics.context import build_context, resolve_as_of, resolve_launch
 from kit.exceptions import ParameterError
+from tests.diagnostics.helpers import dataset
 
 
 def _acts(times, automated=False):

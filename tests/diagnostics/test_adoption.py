@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from diag_helpers import context, row, value
 
 from kit.diagnostics import adoption
+from tests.diagnostics.helpers import context, row, value
 
 ACTIVITIES = [
     {"activity_id": "x1", "user_id": "a1", "type": "call", "occurred_at": "2024-06-05 10:00"},

@@ -7,7 +7,7 @@ from pathlib import Path
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.reference import metrics_markdown
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 
 
 def test_metrics_doc_is_generated_from_the_code():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from diag_helpers import context
-
 from kit.diagnostics import followup, pipeline, relationships
 from kit.diagnostics.metrics import Section
 from kit.diagnostics.review import REVIEW_COLUMNS, review_list
+from tests.diagnostics.helpers import context
 
 PII = {"Maria", "Lopez", "maria.lopez@example.com", "(555) 010-9999", "SSN 123-45-6789"}
 CONTACTS = [

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from diag_helpers import dataset
 
 import kit
 from kit.diagnostics.metrics import METRICS
@@ -14,6 +13,7 @@ from kit.diagnostics.run import diagnose
 from kit.diagnostics.standards import load_standards
 from kit.exceptions import InputError, OutputError, ParameterError, StandardsError
 from kit.results import FRAMES, Results, load_results
+from tests.diagnostics.helpers import dataset
 
 CONTACTS = [
     {
@@ -281,7 +281,7 @@ def test_demo_bundle_round_trips(demo, tmp_path: Path):
 
 
 # ------------------------------------------------------------------ a real export
-MAVEN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "maven-crm"
+MAVEN = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "maven-crm"
 
 
 @pytest.mark.realdata
@@ -289,7 +289,7 @@ MAVEN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "maven-crm
 def test_real_export_with_only_users_and_opportunities():
     from kit.intake import read_export
 
-    mapping = Path(__file__).resolve().parents[1] / "examples" / "mappings" / "maven-crm.yaml"
+    mapping = Path(__file__).resolve().parents[2] / "examples" / "mappings" / "maven-crm.yaml"
     r = diagnose(read_export(MAVEN, mapping=mapping))
     # the latest close of a won or lost deal; no engagement file
     assert r.parameters["as_of_rule"] == "latest reasonable event date"

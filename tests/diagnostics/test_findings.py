@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from diag_helpers import context
-from test_compliance import STANDARDS, _metric
 
 from kit.diagnostics.compliance import compliance
 from kit.diagnostics.findings import FINDING_COLUMNS, findings, format_standard, format_value
+from tests.diagnostics.helpers import context
+from tests.diagnostics.test_compliance import STANDARDS, _metric
 
 METRICS_ROWS = pd.DataFrame(
     [

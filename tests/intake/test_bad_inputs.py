@@ -22,7 +22,7 @@ from kit.exceptions import InputError, MappingError
 from kit.intake import read_export
 from kit.schema import TABLES, validate_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 USERS = "user_id,name,team,role\nu1,Ana Ruiz,North,producer\nu2,Ben Okafor,South,producer\n"
 ACTIVITIES_HEADER = "activity_id,user_id,type,occurred_at,notes\n"
 

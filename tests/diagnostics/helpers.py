@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from conftest import canonical
 
 from kit.dataset import Dataset
 from kit.diagnostics.context import Context, build_context
 from kit.diagnostics.standards import Standards
 from kit.schema import TABLES
+from tests.tables import canonical
 
 AS_OF = "2024-06-30"  # a Sunday
 LAUNCH = "2024-06-03"  # a Monday, four weeks before the end of the as-of day

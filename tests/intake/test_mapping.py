@@ -17,7 +17,7 @@ from kit.intake.mapping import (
 )
 from kit.schema import TABLES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def users_source(**columns: object) -> dict[str, object]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from diag_helpers import context, row, value
-
 from kit.diagnostics import relationships
+from tests.diagnostics.helpers import context, row, value
 
 
 def _contact(cid, ctype, owner="a1", created="2024-01-10", **kw):

@@ -13,7 +13,7 @@ import yaml
 from kit.intake import intake, summarize
 from kit.intake.mapping import COLUMN_KEYS, DATE_KEYS, SOURCE_KEYS, TOP_KEYS, load_mapping
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
 
 TEAM = """Member ID,Full Name,Branch,Title,Status,Start Date

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from diag_helpers import context, row, value
 
 from kit.diagnostics import reconciliation
+from tests.diagnostics.helpers import context, row, value
 
 
 def _opp(oid, number):
