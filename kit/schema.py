@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from kit.exceptions import SchemaError
+from kit.sections import section_title
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -560,21 +561,6 @@ def empty_table(name: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- documentation
-SECTIONS: dict[str, str] = {
-    "all": "every section (team is the unit of each report)",
-    "adoption": "Adoption trajectory",
-    "pipeline": "Pipeline truth",
-    "follow_up": "Follow-up discipline",
-    "relationships": "Relationships",
-    "marketing": "Marketing and automation readiness",
-    "shadow_pipeline": "Shadow pipeline (LOS reconciliation)",
-    "presence": "Presence vs engagement",
-    "seat_roi": "Seat ROI",
-    "data_quality": "Data quality",
-    "scorecard": "Producer scorecard",
-    "compliance": "Standards compliance",
-}
-
 _KIND_TEXT = {
     "id": "text id",
     "string": "text",
@@ -619,7 +605,7 @@ def data_model_markdown() -> str:
         "| --- | --- | --- | --- |",
     ]
     for t in TABLES.values():
-        sections = ", ".join(SECTIONS[s] for s in t.sections)
+        sections = ", ".join(section_title(s) for s in t.sections)
         out.append(
             f"| [{t.name}](#{t.name}) | {'yes' if t.required else 'no'} | {t.description} "
             f"| {sections} |"
@@ -642,7 +628,7 @@ def data_model_markdown() -> str:
             kind = _KIND_TEXT[f.kind]
             if f.vocabulary:
                 kind += ": " + ", ".join(f"`{v}`" for v in f.vocabulary)
-            needed = ", ".join(SECTIONS[s] for s in f.sections) or "-"
+            needed = ", ".join(section_title(s) for s in f.sections) or "-"
             out.append(
                 f"| `{f.name}` | {kind} | {'**required**' if f.required else ''} | {meaning} "
                 f"| {needed} |"

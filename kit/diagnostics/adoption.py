@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.metrics import Section, missing_rows, rows_from_counts
+from kit.diagnostics.metrics import Measurements, missing_rows, rows_from_counts
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -114,9 +114,9 @@ def _pairs(user: np.ndarray, week: np.ndarray, n_weeks: int, n_users: int) -> np
     return out[:, :n_weeks]
 
 
-def compute(ctx: Context) -> Section:
+def compute(ctx: Context) -> Measurements:
     """Adoption metrics, the weekly trajectory and each producer's activity profile."""
-    section = Section()
+    section = Measurements()
     if not ctx.has("activities"):
         for metric in (*ADOPTION_METRICS, "logins_without_work"):
             section.metrics.append(missing_rows(ctx, metric, _NO_ACTIVITIES))

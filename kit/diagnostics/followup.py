@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
-from kit.diagnostics.metrics import Section, median_rows, missing_rows, not_blank, share_rows
+from kit.diagnostics.metrics import Measurements, median_rows, missing_rows, not_blank, share_rows
 from kit.diagnostics.pipeline import lead_first_touch, new_leads
 from kit.schema import CONVERSATION_TYPES
 
@@ -42,15 +42,15 @@ _LIMITS = {"speed_to_lead_5m": 5, "speed_to_lead_1h": 60, "speed_to_lead_24h": 1
 _MINUTE = np.timedelta64(60_000_000, "us")
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     _speed(ctx, section)
     _conversations(ctx, section)
     _overdue(ctx, section)
     return section
 
 
-def _speed(ctx: Context, section: Section) -> None:
+def _speed(ctx: Context, section: Measurements) -> None:
     missing = [t for t in ("contacts", "activities") if not ctx.has(t)]
     if missing:
         reason = f"not assessed: no {missing[0]} provided"
@@ -110,7 +110,7 @@ def _speed_frame(ctx: Context, team: np.ndarray, band: np.ndarray) -> pd.DataFra
     )
 
 
-def _conversations(ctx: Context, section: Section) -> None:
+def _conversations(ctx: Context, section: Measurements) -> None:
     metrics = ("conversations_with_outcome", "conversations_with_next_step")
     if not ctx.has("activities"):
         for metric in metrics:
@@ -160,7 +160,7 @@ def _conversations(ctx: Context, section: Section) -> None:
     )
 
 
-def _overdue(ctx: Context, section: Section) -> None:
+def _overdue(ctx: Context, section: Measurements) -> None:
     metric = "overdue_next_steps"
     if not ctx.has("activities"):
         section.metrics.append(missing_rows(ctx, metric, "not assessed: no activities provided"))

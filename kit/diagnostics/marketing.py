@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import take_text
-from kit.diagnostics.metrics import Section, missing_rows, share_rows
+from kit.diagnostics.metrics import Measurements, missing_rows, share_rows
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -44,8 +44,8 @@ SOURCE_COLUMNS: tuple[str, ...] = (
 _NO_CONTACTS = "not assessed: no contacts provided"
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     _human_share(ctx, section)
     if not ctx.has("contacts"):
         for metric in ("new_contacts_with_lead_source", "automation_ready_contacts"):
@@ -117,7 +117,7 @@ def compute(ctx: Context) -> Section:
     return section
 
 
-def _human_share(ctx: Context, section: Section) -> None:
+def _human_share(ctx: Context, section: Measurements) -> None:
     metric = "human_touch_share"
     if not ctx.has("activities"):
         section.metrics.append(missing_rows(ctx, metric, "not assessed: no activities provided"))

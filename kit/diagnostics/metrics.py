@@ -32,9 +32,8 @@ if TYPE_CHECKING:
 __all__ = [
     "METRICS",
     "METRIC_COLUMNS",
-    "SECTIONS",
+    "Measurements",
     "Metric",
-    "Section",
     "count_rows",
     "empty_metrics",
     "median_rows",
@@ -48,20 +47,6 @@ __all__ = [
 
 Unit = Literal["share", "days", "minutes", "count", "currency"]
 Scope = Literal["organization", "team", "producer"]
-
-#: Report sections, in report order, with their titles.
-SECTIONS: dict[str, str] = {
-    "adoption": "Adoption trajectory",
-    "presence": "Presence vs engagement",
-    "pipeline": "Pipeline truth",
-    "follow_up": "Follow-up discipline",
-    "relationships": "Relationships",
-    "marketing": "Marketing and automation readiness",
-    "shadow_pipeline": "Shadow pipeline (LOS reconciliation)",
-    "seat_roi": "Seat ROI",
-    "data_quality": "Data quality",
-}
-
 
 def not_blank(series: pd.Series) -> np.ndarray:
     """Whether each text value is present and not only whitespace."""
@@ -92,7 +77,7 @@ class Metric:
     unit
         ``share`` (0-1), ``days``, ``minutes``, ``count`` or ``currency`` (dollars).
     section
-        Report section (a key of :data:`SECTIONS`).
+        Report section (a measured section of :data:`kit.sections.SECTIONS`).
     better
         ``higher`` or ``lower``: which way is good.
     scopes
@@ -476,8 +461,8 @@ METRIC_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass
-class Section:
-    """What one metric module computed.
+class Measurements:
+    """What one metric module measured (not a report section: see :mod:`kit.sections`).
 
     Attributes
     ----------
@@ -496,7 +481,7 @@ class Section:
     units: dict[str, pd.DataFrame] = field(default_factory=dict)
     not_assessed: list[tuple[str, str]] = field(default_factory=list)
 
-    def extend(self, other: Section) -> None:
+    def extend(self, other: Measurements) -> None:
         self.metrics.extend(other.metrics)
         self.frames.update(other.frames)
         self.units.update(other.units)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
-from kit.diagnostics.metrics import Section, missing_rows, money_suffix, present, share_rows
+from kit.diagnostics.metrics import Measurements, missing_rows, money_suffix, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:
@@ -97,15 +97,15 @@ def _first_touch(ctx: Context, leads: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     _stale(ctx, section)
     _untouched(ctx, section)
     _fields(ctx, section)
     return section
 
 
-def _stale(ctx: Context, section: Section) -> None:
+def _stale(ctx: Context, section: Measurements) -> None:
     metric = "stale_open_loans"
     if not ctx.has("opportunities"):
         section.metrics.append(missing_rows(ctx, metric, _NO_OPPS))
@@ -154,7 +154,7 @@ def _stale(ctx: Context, section: Section) -> None:
     )
 
 
-def _untouched(ctx: Context, section: Section) -> None:
+def _untouched(ctx: Context, section: Measurements) -> None:
     metric = "leads_without_touch"
     for table in ("contacts", "activities"):
         if not ctx.has(table):
@@ -190,7 +190,7 @@ def _untouched(ctx: Context, section: Section) -> None:
     )
 
 
-def _fields(ctx: Context, section: Section) -> None:
+def _fields(ctx: Context, section: Measurements) -> None:
     metric = "loan_fields_complete"
     if not ctx.has("opportunities"):
         section.metrics.append(missing_rows(ctx, metric, _NO_OPPS))

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import Lookup, labels
-from kit.diagnostics.metrics import Section, median_rows, missing_rows, present, share_rows
+from kit.diagnostics.metrics import Measurements, median_rows, missing_rows, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:
@@ -273,8 +273,8 @@ _BUILDERS: dict[str, Callable[[Context, np.datetime64], _Records]] = {
 }
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     future = ctx.data_end
     n_teams = len(ctx.teams)
     parts: list[pd.DataFrame] = []
@@ -405,7 +405,7 @@ def _facts(ctx: Context) -> pd.DataFrame:
     )
 
 
-def _lag(ctx: Context, section: Section) -> None:
+def _lag(ctx: Context, section: Measurements) -> None:
     metrics = ("logged_within_24h", "median_logging_lag")
     if not ctx.has("activities"):
         for metric in metrics:

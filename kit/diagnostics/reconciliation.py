@@ -25,7 +25,7 @@ import pandas as pd
 
 from kit.diagnostics.context import labels
 from kit.diagnostics.metrics import (
-    Section,
+    Measurements,
     missing_rows,
     money_suffix,
     rows_from_counts,
@@ -69,14 +69,14 @@ def normalize_loan_number(values: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     _shadow(ctx, section)
     _seats(ctx, section)
     return section
 
 
-def _shadow(ctx: Context, section: Section) -> None:
+def _shadow(ctx: Context, section: Measurements) -> None:
     metric = "funded_loans_in_crm"
     reason = None
     if not ctx.has("los_loans"):
@@ -145,7 +145,7 @@ def _shadow(ctx: Context, section: Section) -> None:
     )
 
 
-def _seats(ctx: Context, section: Section) -> None:
+def _seats(ctx: Context, section: Measurements) -> None:
     n_users, n_teams = len(ctx.user_ids), len(ctx.teams)
     seated = ctx.user_seated
     seats = np.bincount(ctx.user_team, weights=seated, minlength=n_teams)

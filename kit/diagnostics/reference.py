@@ -18,8 +18,9 @@ import re
 import textwrap
 
 from kit.diagnostics import adoption, archetypes, findings, followup, review
-from kit.diagnostics.metrics import METRICS, SECTIONS
+from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import load_standards
+from kit.sections import SECTIONS
 
 __all__ = ["metrics_markdown"]
 
@@ -49,11 +50,11 @@ def _catalogue() -> list[str]:
         "the behaviour and the records measured.",
         "",
     ]
-    for section, title in SECTIONS.items():
-        metrics = [m for m in METRICS.values() if m.section == section]
+    for section in SECTIONS.values():
+        metrics = [m for m in METRICS.values() if m.section == section.id]
         if not metrics:
             continue
-        out += [f"### {title}", "", "| metric | what it measures | unit | better | per |"]
+        out += [f"### {section.title}", "", "| metric | what it measures | unit | better | per |"]
         out += ["| --- | --- | --- | --- | --- |"]
         for m in metrics:
             per = "producer, team" if "producer" in m.scopes else "team"
@@ -243,18 +244,7 @@ def _review() -> list[str]:
         "amount). Never a borrower's name, email, phone or any free text. Items, in order:",
         "",
     ]
-    items = {
-        "stale_loan": "open loans with no stage change in the stage-freshness days",
-        "untouched_lead": "leads created in the window that no person has touched",
-        "overdue_next_step": "next steps past their due date with no later human activity",
-        "missing_next_step": "calls and meetings of the last 7 days logged without a next step",
-        "past_client_out_of_cadence": "past clients not touched within their cadence",
-        "partner_out_of_cadence": "referral partners not touched by a person within cadence",
-        "missing_lead_source": "contacts created in the window with no lead source",
-        "funded_loan_missing_from_crm": "LOS loans funded in the window not in the CRM",
-    }
-    assert set(items) == set(review.REVIEW_ITEMS)
-    out += [f"- `{k}`: {v}" for k, v in items.items()]
+    out += [f"- `{i.id}`: {i.definition}" for i in review.REVIEW_ITEMS.values()]
     return [*out, ""]
 
 

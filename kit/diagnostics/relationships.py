@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import take_text
-from kit.diagnostics.metrics import Section, count_rows, missing_rows, share_rows
+from kit.diagnostics.metrics import Measurements, count_rows, missing_rows, share_rows
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -80,8 +80,8 @@ def _progress(ctx: Context) -> pd.DataFrame:
     )
 
 
-def compute(ctx: Context) -> Section:
-    section = Section()
+def compute(ctx: Context) -> Measurements:
+    section = Measurements()
     metrics = (
         "past_clients_touched",
         "partners_touched",
@@ -163,7 +163,7 @@ def compute(ctx: Context) -> Section:
     return section
 
 
-def _partners(ctx: Context, section: Section, contacts: pd.DataFrame) -> None:
+def _partners(ctx: Context, section: Measurements, contacts: pd.DataFrame) -> None:
     raw = ctx.dataset.tables["contacts"]
     ctype = contacts["type"].to_numpy()
     codes = contacts["code"].to_numpy()

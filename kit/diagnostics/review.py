@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,7 +40,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["REVIEW_COLUMNS", "REVIEW_ITEMS", "review_list"]
+__all__ = ["REVIEW_COLUMNS", "REVIEW_ITEMS", "ReviewItem", "review_list"]
 
 REVIEW_COLUMNS: tuple[str, ...] = (
     "team",
@@ -50,17 +51,95 @@ REVIEW_COLUMNS: tuple[str, ...] = (
     "age_days",
     "detail",
 )
-#: Review item -> the unit frame (from the metric modules) it lists.
-REVIEW_ITEMS: dict[str, str] = {
-    "stale_loan": "stale_loans",
-    "untouched_lead": "untouched_leads",
-    "overdue_next_step": "overdue_next_steps",
-    "missing_next_step": "missing_next_steps",
-    "past_client_out_of_cadence": "past_client_out_of_cadence",
-    "partner_out_of_cadence": "partner_out_of_cadence",
-    "missing_lead_source": "missing_lead_source",
-    "funded_loan_missing_from_crm": "funded_loan_missing_from_crm",
-}
+@dataclass(frozen=True)
+class ReviewItem:
+    """One kind of record on the weekly review list.
+
+    Parameters
+    ----------
+    id
+        Stable identifier (the ``item`` column of the review list).
+    unit
+        The unit frame of the metric modules that lists its records.
+    record_table
+        The canonical table its record ids belong to (``None``: an LOS loan number), used to
+        name the borrower in an internal consultant copy.
+    title
+        The heading of its table in a team report.
+    definition
+        What it lists, in one line (the metrics reference quotes it).
+    """
+
+    id: str
+    unit: str
+    record_table: str | None
+    title: str
+    definition: str
+
+
+def _items(*items: ReviewItem) -> dict[str, ReviewItem]:
+    return {i.id: i for i in items}
+
+
+#: Review items, in the order a manager walks through them.
+REVIEW_ITEMS: dict[str, ReviewItem] = _items(
+    ReviewItem(
+        "stale_loan",
+        "stale_loans",
+        "opportunities",
+        "Open loans with no stage change in 14+ days",
+        "open loans with no stage change in the stage-freshness days",
+    ),
+    ReviewItem(
+        "untouched_lead",
+        "untouched_leads",
+        "contacts",
+        "New leads nobody has touched",
+        "leads created in the window that no person has touched",
+    ),
+    ReviewItem(
+        "overdue_next_step",
+        "overdue_next_steps",
+        "activities",
+        "Overdue next steps",
+        "next steps past their due date with no later human activity",
+    ),
+    ReviewItem(
+        "missing_next_step",
+        "missing_next_steps",
+        "activities",
+        "Calls and meetings with no next step",
+        "calls and meetings of the last 7 days logged without a next step",
+    ),
+    ReviewItem(
+        "past_client_out_of_cadence",
+        "past_client_out_of_cadence",
+        "contacts",
+        "Past clients not touched in 90+ days",
+        "past clients not touched within their cadence",
+    ),
+    ReviewItem(
+        "partner_out_of_cadence",
+        "partner_out_of_cadence",
+        "contacts",
+        "Referral partners not touched in 30+ days",
+        "referral partners not touched by a person within cadence",
+    ),
+    ReviewItem(
+        "missing_lead_source",
+        "missing_lead_source",
+        "contacts",
+        "New contacts with no lead source",
+        "contacts created in the window with no lead source",
+    ),
+    ReviewItem(
+        "funded_loan_missing_from_crm",
+        "funded_loan_missing_from_crm",
+        None,
+        "Funded loans missing from the CRM",
+        "LOS loans funded in the window not in the CRM",
+    ),
+)
 
 
 def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -69,8 +148,8 @@ def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
     Sorted by team, item (in :data:`REVIEW_ITEMS` order), oldest first, then record id.
     """
     parts = []
-    for order, (item, key) in enumerate(REVIEW_ITEMS.items()):
-        unit = units.get(key)
+    for order, (item, spec) in enumerate(REVIEW_ITEMS.items()):
+        unit = units.get(spec.unit)
         if unit is None or not len(unit):
             continue
         team = unit["team"].to_numpy(dtype="int64")

@@ -39,12 +39,13 @@ from kit.diagnostics.archetypes import archetypes
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
-from kit.diagnostics.metrics import METRICS, SECTIONS, Section, empty_metrics
+from kit.diagnostics.metrics import METRICS, Measurements, empty_metrics
 from kit.diagnostics.review import review_list
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
 from kit.exceptions import ParameterError
 from kit.results import Results
+from kit.sections import SECTIONS
 
 __all__ = ["diagnose"]
 
@@ -91,7 +92,7 @@ def _all_scopes(ctx: Any) -> pd.DataFrame:
     )
 
 
-def _not_assessed(section: Section) -> pd.DataFrame:
+def _not_assessed(section: Measurements) -> pd.DataFrame:
     frame = pd.DataFrame(section.not_assessed, columns=["section", "reason"]).drop_duplicates()
     order = {s: i for i, s in enumerate(SECTIONS)}
     frame = frame.assign(_o=frame["section"].map(order)).sort_values(
@@ -148,7 +149,7 @@ def diagnose(
         standards=parsed,
         seat_cost_per_month=seat_cost_per_month,
     )
-    everything = Section()
+    everything = Measurements()
     for module in _MODULES:
         everything.extend(module.compute(ctx))
 

@@ -17,20 +17,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from kit.dataset import Dataset
-from kit.diagnostics.metrics import METRICS, SECTIONS
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.review import REVIEW_ITEMS
 from kit.diagnostics.run import diagnose
 from kit.report import plots, present
 from kit.results import Results, load_results
 from kit.schema import label
+from kit.sections import section_title
 
 __all__ = [
     "BORROWER_COLUMNS",
-    "REVIEW_ITEMS",
     "borrowers",
     "compliance",
     "data_inventory",
@@ -56,19 +58,6 @@ __all__ = [
     "section_status",
     "team_findings",
 ]
-
-#: Review-list items, in the order a manager walks through them, with their plain titles.
-REVIEW_ITEMS: dict[str, str] = {
-    "stale_loan": "Open loans with no stage change in 14+ days",
-    "untouched_lead": "New leads nobody has touched",
-    "overdue_next_step": "Overdue next steps",
-    "missing_next_step": "Calls and meetings with no next step",
-    "past_client_out_of_cadence": "Past clients not touched in 90+ days",
-    "partner_out_of_cadence": "Referral partners not touched in 30+ days",
-    "missing_lead_source": "New contacts with no lead source",
-    "funded_loan_missing_from_crm": "Funded loans missing from the CRM",
-}
-
 
 # --------------------------------------------------------------------------- loading
 def demo_dir(*, seed: int = 7) -> Path:
@@ -238,7 +227,7 @@ def section_status(results: Results, section: str, *, team: str | None) -> str |
         rows = m[(m["scope"] == "team") & (m["team"] == team)]
     rows = rows[rows["metric"].map(lambda k: METRICS[k].section) == section]
     if rows.empty:
-        return f"not assessed: no metric of {SECTIONS.get(section, section)} applies"
+        return f"not assessed: no metric of {section_title(section)} applies"
     if rows["assessed"].any():
         return None
     return str(rows["reason"].dropna().iloc[0]) if rows["reason"].notna().any() else None
@@ -329,17 +318,6 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     return out.sort_values(["Score", "Producer"], ascending=[False, True], na_position="last")
 
 
-#: The table a review item's record id belongs to (to name its borrower in an internal copy).
-_RECORD_TABLES: dict[str, str | None] = {
-    "stale_loan": "opportunities",
-    "untouched_lead": "contacts",
-    "overdue_next_step": "activities",
-    "missing_next_step": "activities",
-    "past_client_out_of_cadence": "contacts",
-    "partner_out_of_cadence": "contacts",
-    "missing_lead_source": "contacts",
-    "funded_loan_missing_from_crm": None,
-}
 #: Columns an internal consultant copy adds to the review list.
 BORROWER_COLUMNS: tuple[str, ...] = ("Borrower", "Email", "Phone")
 
@@ -380,7 +358,7 @@ def borrowers(dataset: Dataset, item: str, record_ids: pd.Series) -> pd.DataFram
     the borrower of its loan); LOS loans missing from the CRM have none.
     """
     ids = pd.Series(record_ids.to_numpy(dtype=object))
-    table = _RECORD_TABLES.get(item)
+    table = REVIEW_ITEMS[item].record_table if item in REVIEW_ITEMS else None
     contact = pd.Series(None, index=ids.index, dtype=object)
     opp_contact = (
         _id_map(dataset["opportunities"], "opportunity_id", "contact_id")
@@ -454,20 +432,34 @@ def review_list(
     )
 
 
+_TeamChart = Callable[[Results, str], plots.Chart]
+_OrganizationChart = Callable[[Results], plots.Chart]
+
+#: The chart each section shows: section -> (chart of a team, chart of the organization).
+_SECTION_CHARTS: dict[str, tuple[_TeamChart | None, _OrganizationChart | None]] = {
+    "adoption": (
+        lambda r, team: plots.adoption_curves(r.weekly, highlight=team),
+        lambda r: plots.adoption_curves(r.weekly, highlight=None),
+    ),
+    "follow_up": (lambda r, team: plots.speed_to_lead(r.speed_to_lead, team=team), None),
+    "marketing": (
+        lambda r, team: plots.lead_source_outcomes(r.sources, team=team),
+        lambda r: plots.lead_source_outcomes(r.sources, team=None),
+    ),
+    "shadow_pipeline": (
+        lambda r, team: plots.shadow_pipeline(r.shadow_pipeline, team=team),
+        lambda r: plots.shadow_pipeline(r.shadow_pipeline, team=None),
+    ),
+    "data_quality": (lambda r, team: plots.data_health(r.data_quality, team=team), None),
+    "seat_roi": (None, lambda r: plots.seat_roi(r.seat_roi)),
+}
+
+
 def _section_chart(results: Results, section: str, team: str | None) -> plots.Chart | None:
-    if section == "adoption":
-        return plots.adoption_curves(results.weekly, highlight=team)
-    if section == "follow_up" and team is not None:
-        return plots.speed_to_lead(results.speed_to_lead, team=team)
-    if section == "marketing":
-        return plots.lead_source_outcomes(results.sources, team=team)
-    if section == "shadow_pipeline":
-        return plots.shadow_pipeline(results.shadow_pipeline, team=team)
-    if section == "data_quality" and team is not None:
-        return plots.data_health(results.data_quality, team=team)
-    if section == "seat_roi" and team is None:
-        return plots.seat_roi(results.seat_roi)
-    return None
+    of_team, of_organization = _SECTION_CHARTS.get(section, (None, None))
+    if team is not None:
+        return of_team(results, team) if of_team else None
+    return of_organization(results) if of_organization else None
 
 
 def section_block(results: Results, section: str, *, team: str) -> present.Fragment:
@@ -503,11 +495,11 @@ def review_blocks(
     dataset = open_borrowers(results, dataset_dir) if show_pii and len(counts) else None
     formats = {"Record": "text", "Producer": "text", "Age (days)": "count"}
     formats.update({"Borrower": "name", "Email": "email", "Phone": "phone"} if show_pii else {})
-    for item, title in REVIEW_ITEMS.items():
+    for item, spec in REVIEW_ITEMS.items():
         total = int(counts.get(item, 0))
         if total == 0:
             continue
-        parts.append(present.heading(f"{title} ({total:,})", level=3).data)
+        parts.append(present.heading(f"{spec.title} ({total:,})", level=3).data)
         rows = review_list(
             results, team, item=item, limit=limit, show_pii=show_pii, dataset=dataset
         )
@@ -619,7 +611,7 @@ def definitions(*, sections: list[str] | None = None) -> pd.DataFrame:
     """The metric catalogue in plain words, for the report's appendix."""
     rows = [
         {
-            "Section": SECTIONS.get(m.section, m.section),
+            "Section": section_title(m.section),
             "Measure": m.label,
             "Definition": m.definition,
         }

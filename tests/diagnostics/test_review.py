@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kit.diagnostics import followup, pipeline, relationships
-from kit.diagnostics.metrics import Section
+from kit.diagnostics.metrics import Measurements
 from kit.diagnostics.review import REVIEW_COLUMNS, review_list
 from tests.diagnostics.helpers import context
 
@@ -54,7 +54,7 @@ ACTS = [
 
 def _review():
     ctx = context(contacts=CONTACTS, opportunities=OPPS, activities=ACTS)
-    section = Section()
+    section = Measurements()
     for module in (pipeline, followup, relationships):
         section.extend(module.compute(ctx))
     return review_list(ctx, section.units)
