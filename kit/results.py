@@ -23,7 +23,104 @@ import pandas as pd
 from kit._atomic import atomic_dir
 from kit.exceptions import InputError, OutputError
 
-__all__ = ["FRAMES", "Results", "load_results"]
+__all__ = [
+    "COLUMNS",
+    "COMPLIANCE_COLUMNS",
+    "FINDING_COLUMNS",
+    "FRAMES",
+    "METRIC_COLUMNS",
+    "REVIEW_COLUMNS",
+    "SCORES_COLUMNS",
+    "SCORE_COLUMNS",
+    "Results",
+    "load_results",
+]
+
+#: Columns of :attr:`Results.metrics`: one row per (scope, team, producer, metric).
+METRIC_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "team",
+    "producer_id",
+    "producer_name",
+    "metric",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "assessed",
+    "reason",
+)
+
+#: Columns of :attr:`Results.compliance`: every scope x every rule of the standards.
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "team",
+    "producer_id",
+    "producer_name",
+    "rule_id",
+    "statement",
+    "metric",
+    "target",
+    "warn",
+    "direction",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "reason",
+    "owner_role",
+    "weight",
+    "rule_order",
+)
+
+#: Columns of the adoption score per scope (:attr:`Results.scores` adds the archetype).
+SCORE_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "team",
+    "producer_id",
+    "producer_name",
+    "score",
+    "rules_assessed",
+    "passed",
+    "warned",
+    "failed",
+    "not_assessed",
+)
+
+#: Columns of :attr:`Results.findings`, ranked.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "team_rank",
+    "scope",
+    "team",
+    "producer_id",
+    "producer_name",
+    "rule_id",
+    "metric",
+    "status",
+    "severity",
+    "finding",
+    "value",
+    "numerator",
+    "denominator",
+    "standard",
+    "require",
+    "owner_role",
+    "review",
+)
+
+#: Columns of :attr:`Results.review_list`: the weekly manager review list.
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "team",
+    "item",
+    "record_id",
+    "producer_id",
+    "producer_name",
+    "age_days",
+    "detail",
+)
+#: Columns of :attr:`Results.scores`.
+SCORES_COLUMNS: tuple[str, ...] = (*SCORE_COLUMNS, "archetype", "archetype_reason")
 
 
 @dataclass
@@ -108,6 +205,19 @@ class Results:
     not_assessed: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
 
+    def check(self) -> None:
+        """Raise ``ValueError`` when a frame's columns differ from :data:`COLUMNS`.
+
+        :func:`kit.diagnose` and :meth:`write` check every bundle they build or save.
+        """
+        for name, columns in COLUMNS.items():
+            found = tuple(getattr(self, name).columns)
+            if found != columns:
+                raise ValueError(
+                    f"results frame {name!r} breaks its contract: columns {found}, "
+                    f"expected {columns} (kit.results.COLUMNS)"
+                )
+
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every frame by name, in bundle order."""
         return {name: getattr(self, name) for name in FRAMES}
@@ -129,6 +239,7 @@ class Results:
         OutputError
             The folder exists and cannot be replaced, or cannot be written.
         """
+        self.check()
         folder = Path(folder)
         if folder.exists() and not replace:
             raise OutputError(f"{folder} already exists; remove it or write with replace=True")
@@ -160,6 +271,14 @@ class Results:
 
 
 FRAMES: tuple[str, ...] = tuple(f.name for f in fields(Results) if f.name != "parameters")
+#: The frames whose columns are fixed by this contract (checked whenever a bundle is built).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "metrics": METRIC_COLUMNS,
+    "compliance": COMPLIANCE_COLUMNS,
+    "scores": SCORES_COLUMNS,
+    "findings": FINDING_COLUMNS,
+    "review_list": REVIEW_COLUMNS,
+}
 _JSON_FRAMES = ("findings", "compliance", "scores", "not_assessed")
 
 

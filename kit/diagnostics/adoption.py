@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.metrics import Measurements, missing_rows, rows_from_counts
+from kit.diagnostics.rows import Measurements, missing_rows, rows_from_counts
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context

@@ -17,29 +17,9 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.standards import _EPS, Standards
+from kit.results import COMPLIANCE_COLUMNS
 
-__all__ = ["COMPLIANCE_COLUMNS", "compliance"]
-
-COMPLIANCE_COLUMNS: tuple[str, ...] = (
-    "scope",
-    "team",
-    "producer_id",
-    "producer_name",
-    "rule_id",
-    "statement",
-    "metric",
-    "target",
-    "warn",
-    "direction",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "reason",
-    "owner_role",
-    "weight",
-    "rule_order",
-)
+__all__ = ["compliance"]
 
 
 def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -48,7 +28,7 @@ def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     Parameters
     ----------
     metrics
-        The long-format metrics frame (:data:`kit.diagnostics.metrics.METRIC_COLUMNS`).
+        The long-format metrics frame (:data:`kit.results.METRIC_COLUMNS`).
     standards
         The validated standards.
 

@@ -30,32 +30,12 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.metrics import METRICS
+from kit.results import FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["FINDING_COLUMNS", "findings", "format_standard", "format_value"]
-
-FINDING_COLUMNS: tuple[str, ...] = (
-    "rank",
-    "team_rank",
-    "scope",
-    "team",
-    "producer_id",
-    "producer_name",
-    "rule_id",
-    "metric",
-    "status",
-    "severity",
-    "finding",
-    "value",
-    "numerator",
-    "denominator",
-    "standard",
-    "require",
-    "owner_role",
-    "review",
-)
+__all__ = ["findings", "format_standard", "format_value"]
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _SEVERITY_ORDER = {"high": 0, "medium": 1}
 _ARCHETYPE_SHARE = 0.2

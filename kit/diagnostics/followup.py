@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
-from kit.diagnostics.metrics import Measurements, median_rows, missing_rows, not_blank, share_rows
 from kit.diagnostics.pipeline import lead_first_touch, new_leads
+from kit.diagnostics.rows import Measurements, median_rows, missing_rows, not_blank, share_rows
 from kit.schema import CONVERSATION_TYPES
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import take_text
-from kit.diagnostics.metrics import Measurements, missing_rows, share_rows
+from kit.diagnostics.rows import Measurements, missing_rows, share_rows
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context

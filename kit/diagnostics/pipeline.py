@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
-from kit.diagnostics.metrics import Measurements, missing_rows, money_suffix, present, share_rows
+from kit.diagnostics.rows import Measurements, missing_rows, money_suffix, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import Lookup, labels
-from kit.diagnostics.metrics import Measurements, median_rows, missing_rows, present, share_rows
+from kit.diagnostics.rows import Measurements, median_rows, missing_rows, present, share_rows
 from kit.schema import STAGES
 
 if TYPE_CHECKING:

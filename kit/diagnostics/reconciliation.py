@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import labels
-from kit.diagnostics.metrics import (
+from kit.diagnostics.rows import (
     Measurements,
     missing_rows,
     money_suffix,

@@ -37,20 +37,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kit.results import REVIEW_COLUMNS
+
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["REVIEW_COLUMNS", "REVIEW_ITEMS", "ReviewItem", "review_list"]
+__all__ = ["REVIEW_ITEMS", "ReviewItem", "review_list"]
 
-REVIEW_COLUMNS: tuple[str, ...] = (
-    "team",
-    "item",
-    "record_id",
-    "producer_id",
-    "producer_name",
-    "age_days",
-    "detail",
-)
+
 @dataclass(frozen=True)
 class ReviewItem:
     """One kind of record on the weekly review list.

@@ -39,12 +39,13 @@ from kit.diagnostics.archetypes import archetypes
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
-from kit.diagnostics.metrics import METRICS, Measurements, empty_metrics
+from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.review import review_list
+from kit.diagnostics.rows import Measurements, empty_metrics
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
 from kit.exceptions import ParameterError
-from kit.results import Results
+from kit.results import SCORES_COLUMNS, Results
 from kit.sections import SECTIONS
 
 __all__ = ["diagnose"]
@@ -178,19 +179,7 @@ def diagnose(
     base = base.merge(kinds, on="producer_id", how="left")
     scores = _text(
         _sort(
-            base[
-                [
-                    *keys,
-                    "score",
-                    "rules_assessed",
-                    "passed",
-                    "warned",
-                    "failed",
-                    "not_assessed",
-                    "archetype",
-                    "archetype_reason",
-                ]
-            ],
+            base[list(SCORES_COLUMNS)],
             ["team", "producer_id"],
         )
     )
@@ -213,7 +202,7 @@ def diagnose(
         "standards": parsed.to_dict(),
         **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
     }
-    return Results(
+    results = Results(
         metrics=metrics,
         compliance=compliance,
         scores=scores,
@@ -236,3 +225,5 @@ def diagnose(
         not_assessed=_not_assessed(everything),
         parameters=json.loads(json.dumps(parameters, default=str)),
     )
+    results.check()
+    return results

@@ -24,22 +24,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["POINTS", "SCORE_COLUMNS", "scores"]
+from kit.results import SCORE_COLUMNS
+
+__all__ = ["POINTS", "scores"]
 
 #: Points a rule earns per status.
 POINTS: dict[str, float] = {"pass": 1.0, "warn": 0.5, "fail": 0.0}
-SCORE_COLUMNS: tuple[str, ...] = (
-    "scope",
-    "team",
-    "producer_id",
-    "producer_name",
-    "score",
-    "rules_assessed",
-    "passed",
-    "warned",
-    "failed",
-    "not_assessed",
-)
 _KEYS = ["scope", "team", "producer_id", "producer_name"]
 
 

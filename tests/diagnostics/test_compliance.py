@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit.diagnostics.compliance import COMPLIANCE_COLUMNS, compliance
+from kit.diagnostics.compliance import compliance
 from kit.diagnostics.standards import parse_standards
+from kit.results import COMPLIANCE_COLUMNS
 
 STANDARDS = parse_standards(
     {

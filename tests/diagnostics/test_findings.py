@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from kit.diagnostics.compliance import compliance
-from kit.diagnostics.findings import FINDING_COLUMNS, findings, format_standard, format_value
+from kit.diagnostics.findings import findings, format_standard, format_value
+from kit.results import FINDING_COLUMNS
 from tests.diagnostics.helpers import context
 from tests.diagnostics.test_compliance import STANDARDS, _metric
 

@@ -6,14 +6,9 @@ import math
 
 import numpy as np
 
-from kit.diagnostics.metrics import (
-    METRIC_COLUMNS,
-    METRICS,
-    count_rows,
-    median_rows,
-    missing_rows,
-    share_rows,
-)
+from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.rows import count_rows, median_rows, missing_rows, share_rows
+from kit.results import METRIC_COLUMNS
 from kit.sections import SECTIONS
 from tests.diagnostics.helpers import context, row
 

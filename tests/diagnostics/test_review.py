@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kit.diagnostics import followup, pipeline, relationships
-from kit.diagnostics.metrics import Measurements
-from kit.diagnostics.review import REVIEW_COLUMNS, review_list
+from kit.diagnostics.review import review_list
+from kit.diagnostics.rows import Measurements
+from kit.results import REVIEW_COLUMNS
 from tests.diagnostics.helpers import context
 
 PII = {"Maria", "Lopez", "maria.lopez@example.com", "(555) 010-9999", "SSN 123-45-6789"}

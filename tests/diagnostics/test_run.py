@@ -303,3 +303,16 @@ def test_real_export_with_only_users_and_opportunities():
     dq = r.data_quality
     future = dq[(dq["check"] == "dated in the future") & (dq["scope"] == "organization")]
     assert future["issues"].iloc[0] == 0  # won and lost close dates define the as-of date
+
+
+def test_results_refuse_to_write_a_frame_that_breaks_its_column_contract(tmp_path: Path) -> None:
+    from kit.results import COLUMNS
+
+    r = diagnose(dataset(), as_of="2025-03-31")
+    frames = r.frames()
+    frames["findings"] = frames["findings"].drop(columns="severity")
+    broken = Results(**frames, parameters=r.parameters)
+    with pytest.raises(ValueError, match="'findings' breaks its contract"):
+        broken.write(tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
+    assert set(COLUMNS) <= set(frames)

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from kit.diagnostics.scoring import SCORE_COLUMNS, scores
+from kit.diagnostics.scoring import scores
+from kit.results import SCORE_COLUMNS
 
 
 def _c(team, pid, status, weight=1.0):

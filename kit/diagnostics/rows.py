@@ -1,0 +1,342 @@
+"""The long-format metric rows every metric module produces, counted in one pass.
+
+A metric module computes, for each unit of measure (an open loan, a new lead, a
+conversation...), the team and producer it belongs to and whether it meets the behaviour;
+:func:`share_rows` and friends then count those units per producer, per team and for the
+whole organization with :func:`numpy.bincount`, in one pass over the whole dataset. Each
+module returns its rows, detail frames and unit frames as :class:`Measurements`.
+
+Examples
+--------
+>>> not_blank(pd.Series(["a", " ", None], dtype="str")).tolist()
+[True, False, False]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from kit.diagnostics.metrics import METRICS, Scope
+
+if TYPE_CHECKING:
+    from kit.diagnostics.context import Context
+
+__all__ = [
+    "Measurements",
+    "count_rows",
+    "empty_metrics",
+    "median_rows",
+    "missing_rows",
+    "money_suffix",
+    "not_blank",
+    "present",
+    "rows_from_counts",
+    "share_rows",
+]
+
+
+def not_blank(series: pd.Series) -> np.ndarray:
+    """Whether each text value is present and not only whitespace."""
+    text = series.astype("str")
+    return (text.notna() & (text.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
+
+
+def present(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether ``frame[column]`` holds a value on each row (blank text counts as missing)."""
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype.kind in "fMb":
+        return series.notna().to_numpy()
+    return not_blank(series)
+
+
+
+@dataclass
+class Measurements:
+    """What one metric module measured (not a report section: see :mod:`kit.sections`).
+
+    Attributes
+    ----------
+    metrics
+        Long-format metric frames (columns :data:`METRIC_COLUMNS`).
+    frames
+        Named detail frames for the results bundle (e.g. ``speed_to_lead``).
+    units
+        Named unit-level frames other modules reuse (e.g. the stale loans for the review list).
+    not_assessed
+        ``(section, reason)`` pairs for inputs that were missing.
+    """
+
+    metrics: list[pd.DataFrame] = field(default_factory=list)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    units: dict[str, pd.DataFrame] = field(default_factory=dict)
+    not_assessed: list[tuple[str, str]] = field(default_factory=list)
+
+    def extend(self, other: Measurements) -> None:
+        self.metrics.extend(other.metrics)
+        self.frames.update(other.frames)
+        self.units.update(other.units)
+        self.not_assessed.extend(other.not_assessed)
+
+
+def money_suffix(amounts: np.ndarray) -> np.ndarray:
+    """``", $320,000"`` for each amount ('' when blank), for review-list details.
+
+    >>> money_suffix(np.array([320000.0, np.nan])).tolist()
+    [', $320,000', '']
+    """
+    amounts = np.asarray(amounts, dtype="float64")
+    text = pd.Series(amounts).map("{:,.0f}".format).to_numpy(dtype=object)
+    return np.where(np.isnan(amounts), "", ", $" + text.astype(str)).astype(object)
+
+
+def empty_metrics() -> pd.DataFrame:
+    """An empty metrics frame with the canonical columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "scope": pd.Series(dtype="str"),
+            "team": pd.Series(dtype="str"),
+            "producer_id": pd.Series(dtype="str"),
+            "producer_name": pd.Series(dtype="str"),
+            "metric": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="float64"),
+            "numerator": pd.Series(dtype="float64"),
+            "denominator": pd.Series(dtype="float64"),
+            "unit": pd.Series(dtype="str"),
+            "assessed": pd.Series(dtype="bool"),
+            "reason": pd.Series(dtype="str"),
+        }
+    )
+
+
+def _frame(
+    ctx: Context,
+    metric: str,
+    scope: Scope,
+    *,
+    value: np.ndarray,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    assessed: np.ndarray,
+    reason: str,
+) -> pd.DataFrame:
+    n = len(value)
+    if scope == "organization":
+        team = np.full(n, np.nan, dtype=object)
+        pid = np.full(n, np.nan, dtype=object)
+        pname = np.full(n, np.nan, dtype=object)
+    elif scope == "team":
+        team = ctx.teams.astype(object)
+        pid = np.full(n, np.nan, dtype=object)
+        pname = np.full(n, np.nan, dtype=object)
+    else:
+        prod = ctx.producer_codes
+        team = ctx.teams[ctx.user_team[prod]].astype(object)
+        pid = ctx.user_ids[prod].astype(object)
+        pname = ctx.user_names[prod].astype(object)
+    reasons = np.full(n, reason, dtype=object)
+    reasons[np.asarray(assessed, dtype=bool)] = None
+    return pd.DataFrame(
+        {
+            "scope": np.full(n, scope, dtype=object),
+            "team": team,
+            "producer_id": pid,
+            "producer_name": pname,
+            "metric": np.full(n, metric, dtype=object),
+            "value": np.asarray(value, dtype="float64"),
+            "numerator": np.asarray(numerator, dtype="float64"),
+            "denominator": np.asarray(denominator, dtype="float64"),
+            "unit": np.full(n, METRICS[metric].unit, dtype=object),
+            "assessed": np.asarray(assessed, dtype=bool),
+            "reason": reasons,
+        }
+    )
+
+
+def rows_from_counts(
+    ctx: Context,
+    metric: str,
+    *,
+    user_num: np.ndarray,
+    user_den: np.ndarray,
+    team_num: np.ndarray,
+    team_den: np.ndarray,
+    org_num: float,
+    org_den: float,
+    empty_reason: str,
+    value: str = "ratio",
+    user_value: np.ndarray | None = None,
+    team_value: np.ndarray | None = None,
+    org_value: float | None = None,
+) -> pd.DataFrame:
+    """Build the organization, team and producer rows of one metric from counts.
+
+    ``user_*`` arrays are indexed by user code (every CRM user), ``team_*`` by team code.
+    With ``value="ratio"`` the value is numerator / denominator; with ``value="given"`` the
+    ``*_value`` arrays are used. A row whose denominator is zero is not assessed, with
+    ``empty_reason``.
+    """
+    spec = METRICS[metric]
+    parts = []
+
+    def build(scope: Scope, num: np.ndarray, den: np.ndarray, given: np.ndarray | None) -> None:
+        num = np.asarray(num, dtype="float64")
+        den = np.asarray(den, dtype="float64")
+        assessed = den > 0
+        if value == "ratio":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                val = np.where(assessed, num / np.where(assessed, den, 1.0), np.nan)
+        else:
+            val = np.where(assessed, np.asarray(given, dtype="float64"), np.nan)
+        assessed = assessed & ~np.isnan(val)
+        parts.append(
+            _frame(
+                ctx,
+                metric,
+                scope,
+                value=val,
+                numerator=num,
+                denominator=den,
+                assessed=assessed,
+                reason=empty_reason,
+            )
+        )
+
+    if "organization" in spec.scopes:
+        build(
+            "organization",
+            np.array([org_num]),
+            np.array([org_den]),
+            None if org_value is None else np.array([org_value]),
+        )
+    if "team" in spec.scopes:
+        build("team", team_num, team_den, team_value)
+    if "producer" in spec.scopes:
+        prod = ctx.producer_codes
+        build(
+            "producer",
+            np.asarray(user_num)[prod],
+            np.asarray(user_den)[prod],
+            None if user_value is None else np.asarray(user_value)[prod],
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _bincount(codes: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
+    keep = codes >= 0
+    w = None if weights is None else np.asarray(weights, dtype="float64")[keep]
+    return np.bincount(codes[keep], weights=w, minlength=size).astype("float64")
+
+
+def share_rows(
+    ctx: Context,
+    metric: str,
+    *,
+    team: np.ndarray,
+    user: np.ndarray,
+    hit: np.ndarray,
+    empty_reason: str,
+) -> pd.DataFrame:
+    """Rows of a share metric from its units.
+
+    Parameters
+    ----------
+    team, user
+        Team code and user code of each unit (-1 when unknown); producer rows count the
+        units whose user is a producer, team rows the units of the team, the organization
+        row every unit.
+    hit
+        Whether each unit meets the behaviour the metric counts.
+    empty_reason
+        Reason given where a scope has no unit (e.g. "not assessed: no open loans").
+    """
+    team = np.asarray(team, dtype="int64")
+    user = np.asarray(user, dtype="int64")
+    hit = np.asarray(hit, dtype=bool)
+    n_users, n_teams = len(ctx.user_ids), len(ctx.teams)
+    return rows_from_counts(
+        ctx,
+        metric,
+        user_num=_bincount(user, hit, n_users),
+        user_den=_bincount(user, None, n_users),
+        team_num=_bincount(team, hit, n_teams),
+        team_den=_bincount(team, None, n_teams),
+        org_num=float(hit.sum()),
+        org_den=float(len(hit)),
+        empty_reason=empty_reason,
+    )
+
+
+def count_rows(
+    ctx: Context,
+    metric: str,
+    *,
+    team: np.ndarray,
+    user: np.ndarray,
+    hit: np.ndarray,
+    empty_reason: str,
+) -> pd.DataFrame:
+    """Rows of a count metric: value = number of units that hit, denominator = units."""
+    frame = share_rows(ctx, metric, team=team, user=user, hit=hit, empty_reason=empty_reason)
+    frame["value"] = frame["numerator"].where(frame["assessed"])
+    return frame
+
+
+def median_rows(
+    ctx: Context,
+    metric: str,
+    *,
+    team: np.ndarray,
+    user: np.ndarray,
+    values: np.ndarray,
+    empty_reason: str,
+) -> pd.DataFrame:
+    """Rows of a median metric: value = median of ``values``, denominator = their count."""
+    team = np.asarray(team, dtype="int64")
+    user = np.asarray(user, dtype="int64")
+    values = np.asarray(values, dtype="float64")
+    n_users, n_teams = len(ctx.user_ids), len(ctx.teams)
+
+    def medians(codes: np.ndarray, size: int) -> np.ndarray:
+        keep = codes >= 0
+        s = pd.Series(values[keep]).groupby(codes[keep], sort=False).median()
+        out = np.full(size, np.nan)
+        out[s.index.to_numpy()] = s.to_numpy()
+        return out
+
+    nan = np.full(n_users, np.nan)
+    return rows_from_counts(
+        ctx,
+        metric,
+        user_num=nan,
+        user_den=_bincount(user, None, n_users),
+        team_num=np.full(n_teams, np.nan),
+        team_den=_bincount(team, None, n_teams),
+        org_num=np.nan,
+        org_den=float(len(values)),
+        empty_reason=empty_reason,
+        value="given",
+        user_value=medians(user, n_users),
+        team_value=medians(team, n_teams),
+        org_value=float(np.median(values)) if len(values) else np.nan,
+    )
+
+
+def missing_rows(ctx: Context, metric: str, reason: str) -> pd.DataFrame:
+    """Rows of a metric that cannot be assessed at all (its input is missing)."""
+    n_users, n_teams = len(ctx.user_ids), len(ctx.teams)
+    zeros_u, zeros_t = np.zeros(n_users), np.zeros(n_teams)
+    return rows_from_counts(
+        ctx,
+        metric,
+        user_num=zeros_u * np.nan,
+        user_den=zeros_u,
+        team_num=zeros_t * np.nan,
+        team_den=zeros_t,
+        org_num=np.nan,
+        org_den=0.0,
+        empty_reason=reason,
+    ).assign(denominator=np.nan)
