@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.standards import _EPS, Standards
+from kit.diagnostics.standards import Standards, judge
 from kit.results import COMPLIANCE_COLUMNS
 
 __all__ = ["compliance"]
@@ -59,11 +59,9 @@ def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     target = frame["target"].to_numpy(dtype="float64")
     warn = frame["warn"].to_numpy(dtype="float64")
     at_least = frame["direction"].to_numpy() == "at_least"
-    meets = np.where(at_least, value >= target - _EPS, value <= target + _EPS)
-    near = np.where(at_least, value >= warn - _EPS, value <= warn + _EPS)
     assessed = frame["assessed"].to_numpy(dtype=bool) & ~np.isnan(value)
-    frame["status"] = np.select(
-        [~assessed, meets, near], ["not_assessed", "pass", "warn"], default="fail"
+    frame["status"] = judge(
+        np.where(assessed, value, np.nan), target=target, warn=warn, at_least=at_least
     )
     frame["reason"] = frame["reason"].where(~assessed)
     return frame[list(COMPLIANCE_COLUMNS)].reset_index(drop=True)

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 
 from kit.diagnostics.metrics import METRICS
@@ -57,6 +58,7 @@ __all__ = [
     "DEFAULT_STANDARDS",
     "Rule",
     "Standards",
+    "judge",
     "load_standards",
     "parse_standards",
 ]
@@ -88,6 +90,25 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CHOICES = {"touches": ("human", "any")}
 #: Tolerance when comparing a measured value with a target (floating-point noise).
 _EPS = 1e-9
+
+
+def judge(
+    value: np.ndarray, *, target: np.ndarray, warn: np.ndarray, at_least: np.ndarray
+) -> np.ndarray:
+    """The status of each measured value against its rule: the one place a value is judged.
+
+    A value within ``1e-9`` of a target or warn level counts as meeting it (floating-point
+    shares such as 0.1 + 0.2). NaN is ``not_assessed``.
+
+    >>> judge(np.array([0.1, 0.2, 0.3, np.nan]), target=np.full(4, 0.1), warn=np.full(4, 0.25),
+    ...       at_least=np.zeros(4, dtype=bool)).tolist()
+    ['pass', 'warn', 'fail', 'not_assessed']
+    """
+    meets = np.where(at_least, value >= target - _EPS, value <= target + _EPS)
+    near = np.where(at_least, value >= warn - _EPS, value <= warn + _EPS)
+    return np.select(
+        [np.isnan(value), meets, near], ["not_assessed", "pass", "warn"], default="fail"
+    ).astype(object)
 
 
 @dataclass(frozen=True)
@@ -123,15 +144,13 @@ class Rule:
         >>> [r.status(v) for v in (0.1, 0.2, 0.3, None)]
         ['pass', 'warn', 'fail', 'not_assessed']
         """
-        if value is None or value != value:
-            return "not_assessed"
-        if self.direction == "at_least":
-            if value >= self.target - _EPS:
-                return "pass"
-            return "warn" if value >= self.warn - _EPS else "fail"
-        if value <= self.target + _EPS:
-            return "pass"
-        return "warn" if value <= self.warn + _EPS else "fail"
+        measured = np.array([np.nan if value is None else value], dtype="float64")
+        return judge(
+            measured,
+            target=np.array([self.target]),
+            warn=np.array([self.warn]),
+            at_least=np.array([self.direction == "at_least"]),
+        )[0]
 
     def to_dict(self) -> dict[str, Any]:
         return {

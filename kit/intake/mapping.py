@@ -113,7 +113,8 @@ class _Unset:
         return "UNSET"
 
 
-_UNSET: Any = _Unset()
+#: The value of a mapping option that was not set.
+UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class ColumnSpec:
 
     field: str
     column: tuple[str, ...] = ()
-    constant: Any = _UNSET
+    constant: Any = UNSET
     join: tuple[str, ...] = ()
     sep: str = " "
     from_field: str | None = None
@@ -141,12 +142,12 @@ class ColumnSpec:
     lookup: tuple[str, str] | None = None
     when: tuple[str, tuple[str, ...]] | None = None
     is_in: str | None = None
-    then: Any = _UNSET
-    otherwise: Any = _UNSET
+    then: Any = UNSET
+    otherwise: Any = UNSET
     split_name: Literal["first", "last"] | None = None
     fallback: ColumnSpec | None = None
     values: dict[str, Any] = field(default_factory=dict)
-    default: Any = _UNSET
+    default: Any = UNSET
     format: str | None = None
     dayfirst: bool | None = None
     timezone: str | None = None
@@ -154,11 +155,11 @@ class ColumnSpec:
 
     @property
     def has_constant(self) -> bool:
-        return self.constant is not _UNSET
+        return self.constant is not UNSET
 
     @property
     def has_default(self) -> bool:
-        return self.default is not _UNSET
+        return self.default is not UNSET
 
     def source_columns(self) -> tuple[str, ...]:
         """Every source column this spec reads (including its fallback's)."""
@@ -715,7 +716,7 @@ class _Validator:
         return ColumnSpec(
             field=fname,
             column=cols,
-            constant=spec.get("constant", _UNSET),
+            constant=spec.get("constant", UNSET),
             join=join,
             sep=spec.get("sep", " "),
             from_field=spec.get("from_field"),
@@ -723,12 +724,12 @@ class _Validator:
             lookup=lookup,
             when=when,
             is_in=spec.get("is_in"),
-            then=spec.get("then", _UNSET),
-            otherwise=spec.get("else", _UNSET),
+            then=spec.get("then", UNSET),
+            otherwise=spec.get("else", UNSET),
             split_name=split,
             fallback=fallback,
             values=values,
-            default=spec.get("default", _UNSET),
+            default=spec.get("default", UNSET),
             format=spec.get("format"),
             dayfirst=spec.get("dayfirst"),
             timezone=spec.get("timezone"),

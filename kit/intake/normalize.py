@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kit.intake.mapping import _UNSET, BOOLEAN_WORDS, ColumnSpec, common_values, normalize_key
+from kit.intake.mapping import BOOLEAN_WORDS, UNSET, ColumnSpec, common_values, normalize_key
 from kit.schema import Field
 
 __all__ = [
@@ -294,7 +294,7 @@ def derive(
         t = _blank_to_null(text(out))
         found = pc.is_in(t, value_set=members.drop_null())
         then = _constant_text(spec.then)
-        otherwise = None if spec.otherwise is _UNSET else _constant_text(spec.otherwise)
+        otherwise = None if spec.otherwise is UNSET else _constant_text(spec.otherwise)
         picked = pc.if_else(found, pa.scalar(then, pa.string()), pa.scalar(otherwise, pa.string()))
         out = pc.if_else(pc.is_null(t), pa.scalar(None, pa.string()), picked)
     if spec.split_name is not None:
@@ -340,19 +340,19 @@ class Translation:
 
     field: Field
     spec_values: dict[str, Any] = field(default_factory=dict)
-    default: Any = _UNSET
+    default: Any = UNSET
     mapping_values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
-        return bool(self.spec_values or self.mapping_values) or self.default is not _UNSET
+        return bool(self.spec_values or self.mapping_values) or self.default is not UNSET
 
     def lookup(self, value: Any) -> tuple[Any, bool]:
         """Translate one distinct source value: ``(result, understood)``."""
         key = normalize_key(value)
         if key in self.spec_values:
             return self.spec_values[key], True
-        if self.default is not _UNSET:
+        if self.default is not UNSET:
             return self.default, True
         if key in self.mapping_values:
             return self.mapping_values[key], True

@@ -110,10 +110,9 @@ def _warm_worker() -> None:
     import papermill  # noqa: F401
 
     try:
-        from kit._resources import templates_dir
-        from kit.report.render import _exporter
+        from kit.report.render import warm_exporter
 
-        _exporter(str(templates_dir()))
+        warm_exporter()
     except Exception:  # a missing template is reported by the first rendering, clearly
         pass
 

@@ -54,6 +54,7 @@ __all__ = [
     "prepare_notebook",
     "render_html",
     "render_pdf",
+    "warm_exporter",
 ]
 
 #: The nbconvert template (a folder of ``templates/``) reports are rendered with.
@@ -276,6 +277,13 @@ def _template_facts(
 
 
 # --------------------------------------------------------------------------- rendering
+def warm_exporter() -> None:
+    """Build (and cache) the report exporter once, so a worker's first report is not slower."""
+    from kit._resources import templates_dir
+
+    _exporter(str(templates_dir()))
+
+
 @functools.cache
 def _exporter(template_root: str) -> HTMLExporter:
     from nbconvert import HTMLExporter
