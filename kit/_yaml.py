@@ -49,62 +49,72 @@ class UnsafeYAMLError(yaml.MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
-def _check(root: Node, aliases: dict[int, tuple[str, yaml.Mark | None]]) -> None:
+#: Where each alias is: (id of the list or mapping holding it, position in it) -> (name, mark).
+#: A sequence item is at its index; a mapping value at the ``id`` of its key node.
+_Aliases = dict[tuple[int, int | None], tuple[str, yaml.Mark]]
+
+
+def _check(root: Node, aliases: _Aliases) -> None:
     """Walk ``root`` as if every alias were expanded; stop at the first unbounded part.
 
-    ``aliases`` maps the ``id`` of each node reached through an alias to that alias's name
-    and position (a node that is both anchored and aliased is the same Python object).
+    An anchored node and every alias of it are the same Python object, so an alias inside
+    its own anchor shows as a node on its own path. Problems are reported at the outermost
+    alias that leads to them.
     """
     total = 0
-    # iterative depth-first walk: (node, depth, the nodes on the path to it)
-    stack: list[tuple[Node, int, frozenset[int]]] = [(root, 1, frozenset())]
+    # iterative depth-first walk: node, depth, the nodes on the path, the outermost alias
+    Step = tuple[Node, int, frozenset[int], tuple[str, yaml.Mark] | None]
+    stack: list[Step] = [(root, 1, frozenset(), None)]
     while stack:
-        node, depth, path = stack.pop()
+        node, depth, path, via = stack.pop()
         total += 1
+        mark = via[1] if via else node.start_mark
         if total > MAX_NODES:
             raise UnsafeYAMLError(
                 f"the file describes more than {MAX_NODES:,} values once its aliases (*name) "
                 "are expanded (an 'alias bomb'); write the repeated parts out, or use fewer "
                 "nested aliases",
-                node.start_mark,
+                mark,
             )
         if depth > MAX_DEPTH:
             raise UnsafeYAMLError(
-                f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
-                node.start_mark,
+                f"lists and mappings are nested more than {MAX_DEPTH} levels deep", mark
             )
         if isinstance(node, ScalarNode):
             continue
-        if id(node) in path:
-            name, mark = aliases.get(id(node), ("?", node.start_mark))
-            raise UnsafeYAMLError(
-                f"the alias *{name} is inside the node it repeats (&{name}), so its "
-                "value would never end; write the value out instead of the alias",
-                mark,
-            )
         inner = path | {id(node)}
+        edges: list[tuple[Node, int | None]]
         if isinstance(node, SequenceNode):
-            children: list[Node] = list(node.value)
+            edges = [(child, i) for i, child in enumerate(node.value)]
         elif isinstance(node, MappingNode):
-            children = [part for pair in node.value for part in pair]
+            edges = [e for k, v in node.value for e in ((k, None), (v, id(k)))]
         else:  # pragma: no cover - PyYAML has no other node kinds
             continue
-        stack.extend((child, depth + 1, inner) for child in reversed(children))
+        for child, at in reversed(edges):
+            alias = aliases.get((id(node), at)) if at is not None else None
+            if alias is not None and id(child) in inner:
+                name, where = alias
+                raise UnsafeYAMLError(
+                    f"the alias *{name} is inside the node it repeats (&{name}), so its "
+                    "value would never end; write the value out instead of the alias",
+                    where,
+                )
+            stack.append((child, depth + 1, inner, via or alias))
 
 
 class _Composer(yaml.SafeLoader):
-    """The safe loader, remembering which alias first pointed at each anchored node."""
+    """The safe loader, remembering where each alias is (see :data:`_Aliases`)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.aliased: dict[int, tuple[str, yaml.Mark | None]] = {}
+        self.aliases: _Aliases = {}
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
+        if parent is not None and self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            node = super().compose_node(parent, index)
-            self.aliased.setdefault(id(node), (str(event.anchor), event.start_mark))
-            return node
+            at = id(index) if isinstance(index, Node) else index
+            if isinstance(at, int):
+                self.aliases[(id(parent), at)] = (str(event.anchor), event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -142,7 +152,7 @@ def safe_load(text: str) -> Any:
             ) from None
         if node is None:
             return None
-        _check(node, loader.aliased)
+        _check(node, loader.aliases)
         return loader.construct_document(node)
     finally:
         loader.dispose()
