@@ -69,8 +69,10 @@ def _held_folder(parent: Path, prefix: str, suffix: str) -> tuple[Path, int | No
         folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
         try:
             return folder, _hold(folder)
-        except OSError:  # a cleaner took it between its creation and our lock: make another
+        except (BlockingIOError, FileNotFoundError):  # a cleaner took it first: make another
             continue
+        except OSError:  # no locks on this file system: the folder is not held
+            return folder, None
 
 
 def remove_abandoned(parent: str | os.PathLike[str], prefix: str, suffix: str = "") -> list[Path]:

@@ -137,6 +137,9 @@ def _resident() -> int | None:
 
 
 def _size(n: float) -> str:
+    """E.g. ``8 kB``, ``1.5 MB``, ``2,048 MB``."""
+    if n < MB:
+        return f"{n / 1024:,.0f} kB"
     return f"{n / MB:,.0f} MB" if n >= 10 * MB else f"{n / MB:,.1f} MB"
 
 

@@ -225,8 +225,11 @@ def demo_command(out_dir: Path, scale: str, workers: int | None) -> None:
     click.echo(result.summary())
 
 
-class _Stopped(KeyboardInterrupt):
-    """The process was asked to stop by a signal: unwind (and clean up) as for Ctrl-C."""
+class _Stopped(BaseException):
+    """The process was asked to stop by a signal: unwind (and clean up) as for Ctrl-C.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so no ``except Exception`` swallows it.
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -284,9 +287,7 @@ def _main(argv: list[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.Abort as exc:
-        if isinstance(exc.__cause__, _Stopped):  # click turns an interrupt into Abort
-            return _stopped(exc.__cause__)
+    except click.Abort:
         click.secho("aborted", fg="red", err=True)
         return 130
     except _Stopped as exc:
