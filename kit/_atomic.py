@@ -28,8 +28,10 @@ __all__ = [
     "atomic_path",
     "check_apart",
     "check_target",
+    "held_tempdir",
     "private_tempdir",
     "remove_abandoned",
+    "remove_held",
     "write_bytes",
     "write_text",
 ]
@@ -112,6 +114,30 @@ def remove_abandoned(parent: str | os.PathLike[str], prefix: str, suffix: str = 
     return removed
 
 
+#: Folders this process holds, with the descriptor holding each.
+_HELD: dict[Path, int | None] = {}
+
+
+def held_tempdir(prefix: str) -> Path:
+    """A new folder ``<prefix>*`` in the system's temp folder, held until :func:`remove_held`
+    (or the end of the process); folders of that prefix no process holds are removed first.
+
+    For a folder that lives as long as a process (a worker's kernel sockets); a folder for
+    one block of code is :func:`private_tempdir`.
+    """
+    parent = Path(tempfile.gettempdir())
+    remove_abandoned(parent, prefix)
+    folder, fd = _held_folder(parent, prefix, "")
+    _HELD[folder] = fd
+    return folder
+
+
+def remove_held(folder: Path) -> None:
+    """Remove a folder made by :func:`held_tempdir` and let go of it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    _release(_HELD.pop(folder, None))
+
+
 @contextlib.contextmanager
 def private_tempdir(prefix: str) -> Iterator[Path]:
     """A new folder ``<prefix>*`` in the system's temp folder, removed when the block ends.
@@ -126,14 +152,11 @@ def private_tempdir(prefix: str) -> Iterator[Path]:
     >>> d.exists()
     False
     """
-    parent = Path(tempfile.gettempdir())
-    remove_abandoned(parent, prefix)
-    folder, fd = _held_folder(parent, prefix, "")
+    folder = held_tempdir(prefix)
     try:
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        _release(fd)
+        remove_held(folder)
 
 
 def check_target(target: str | os.PathLike[str], *, replace: bool) -> None:

@@ -279,6 +279,36 @@ def test_a_killed_intake_s_temporary_folder_is_removed_by_the_next_run(tmp_path:
         busy.communicate(timeout=60)
 
 
+def test_every_temporary_folder_a_killed_run_left_is_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Intake's extraction folder, a worker's kernel sockets and Chromium's PDF profile."""
+    from kit._atomic import held_tempdir, private_tempdir, remove_held
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for prefix in ("kit-intake-", "adoption-kit-kernel-", "kit-pdf-"):
+        (tmp_path / f"{prefix}killed" / "inside").mkdir(parents=True)
+    (tmp_path / "kit-intake-not-a-folder").write_text("a file: not ours to remove")
+    (tmp_path / "another-tool-abc").mkdir()
+    with private_tempdir("kit-intake-") as intake_dir:
+        sockets = held_tempdir("adoption-kit-kernel-")
+        with private_tempdir("kit-pdf-") as profile:
+            assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+                [
+                    "another-tool-abc",
+                    "kit-intake-not-a-folder",
+                    intake_dir.name,
+                    sockets.name,
+                    profile.name,
+                ]
+            )
+        remove_held(sockets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "another-tool-abc",
+        "kit-intake-not-a-folder",
+    ]
+
+
 _HELD_STAGING = """
 import pathlib, sys, time
 from kit._atomic import atomic_dir
