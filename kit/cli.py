@@ -3,12 +3,18 @@
 Every command turns a :class:`kit.exceptions.KitError` into a short message on stderr and
 its exit code (2 bad input or parameters, 3 output folder problems, 4 some team reports
 failed), never a traceback. Heavy imports happen inside commands so ``--help`` is instant.
+A run asked to stop (Ctrl-C, ``SIGTERM`` from ``kill`` or ``timeout``, ``SIGHUP``) unwinds
+like an error: its staging and temporary folders are removed, earlier outputs stay intact.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 
@@ -219,8 +225,58 @@ def demo_command(out_dir: Path, scale: str, workers: int | None) -> None:
     click.echo(result.summary())
 
 
+class _Stopped(BaseException):
+    """The process was asked to stop by a signal: unwind (and clean up) as for Ctrl-C.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
+
+
+def _on_stop_signals(handler: Any) -> dict[int, Any]:
+    """Set ``handler`` for SIGTERM and SIGHUP; return the handlers it replaced."""
+    replaced = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:  # pragma: no cover - Windows has no SIGHUP
+            continue
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            replaced[signum] = signal.signal(signum, handler)
+    return replaced
+
+
+def _stopped(exc: _Stopped) -> int:
+    name = signal.Signals(exc.signum).name
+    click.secho(
+        f"stopped by {name}: outputs already written are intact, temporary files removed",
+        fg="red",
+        err=True,
+    )
+    return 128 + exc.signum
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``adoption-kit`` and ``python -m kit``; returns the exit code."""
+    from kit._budget import stop_hard_on_overrun
+
+    replaced = _on_stop_signals(_stop)
+    stop_hard_on_overrun(True)
+    try:
+        return _main(argv)
+    finally:
+        stop_hard_on_overrun(False)
+        for signum, handler in replaced.items():
+            signal.signal(signum, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="adoption-kit", standalone_mode=False)
     except KitError as exc:
@@ -234,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         click.secho("aborted", fg="red", err=True)
         return 130
+    except _Stopped as exc:
+        return _stopped(exc)
     except KeyboardInterrupt:
         click.secho("interrupted: outputs already written are intact", fg="red", err=True)
         return 130

@@ -37,7 +37,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from kit._atomic import atomic_dir, write_text
+from kit._atomic import atomic_dir, check_apart, write_text
 from kit._resources import notebooks_dir
 from kit._safe import slugify_teams
 from kit._version import __version__
@@ -295,6 +295,7 @@ def assess(
 
         raise ParameterError(f"--workers {workers} must be at least 1")
     _check_out_dir(out, force=force)
+    check_apart(source, out)
     from kit.report.render import check_branding
 
     check_branding(

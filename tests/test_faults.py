@@ -1,8 +1,10 @@
-"""Faults: an assessment killed half-way, a full disk, a read-only output folder.
+"""Faults: a run killed half-way, a full disk, a read-only output folder.
 
 The report folder is built in a hidden staging folder beside ``--out``
 (``.<out>.<random>.partial``) and swapped in only when complete, so a run that dies leaves the
-earlier folder as it was and nothing that looks like a finished report. A full disk or a
+earlier folder as it was and nothing that looks like a finished report; the next run removes
+what a killed run left (its staging folder, intake's ``kit-intake-*`` temporary folder), and
+a run stopped by ``SIGTERM`` or ``SIGHUP`` removes them itself. A full disk or a
 folder the kit may not write to ends in a one-line message and exit code 3, never a
 traceback. (A failing or crashing team notebook is covered in ``test_runner.py``.)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -165,6 +168,190 @@ def test_an_assessment_killed_half_way_leaves_the_earlier_reports_intact(
     (staging,) = [tmp_path / n for n in beside[:-1]]
     assert not (staging / "run.json").exists()
     assert list(staging.glob("teams/*.html"))  # it really was killed while writing reports
+    # the next run into the same folder removes the staging folder the killed one left
+    team = sorted(json.loads((out / "run.json").read_text(encoding="utf-8"))["teams"])[0]
+    done = _cli(
+        "assess",
+        str(demo_reports / "data" / "dataset"),
+        "--out",
+        str(out),
+        "--force",
+        "--workers",
+        "1",
+        "--teams",
+        team,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["teams"].keys() == {team}
+
+
+# --------------------------------------------------------------------------- killed intake
+#: Runs ``adoption-kit ARGS`` with intake paused where it has extracted the export into its
+#: temporary folder: it writes ``<marker>`` and waits to be stopped.
+_PAUSED_INTAKE = """
+import pathlib, sys, time
+from kit.intake import run
+
+def paused(self):
+    pathlib.Path(sys.argv[1]).write_text("extracted")
+    time.sleep(120)
+
+run._Intake.assign = paused
+from kit.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _zip_export(folder: Path) -> Path:
+    export = _small_export(folder / "export")
+    archive = folder / "export.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", export)
+    return archive
+
+
+def _paused(marker: Path, scratch: Path, *args: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _PAUSED_INTAKE, str(marker), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not marker.exists():
+        process.kill()
+        pytest.fail(f"intake did not reach its pause: {process.communicate()}")
+    return process
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_an_intake_stopped_by_a_signal_removes_its_temporary_folder(
+    tmp_path: Path, how: signal.Signals
+):
+    archive, scratch = _zip_export(tmp_path), tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "dataset"
+    process = _paused(tmp_path / "marker", scratch, "intake", str(archive), "--out", str(out))
+    try:
+        assert [p.name[:11] for p in scratch.iterdir()] == ["kit-intake-"]
+        process.send_signal(how)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 128 + how, stderr
+    assert stderr.startswith(f"stopped by {how.name}: outputs already written are intact")
+    assert "Traceback" not in stderr
+    assert list(scratch.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "export.zip", "marker", "tmp"]
+
+
+def test_a_killed_intake_s_temporary_folder_is_removed_by_the_next_run(tmp_path: Path):
+    archive, scratch = _zip_export(tmp_path), tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "dataset"
+    process = _paused(tmp_path / "marker", scratch, "intake", str(archive), "--out", str(out))
+    process.kill()  # SIGKILL: nothing can clean up
+    process.communicate(timeout=60)
+    (left,) = scratch.iterdir()
+    assert left.name.startswith("kit-intake-") and (left / "export" / "users.csv").is_file()
+    # a run still working keeps its folder while another starts
+    busy = _paused(tmp_path / "marker2", scratch, "intake", str(archive), "--out", str(out))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kit", "intake", str(archive), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+            env={**os.environ, "TMPDIR": str(scratch)},
+        )
+        assert done.returncode == 0, done.stderr
+        remaining = list(scratch.iterdir())
+        assert left not in remaining and len(remaining) == 1  # the busy run's own folder
+    finally:
+        busy.kill()
+        busy.communicate(timeout=60)
+
+
+def test_every_temporary_folder_a_killed_run_left_is_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Intake's extraction folder, a worker's kernel sockets and Chromium's PDF profile."""
+    from kit._atomic import held_tempdir, private_tempdir, remove_held
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for prefix in ("kit-intake-", "adoption-kit-kernel-", "kit-pdf-"):
+        (tmp_path / f"{prefix}killed" / "inside").mkdir(parents=True)
+    (tmp_path / "kit-intake-not-a-folder").write_text("a file: not ours to remove")
+    (tmp_path / "another-tool-abc").mkdir()
+    with private_tempdir("kit-intake-") as intake_dir:
+        sockets = held_tempdir("adoption-kit-kernel-")
+        with private_tempdir("kit-pdf-") as profile:
+            assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+                [
+                    "another-tool-abc",
+                    "kit-intake-not-a-folder",
+                    intake_dir.name,
+                    sockets.name,
+                    profile.name,
+                ]
+            )
+        remove_held(sockets)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "another-tool-abc",
+        "kit-intake-not-a-folder",
+    ]
+
+
+_HELD_STAGING = """
+import pathlib, sys, time
+from kit._atomic import atomic_dir
+
+with atomic_dir(sys.argv[2], replace=True) as stage:
+    (stage / "half.txt").write_text("half")
+    pathlib.Path(sys.argv[1]).write_text("staged")
+    time.sleep(120)
+"""
+
+
+def test_a_killed_run_s_staging_folder_is_removed_by_the_next_run(tmp_path: Path):
+    export = _small_export(tmp_path / "export")
+    out = tmp_path / "dataset"
+
+    def staging() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob(".dataset.*.partial"))
+
+    def stage_and_wait(marker: Path) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _HELD_STAGING, str(marker), str(out)], cwd=ROOT
+        )
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the staging process did not start"
+        return process
+
+    killed = stage_and_wait(tmp_path / "m1")
+    killed.kill()
+    killed.wait(timeout=30)
+    (abandoned,) = staging()
+    busy = stage_and_wait(tmp_path / "m2")
+    try:
+        (_, running) = sorted(set(staging()) | {abandoned})
+        done = _cli("intake", str(export), "--out", str(out), "--force")
+        assert done.returncode == 0, done.stderr
+        # the killed run's staging folder is gone; the running one's is left alone
+        assert staging() == [n for n in [abandoned, running] if n != abandoned]
+        assert (out / "manifest.json").is_file()
+    finally:
+        busy.kill()
+        busy.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- full disk

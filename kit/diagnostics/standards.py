@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from kit._yaml import safe_load
 from kit.diagnostics.metrics import METRICS
 from kit.exceptions import StandardsError
 from kit.schema import OPEN_STAGES, STAGES, TABLES
@@ -452,7 +453,7 @@ def load_standards(path: str | os.PathLike[str] | None = None) -> Standards:
     except (OSError, UnicodeDecodeError) as exc:
         raise StandardsError(f"cannot read standards file {target}: {exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

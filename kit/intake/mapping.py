@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kit._yaml import safe_load
 from kit.exceptions import MappingError
 from kit.schema import TABLES
 
@@ -331,7 +332,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise MappingError(f"mapping file {path} is not UTF-8 text: save it as UTF-8.") from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)

@@ -448,6 +448,7 @@ def _boolean(arr: pa.ChunkedArray) -> Converted:
 
 
 def _amount(arr: pa.ChunkedArray) -> Converted:
+    """Amounts; ``inf``, ``1e400`` (too large for a number) and ``nan`` are not amounts."""
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         values = (
             arr.to_numpy().astype(np.float64)
@@ -457,7 +458,13 @@ def _amount(arr: pa.ChunkedArray) -> Converted:
             )
         )
         blank = _null_mask(arr)
-        return Converted(pd.Series(values), blank, np.zeros_like(blank), _empty_raw())
+        bad = ~np.isfinite(values) & ~blank
+        if not bad.any():
+            return Converted(pd.Series(values), blank, bad, _empty_raw())
+        pos = np.flatnonzero(bad)
+        raw = pd.Series([repr(float(v)) for v in values[pos]], index=pos, dtype=object)
+        values = np.where(bad, np.nan, values)
+        return Converted(pd.Series(values), blank, bad, raw)
     t = _blank_to_null(text(arr))
     blank = _null_mask(t)
     s = pd.Series(t.to_pandas(), dtype=_ARROW_STR)
@@ -470,7 +477,8 @@ def _amount(arr: pa.ChunkedArray) -> Converted:
     cleaned = s.str.replace(r"[\s$€£,()+-]|USD|EUR", "", regex=True)
     number = pd.to_numeric(cleaned, errors="coerce").astype(np.float64).to_numpy()
     number = np.where(negative.to_numpy(), -number, number)
-    bad = np.isnan(number) & ~blank
+    bad = ~np.isfinite(number) & ~blank
+    number[bad] = np.nan
     raw = pd.Series(s.to_numpy(dtype=object)[bad], index=np.flatnonzero(bad), dtype=object)
     return Converted(pd.Series(number), blank, bad, raw)
 

@@ -12,6 +12,12 @@ sniffing the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252
 delimiter (comma, semicolon, tab or pipe) from the first kilobytes. Columns are read as text
 except those whose types pyarrow may infer (dates and amounts), so ids keep their leading
 zeros.
+
+An export is read, never followed out of: a link (symbolic link) in an export folder that
+points outside it is refused by name, without reading what it points to; folders the kit
+wrote itself (a dataset, a report folder) are skipped and said; a ``.zip`` is extracted into
+a private folder only if its members have distinct names, its data is undamaged and it does
+not expand beyond the budget of :mod:`kit._budget`.
 """
 
 from __future__ import annotations
@@ -21,7 +27,12 @@ import csv
 import fnmatch
 import hashlib
 import io
+import lzma
+import os
+import stat
+import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -32,6 +43,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kit._budget import BudgetError, Meter
+from kit.dataset import is_dataset
 from kit.exceptions import InputError
 
 __all__ = [
@@ -50,6 +63,8 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 DATA_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
 ENGAGEMENT_NAMES = ("engagement.yaml", "engagement.yml")
+#: Archives intake does not open when they are inside an export.
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 #: Cell texts read as blank in CSV files (besides the empty cell).
 NULL_TEXTS = ["", "NULL", "null", "#N/A", "N/A", "n/a"]
 _SAMPLE = 1 << 16
@@ -65,6 +80,12 @@ class SourceFile:
     path: Path
     size: int
     _sha256: str | None = None
+    #: bytes of data once uncompressed (a workbook is a zip of XML), else the size
+    data_size: int = -1
+
+    def __post_init__(self) -> None:
+        if self.data_size < 0:
+            self.data_size = self.size
 
     @property
     def suffix(self) -> str:
@@ -140,9 +161,12 @@ class Unit:
 
     def matches(self, pattern: str) -> bool:
         """Whether glob ``pattern`` (``file`` or ``file#sheet``, case-insensitive) selects
-        this unit. A pattern without ``#`` selects the first sheet of a workbook."""
+        this unit. A pattern without ``#`` selects the first sheet of a workbook. Spaces
+        around a file or folder name are ignored (a mapping cannot keep them), so
+        ``contacts.csv`` selects a file saved as `` contacts.csv``."""
         file_pat, hash_, sheet_pat = pattern.partition("#")
         target = self.file.rel if "/" in file_pat else PurePosixPath(self.file.rel).name
+        target = "/".join(part.strip() for part in target.split("/"))
         if not fnmatch.fnmatch(target.casefold(), file_pat.casefold()):
             return False
         if hash_:
@@ -166,6 +190,15 @@ class Export:
     size: int | None = None
     sha256: str | None = None
     problems: list[str] = field(default_factory=list)
+    #: what intake should say it left out (folders the kit wrote, links it did not follow)
+    notes: list[str] = field(default_factory=list)
+    #: archives inside the export, which intake does not open
+    archives: list[str] = field(default_factory=list)
+
+    @property
+    def data_size(self) -> int:
+        """Bytes of the data files once uncompressed: what the budget is measured against."""
+        return sum(f.data_size for f in self.files)
 
 
 def _done(value: tuple[str, int]) -> Future[tuple[str, int]]:
@@ -211,8 +244,93 @@ def _skip(rel: str) -> bool:
     return any(p.startswith((".", "~$", "__MACOSX")) for p in parts)
 
 
-def open_export(export: Path, workdir: Path) -> Export:
+def _kit_output(folder: Path) -> str | None:
+    """What the kit wrote in ``folder`` (a dataset, a report folder, a results bundle)."""
+    if is_dataset(folder):
+        return "a dataset written by adoption-kit intake"
+    if (folder / "run.json").is_file() and (folder / "data").is_dir():
+        return "a report folder written by adoption-kit assess"
+    if (folder / "results.json").is_file():
+        return "a results bundle written by the kit"
+    return None
+
+
+def _wanted(name: str) -> bool:
+    """Whether intake would read a file of this name (data files and engagement.yaml)."""
+    return name.casefold() in ENGAGEMENT_NAMES or PurePosixPath(name).suffix.lower() in (
+        DATA_SUFFIXES
+    )
+
+
+def _walk(export: Path) -> tuple[list[Path], list[str], list[str]]:
+    """Regular files of the export folder, never following a link out of it.
+
+    Returns the files, the problems (links to data files outside the export: refused) and
+    notes (folders the kit wrote, links not followed, special files: skipped).
+    """
+    real = export.resolve()
+    files: list[Path] = []
+    problems: list[str] = []
+    notes: list[str] = []
+
+    def outside(path: Path) -> bool:
+        try:
+            return not path.resolve().is_relative_to(real)
+        except (OSError, RuntimeError):  # a loop of links
+            return True
+
+    for here, dirnames, filenames in os.walk(export, followlinks=False):
+        base = Path(here)
+        kept = []
+        for name in sorted(dirnames):
+            path = base / name
+            rel = path.relative_to(export).as_posix()
+            if _skip(rel):
+                continue
+            if path.is_symlink():
+                where = "outside the export" if outside(path) else "elsewhere in the export"
+                notes.append(f"{rel}/: a link to a folder {where}, not followed")
+                continue
+            made_by = _kit_output(path)
+            if made_by is not None:
+                notes.append(
+                    f"{rel}/: skipped, it is {made_by}, not part of the client's export "
+                    "(write --out outside the export folder)"
+                )
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = base / name
+            rel = path.relative_to(export).as_posix()
+            if _skip(rel):
+                continue
+            if path.is_symlink() and outside(path):
+                if _wanted(name):
+                    problems.append(
+                        f"{rel} is a link to a file outside the export "
+                        f"({os.readlink(path)}); intake does not follow links out of the "
+                        "export folder. Copy the file itself into the export, or remove the link."
+                    )
+                else:
+                    notes.append(f"{rel}: a link to a file outside the export, not followed")
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                notes.append(f"{rel}: a link to nothing (its target is missing), ignored")
+                continue
+            if not stat.S_ISREG(mode):
+                notes.append(f"{rel}: not a regular file (a pipe, socket or device), ignored")
+                continue
+            files.append(path)
+    return sorted(files), problems, notes
+
+
+def open_export(export: Path, workdir: Path, *, meter: Meter | None = None) -> Export:
     """List the files of ``export`` (a folder, a .zip extracted into ``workdir``, or a file).
+
+    ``meter`` (optional) stops an archive that expands beyond the intake budget.
 
     Raises
     ------
@@ -223,13 +341,15 @@ def open_export(export: Path, workdir: Path) -> Export:
     if not export.exists():
         raise InputError(f"the export {export} does not exist.")
     size = sha = None
+    problems: list[str] = []
+    notes: list[str] = []
     if export.is_dir():
         kind, root = "folder", export
-        paths = sorted(p for p in export.rglob("*") if p.is_file())
+        paths, problems, notes = _walk(export)
     elif export.suffix.lower() == ".zip":
         kind, root = "zip", workdir / "export"
         size, sha = export.stat().st_size, sha256_of(export)
-        paths = _extract(export, root)
+        paths = _extract(export, root, meter)
     else:
         kind, root = "file", export.parent
         paths = [export]
@@ -238,7 +358,7 @@ def open_export(export: Path, workdir: Path) -> Export:
                 f"{export.name} is not a CSV, Excel (.xlsx) or Parquet file, a folder or a .zip; "
                 "point intake at the export folder or a supported file."
             )
-    files, other, engagement = [], [], None
+    files, other, engagement, archives = [], [], None, []
     for path in paths:
         rel = path.relative_to(root).as_posix()
         if _skip(rel):
@@ -251,13 +371,22 @@ def open_export(export: Path, workdir: Path) -> Export:
             files.append(SourceFile(rel=rel, path=path, size=path.stat().st_size))
         elif path.suffix.lower() in (".xls", ".xlsb", ".numbers", ".ods"):
             other.append(f"{rel} (this spreadsheet format is not read: save it as .xlsx or CSV)")
+        elif rel.casefold().endswith(ARCHIVE_SUFFIXES):
+            archives.append(rel)
+            other.append(f"{rel} (an archive inside the export is not opened: unzip it first)")
         else:
             other.append(rel)
     result = Export(kind, export.name, root, files, [], engagement, other, size, sha)
+    result.problems.extend(problems)
+    result.notes.extend(notes)
+    result.archives.extend(archives)
     for f in files:
         if f.kind == "excel":
             try:
+                f.data_size = _unpacked_size(f, meter)
                 names = _sheet_names(f.path)
+            except BudgetError:
+                raise
             except Exception as exc:  # openpyxl raises many types on corrupt files
                 result.problems.append(
                     f"{f.rel}: cannot open the workbook ({type(exc).__name__}: {exc}). "
@@ -270,31 +399,97 @@ def open_export(export: Path, workdir: Path) -> Export:
     return result
 
 
-def _extract(archive: Path, root: Path) -> list[Path]:
+def _unpacked_size(file: SourceFile, meter: Meter | None) -> int:
+    """Bytes of a workbook's XML once uncompressed (a workbook is a zip archive)."""
+    with zipfile.ZipFile(file.path) as zf:
+        unpacked = sum(info.file_size for info in zf.infolist())
+    if meter is not None:
+        meter.check_archive(f"workbook {file.rel}", file.size, unpacked)
+    return unpacked
+
+
+#: Errors a damaged archive raises while a member is extracted.
+_DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _member_parts(info: zipfile.ZipInfo) -> list[str]:
+    """The path of a member inside the extraction folder (no ``..``, no root, no drive)."""
+    return [
+        p
+        for p in PurePosixPath(info.filename.replace("\\", "/")).parts
+        if p not in ("", ".", "..", "/")
+    ]
+
+
+def _extract(archive: Path, root: Path, meter: Meter | None = None) -> list[Path]:
+    """Extract ``archive`` into ``root``; refuse clashing names, damage and zip bombs."""
+
+    def unreadable(why: str) -> InputError:
+        return InputError(
+            f"cannot read the archive {archive.name}: {why}. Re-create the .zip (no password, "
+            "standard compression) or unzip it and point intake at the folder."
+        )
+
     try:
-        with zipfile.ZipFile(archive) as zf:
-            paths = []
-            for info in zf.infolist():
-                if info.is_dir():
-                    continue
-                parts = [
-                    p
-                    for p in PurePosixPath(info.filename.replace("\\", "/")).parts
-                    if p not in ("", ".", "..", "/")
-                ]
-                if not parts:
-                    continue
-                target = root.joinpath(*parts)
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError, *_DAMAGED) as exc:
+        raise unreadable(str(exc)) from None
+    with zf:
+        members: list[tuple[zipfile.ZipInfo, list[str]]] = []
+        first: dict[str, zipfile.ZipInfo] = {}
+        clashes: list[str] = []
+        for info in zf.infolist():
+            parts = _member_parts(info)
+            if info.is_dir() or not parts:
+                continue
+            # one file on disk per name, whatever the case or Unicode form (macOS, Windows)
+            key = unicodedata.normalize("NFC", "/".join(parts)).casefold()
+            if key in first:
+                clashes.append(
+                    f"{info.filename!r} and {first[key].filename!r} would both be extracted "
+                    f"as {'/'.join(parts)}"
+                )
+                continue
+            first[key] = info
+            members.append((info, parts))
+        if clashes:
+            raise InputError(
+                f"the archive {archive.name} holds {len(clashes)} member(s) with the same name "
+                "as another, so one would overwrite the other and its rows be lost. Re-create "
+                "the .zip with one file per name (or unzip it, keep the right files and point "
+                "intake at the folder).",
+                problems=clashes,
+            )
+        packed = archive.stat().st_size
+        if meter is not None:
+            meter.check_archive(archive.name, packed, sum(i.file_size for i, _ in members))
+        paths, written = [], 0
+        for info, parts in members:
+            target = root.joinpath(*parts)
+            try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, target.open("wb") as dst:
                     while chunk := src.read(1 << 20):
                         dst.write(chunk)
-                paths.append(target)
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-        raise InputError(
-            f"cannot read the archive {archive.name}: {exc}. Re-create the .zip (no password, "
-            "standard compression) or unzip it and point intake at the folder."
-        ) from None
+                        written += len(chunk)
+                        if meter is not None:
+                            meter.check_archive(archive.name, packed, written)
+                            meter.check()
+            except _DAMAGED as exc:
+                raise unreadable(
+                    f"its member {info.filename} is damaged or cannot be extracted ({exc})"
+                ) from None
+            except OSError as exc:
+                raise unreadable(f"{info.filename}: {exc.strerror or exc}") from None
+            paths.append(target)
     return sorted(paths)
 
 
@@ -349,7 +544,55 @@ class RawTable:
 
 
 class EmptyFileError(Exception):
-    """The unit has no header row."""
+    """The unit has no header row; ``what`` says what the file holds instead."""
+
+    def __init__(self, name: str, what: str = "the file is empty, it has no header row") -> None:
+        super().__init__(name)
+        self.what = what
+
+
+#: Bytes that are blank (the NUL is half of each UTF-16 character) and bytes that separate
+#: cells without being a column name or a value.
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[list(b" \t\r\n\x0b\x0c\x00")] = True
+_SEPARATOR = _BLANK.copy()
+_SEPARATOR[list(b"\"',;|")] = True
+
+
+def _only(data: pa.Buffer, allowed: np.ndarray) -> bool:
+    """Whether every byte of ``data`` (after a byte-order mark) is one of ``allowed``."""
+    view = memoryview(data)
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if bytes(view[: len(bom)]) == bom:
+            view = view[len(bom) :]
+            break
+    for start in range(0, len(view), 1 << 22):
+        if not allowed[np.frombuffer(view[start : start + (1 << 22)], dtype=np.uint8)].all():
+            return False
+    return True
+
+
+def _no_header(file: SourceFile, data: pa.Buffer) -> EmptyFileError:
+    """Say accurately why a CSV file has no header row."""
+    size = len(data)
+    amount = f"{size:,} bytes" if size < 1 << 20 else f"{size / (1 << 20):,.1f} MB"
+    if size == 0:
+        return EmptyFileError(file.rel, "the file is empty, it has no header row")
+    if _only(data, _BLANK):
+        return EmptyFileError(
+            file.rel, f"the file holds only blank lines ({amount}), it has no header row"
+        )
+    if _only(data, _SEPARATOR):
+        return EmptyFileError(
+            file.rel,
+            f"the file holds no column names and no values: its {amount} are only delimiters, "
+            "quotes and line breaks",
+        )
+    return EmptyFileError(
+        file.rel,
+        f"the file has no header row in its first {_SAMPLE // 1024} KB, only blank lines and "
+        "delimiters; delete the empty lines above the column names",
+    )
 
 
 def read_unit(
@@ -359,10 +602,12 @@ def read_unit(
     dictionary: Iterable[str] = (),
     delimiter: str | None = None,
     encoding: str | None = None,
+    meter: Meter | None = None,
 ) -> RawTable:
     """Read ``unit``; columns named in ``infer`` may get a type inferred by pyarrow, CSV
     columns named in ``dictionary`` are read dictionary-encoded (text, each distinct value
-    stored once: for vocabulary and yes/no columns).
+    stored once: for vocabulary and yes/no columns). ``meter`` (optional) stops a read that
+    goes over the intake budget.
 
     Raises
     ------
@@ -373,7 +618,7 @@ def read_unit(
     """
     kind = unit.file.kind
     if kind == "excel":
-        return _read_sheet(unit)
+        return _read_sheet(unit, meter)
     if kind == "parquet":
         return _read_parquet(unit)
     return _read_csv(unit.file, set(infer), set(dictionary) - set(infer), delimiter, encoding)
@@ -451,13 +696,13 @@ def _read_csv(
     data = file.contents()
     sample = data[:_SAMPLE].to_pybytes()
     if not sample.strip():
-        raise EmptyFileError(file.rel)
+        raise _no_header(file, data)
     enc = encoding or _detect_encoding(sample)
     text = _decode(sample, enc)
     delim = delimiter or _sniff_delimiter(text)
     header, header_lines = _header(text, delim)
     if not header:
-        raise EmptyFileError(file.rel)
+        raise _no_header(file, data)
     names, dups = _dedupe(header)
     warnings = []
     if dups:
@@ -681,7 +926,7 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_sheet(unit: Unit) -> RawTable:
+def _read_sheet(unit: Unit, meter: Meter | None = None) -> RawTable:
     import openpyxl
 
     try:
@@ -690,11 +935,16 @@ def _read_sheet(unit: Unit) -> RawTable:
         raise InputError(f"{unit.file.rel}: cannot open the workbook: {exc}") from None
     try:
         ws = wb[unit.sheet]
+        # read the cells the sheet holds, not the size it declares: a sheet claiming
+        # A1:XFD1048576 would otherwise be padded to 17 billion empty cells
+        ws.reset_dimensions()
         header: list[str] | None = None
         header_row = 0
         rows: list[tuple[object, ...]] = []
         numbers: list[int] = []
         for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if meter is not None and not r % 1024:
+                meter.check()
             if not any(v is not None and str(v).strip() for v in values):
                 continue
             if header is None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
+import shutil
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,7 +47,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from kit._atomic import check_apart, check_target, private_tempdir
+from kit._budget import Budget, BudgetError, Meter
 from kit._version import __version__
+from kit._yaml import describe, safe_load
 from kit.dataset import EXCLUDED_COLUMNS, FACT_COLUMNS, Dataset, write_dataset
 from kit.exceptions import InputError
 from kit.intake.mapping import (
@@ -127,7 +130,9 @@ class IntakeReport:
 
 
 # --------------------------------------------------------------------------- public API
-def read_export(export: str | os.PathLike[str], *, mapping: Any = None) -> Dataset:
+def read_export(
+    export: str | os.PathLike[str], *, mapping: Any = None, budget: Budget | None = None
+) -> Dataset:
     """Read a CRM export into the canonical dataset, in memory.
 
     Parameters
@@ -137,6 +142,9 @@ def read_export(export: str | os.PathLike[str], *, mapping: Any = None) -> Datas
     mapping
         ``None`` (canonical layout), a preset name (``"salesforce"``, ``"hubspot"``), the
         path of a mapping YAML file, or an already-parsed mapping dict.
+    budget
+        The memory and time intake may use (default: :class:`kit._budget.Budget`, with
+        any limit raised by its environment variable).
 
     Returns
     -------
@@ -149,12 +157,21 @@ def read_export(export: str | os.PathLike[str], *, mapping: Any = None) -> Datas
     MappingError
         The mapping is malformed.
     InputError
-        Blocking problems, all listed at once.
+        Blocking problems, all listed at once; :class:`kit._budget.BudgetError` when the
+        export would need more memory or time than the budget.
     """
     resolved = load_mapping(mapping)
-    with tempfile.TemporaryDirectory(prefix="kit-intake-") as tmp:
-        found = open_export(Path(export), Path(tmp))
-        return _Intake(resolved, found).run()
+    budget = budget or Budget.from_environment()
+    with (
+        private_tempdir("kit-intake-") as tmp,
+        Meter(
+            budget, Path(export).name, on_hard_stop=lambda: shutil.rmtree(tmp, ignore_errors=True)
+        ) as meter,
+    ):
+        found = open_export(Path(export), tmp, meter=meter)
+        meter.measure(found.data_size)
+        meter.check()
+        return _Intake(resolved, found, meter=meter).run()
 
 
 def intake(
@@ -176,6 +193,8 @@ def intake(
     >>> report.tables["users"]["rows_kept"], (d / "dataset" / "manifest.json").is_file()
     (1, True)
     """
+    check_apart(export, out_dir)
+    check_target(out_dir, replace=replace)
     dataset = read_export(export, mapping=mapping)
     path = write_dataset(dataset, out_dir, replace=replace)
     return IntakeReport(dataset=dataset, out_dir=Path(path))
@@ -261,10 +280,17 @@ class _Intake:
     warnings: list[str] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
     future_reference: str = "the day of intake"
+    meter: Meter | None = None
+
+    def check_budget(self) -> None:
+        """Stop with :class:`BudgetError` if intake has gone over its resource budget."""
+        if self.meter is not None:
+            self.meter.check()
 
     # ----------------------------------------------------------------- orchestration
     def run(self) -> Dataset:
         self.problems.extend(self.export.problems)
+        self.warnings.extend(self.export.notes)
         assignment = self.assign()
         engagement = self.engagement()
         parts: dict[str, list[_Part]] = {}
@@ -293,19 +319,22 @@ class _Intake:
         self, item: tuple[str, list[_Part]]
     ) -> tuple[_TableResult, list[dict[str, Any]], list[str]]:
         """:meth:`assemble` with its own facts and warnings (safe to run in a thread)."""
-        worker = _Intake(self.mapping, self.export)
+        worker = _Intake(self.mapping, self.export, meter=self.meter)
         result = worker.assemble(*item)
+        self.check_budget()
         return result, worker.facts, worker.warnings
 
     def isolated_part(
         self, job: tuple[str, SourceSpec, Unit]
     ) -> tuple[_Part | None, list[str], list[str]]:
         """:meth:`part` with its own problem and warning lists (safe to run in a thread)."""
-        worker = _Intake(self.mapping, self.export)
+        worker = _Intake(self.mapping, self.export, meter=self.meter)
         part = worker.part(*job)
+        self.check_budget()
         return part, worker.problems, worker.warnings
 
     def finish(self, parts: dict[str, list[_Part]], engagement: dict[str, Any] | None) -> Dataset:
+        self.check_budget()
         if self.problems:
             raise self.blocking()
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-table") as pool:
@@ -324,7 +353,9 @@ class _Intake:
         if self.problems:
             raise self.blocking()
         tables = {t: r.frame for t, r in results.items()}
+        self.check_budget()
         self.cross_table(tables, engagement)
+        self.check_budget()
         for name, frame in tables.items():
             _check_structure(name, frame)
         excluded = [r.excluded for r in results.values() if len(r.excluded)]
@@ -395,11 +426,19 @@ class _Intake:
         guess = None
         for p in spec.patterns:
             guess = guess or close_match(p.partition("#")[0], [u.rsplit("/", 1)[-1] for u in names])
-        hint = f" Did you mean {guess!r}?" if guess else ""
+        # a mapping cannot keep spaces around a name (and needs none: matching ignores them)
+        hint = f" Did you mean {guess.strip()!r}?" if guess else ""
         required = " It is required." if TABLES[table].required else ""
+        archives = self.export.archives
+        inside = (
+            f" The export also holds {', '.join(archives[:5])}: an archive inside the export is "
+            "not opened; unzip it into the export folder and run intake again."
+            if archives
+            else ""
+        )
         return (
             f"{table}: no file in the export matches {pats}.{required} Data files in the "
-            f"export: {listing}.{hint} Fix `source:` for {table} in the mapping"
+            f"export: {listing}.{hint}{inside} Fix `source:` for {table} in the mapping"
             + ("" if TABLES[table].required else ", or add `optional: true`")
             + "."
         )
@@ -411,9 +450,10 @@ class _Intake:
             return None
         rel = path.relative_to(self.export.root).as_posix()
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            data = safe_load(path.read_text(encoding="utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            self.problems.append(f"{rel}: not valid YAML ({exc}); fix or remove it.")
+            what = describe(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+            self.problems.append(f"{rel}: not valid YAML ({what}); fix or remove it.")
             return None
         if data is None:
             return {}
@@ -454,14 +494,17 @@ class _Intake:
                 dictionary=dictionary,
                 delimiter=spec.delimiter,
                 encoding=spec.encoding,
+                meter=self.meter,
             )
-        except EmptyFileError:
+        except EmptyFileError as exc:
             self.problems.append(
-                f"{unit.name} (read as {table}): the file is empty, it has no header row. "
+                f"{unit.name} (read as {table}): {exc.what}. "
                 "Re-export it with its column names"
                 + ("." if tdef.required else ", or remove it if the table is not available.")
             )
             return None
+        except BudgetError:
+            raise
         except InputError as exc:
             self.problems.append(f"{unit.name} (read as {table}): {exc.message}")
             return None

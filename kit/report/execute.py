@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 import queue
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kit._atomic import held_tempdir, remove_held
 
 __all__ = ["NotebookJob", "NotebookOutcome", "run_job", "warm_up"]
 
@@ -93,7 +93,7 @@ def _kernel_manager() -> Any:
         run_sync(_kernel.cleanup_resources)()
         _remove_sockets()
     # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
-    _sockets = sockets = Path(tempfile.mkdtemp(prefix="adoption-kit-kernel-"))
+    _sockets = sockets = held_tempdir("adoption-kit-kernel-")  # a killed run's: removed now
     _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
     pending = _send(_WARM_UP)  # queued until the kernel is up
@@ -141,7 +141,7 @@ def _remove_sockets() -> None:
     """Remove the kernel's socket folder from the temp folder (it would pile up otherwise)."""
     global _sockets
     if _sockets is not None:
-        shutil.rmtree(_sockets, ignore_errors=True)
+        remove_held(_sockets)
         _sockets = None
 
 

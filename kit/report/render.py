@@ -37,7 +37,7 @@ from html import escape, unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from kit._atomic import atomic_path, write_text
+from kit._atomic import atomic_path, private_tempdir, write_text
 from kit._resources import templates_dir
 from kit.exceptions import AssessmentError, InputError, KitError, ParameterError
 from kit.report.present import FACTS_MIMETYPE
@@ -515,7 +515,7 @@ def render_pdf(
     sized = page.replace(
         "</head>", f"<style>@page {{ size: {_PAPER[paper]}; }}</style>\n</head>", 1
     )
-    with tempfile.TemporaryDirectory(prefix="kit-pdf-") as profile, atomic_path(pdf) as out:
+    with private_tempdir("kit-pdf-") as profile, atomic_path(pdf) as out:
         # the copy sits beside the report so relative links keep their meaning
         fd, name = tempfile.mkstemp(prefix=f".{html.stem}.", suffix=".print.html", dir=html.parent)
         os.close(fd)
