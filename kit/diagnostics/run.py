@@ -117,8 +117,8 @@ def diagnose(
     dataset
         Canonical tables (``users`` required; every other table optional).
     as_of
-        Last day assessed (default: the engagement's as_of, else the latest reasonable
-        event date in the data; see :mod:`kit.diagnostics.context`).
+        Last day assessed (default: the engagement's as_of, else the data's last real
+        event (see :mod:`kit.diagnostics.context`).
     launch
         CRM launch date (default: the engagement's launch_date, else the first day of human
         CRM activity).
