@@ -70,6 +70,7 @@ from kit.intake.normalize import (
 )
 from kit.intake.readers import EmptyFileError, Export, RawTable, Unit, open_export, read_unit
 from kit.schema import TABLES, Field
+from kit.timeframe import event_columns, time_frame
 
 __all__ = [
     "QUALITY_ISSUES",
@@ -92,10 +93,9 @@ QUALITY_ISSUES: dict[str, str] = {
     "excel_mangled": "an id or phone that Excel turned into a date or 1.2E+11",
     "duplicate_key": "a key seen before: later rows were excluded, the first kept",
     "orphan_reference": "points at a record that is not in the export",
-    "future_date": "a date after the engagement's as-of date (else after the day of intake)",
+    "future_date": "an event dated after the export's date, or far after the rest of the data",
 }
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
-_NOT_FUTURE = ("next_step_due",)
 #: Fields checked for values Excel mangled, besides every key (references are covered by the
 #: orphan check, which shows the mangled values as examples).
 _MANGLE_CHECKED = ("phone", "loan_number")
@@ -274,7 +274,7 @@ class _Intake:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
-    future_reference: str = "the day of intake"
+    future_reference: str = "no dated events"
 
     # ----------------------------------------------------------------- orchestration
     def run(self) -> Dataset:
@@ -462,10 +462,10 @@ class _Intake:
             self.problems.append(f"{rel}: must be 'key: value' lines (client, launch_date, ...).")
             return None
         out: dict[str, Any] = {}
-        known = ("client", "launch_date", "as_of", "seat_cost_per_month")
+        known = ("client", "launch_date", "as_of", "export_date", "seat_cost_per_month")
         for key, value in data.items():
             key = str(key)
-            if key in ("launch_date", "as_of") and value is not None:
+            if key in ("launch_date", "as_of", "export_date") and value is not None:
                 day = value if isinstance(value, dt.date) else _iso_date(value)
                 if day is None:
                     self.problems.append(
@@ -1029,18 +1029,17 @@ class _Intake:
     ) -> None:
         """Orphan references and future dates, on the rows kept (checks run two at a time).
 
-        A date is in the future when it falls after the engagement's as-of day (from
-        ``engagement.yaml``), or, without one, after tomorrow (the day of intake, with a day
-        of slack for time zones).
+        An event date is future-dated when it lies after the export's date (``export_date``
+        in ``engagement.yaml``) or far from the rest of the data (:mod:`kit.timeframe`);
+        due dates, open loans' expected close, seat starts and campaign starts may lie ahead.
         """
-        as_of = (engagement or {}).get("as_of")
-        if as_of:
-            limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-            self.future_reference = f"the as-of date {as_of} (engagement.yaml)"
-        else:
-            tz = self.mapping.timezone or "UTC"
-            limit = pd.Timestamp.now(tz=tz).tz_localize(None).normalize() + pd.Timedelta(days=2)
-            self.future_reference = "the day of intake"
+        frame = time_frame(tables, export_date=(engagement or {}).get("export_date"))
+        self.future_reference = frame.rule
+        future_rows = {
+            (table, column): rows[values >= np.datetime64(frame.future_after, "us")]
+            for table, column, values, rows in event_columns(tables)
+            if frame.future_after is not None
+        }
 
         def check(job: tuple[str, Field]) -> list[dict[str, Any]]:
             name, f = job
@@ -1063,18 +1062,17 @@ class _Intake:
                                 _value_examples(col[orphan]),
                             )
                         )
-            if f.kind == "datetime" and f.name not in _NOT_FUTURE:
-                future = (col >= limit).to_numpy(dtype=bool, na_value=False)
-                if future.any():
-                    found.append(
-                        _fact(
-                            name,
-                            f.name,
-                            "future_date",
-                            int(future.sum()),
-                            _value_examples(col[future].dt.strftime("%Y-%m-%d")),
-                        )
+            future = future_rows.get((name, f.name))
+            if future is not None and len(future):
+                found.append(
+                    _fact(
+                        name,
+                        f.name,
+                        "future_date",
+                        len(future),
+                        _value_examples(col.iloc[future].dt.strftime("%Y-%m-%d")),
                     )
+                )
             return found
 
         jobs = [

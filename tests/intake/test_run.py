@@ -705,20 +705,38 @@ def test_compact_dates_written_as_numbers(tmp_path: Path) -> None:
     ]
 
 
-def test_future_dates_are_after_the_engagement_as_of_day(tmp_path: Path) -> None:
+def test_future_dates_are_after_the_export_date_not_the_as_of(tmp_path: Path) -> None:
     write(tmp_path, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
-    write(tmp_path, "engagement.yaml", "as_of: 2024-06-30\n")
+    write(tmp_path, "engagement.yaml", "export_date: 2024-06-30\nas_of: 2024-05-31\n")
     write(
         tmp_path,
         "logins.csv",
         "user_id,login_at\nu1,2024-06-30 23:59:00\nu1,2024-07-01 00:00:00\nu1,2024-07-02 08:00\n",
     )
     ds = read_export(tmp_path)
+    # after the export's own date; the June login after the as-of date is not a defect
     assert facts(ds)[("logins", "login_at", "future_date")] == (
         2,
         "'2024-07-01' (1), '2024-07-02' (1)",
     )
-    assert ds.manifest["future_dates_after"] == "the as-of date 2024-06-30 (engagement.yaml)"
+    assert ds.manifest["future_dates_after"] == "after the export date 2024-06-30"
+    assert ds.manifest["engagement"]["export_date"] == "2024-06-30"
+
+
+def test_without_an_export_date_only_dates_far_from_the_rest_are_future(tmp_path: Path) -> None:
+    write(tmp_path, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
+    days = [f"2024-0{m}-{d:02d} 09:00" for m in (1, 2, 3, 4, 5, 6) for d in (1, 10, 20)]
+    write(
+        tmp_path,
+        "logins.csv",
+        "user_id,login_at\n" + "".join(f"u1,{d}\n" for d in [*days, "2052-06-20 09:00"]),
+    )
+    ds = read_export(tmp_path)
+    assert facts(ds)[("logins", "login_at", "future_date")] == (1, "'2052-06-20' (1)")
+    assert ds.manifest["future_dates_after"] == (
+        "on or after 2052-06-20, 10,227 days after the rest of the data (a gap of 180 days or "
+        "more, with at most 5% of the events, or one, after it)"
+    )
 
 
 # --------------------------------------------------------------------------- properties
