@@ -678,7 +678,7 @@ def _datetime(
     result.no_such_date = no_such
     result.out_of_range = out_of_range
     result.order = order.description
-    result.dayfirst = order.dayfirst if order.declared is None else None
+    result.dayfirst = order.dayfirst if order.declared is None and order.evidence else None
     result.ambiguous = order.ambiguous
     return result
 
@@ -699,6 +699,7 @@ class _Order:
     description: str | None = None
     ambiguous: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    evidence: int = 0
 
     @property
     def family(self) -> str:
@@ -792,14 +793,18 @@ def _numeric(values: pa.Array, dayfirst: bool | None) -> _Order:
             )[:3]
             return order
         order.dayfirst = decided
+        k = max(n_day, n_month)
+        order.evidence = k
+        if not k:  # 05/05/2024: every value reads the same either way
+            order.description = "either way (every value has the same day and month number)"
         day = "first" if decided else "second"
         deciding = (first > 12) & (second <= 12) if decided else (second > 12) & (first <= 12)
-        example = examples.filter(pa.array(deciding)).to_pylist()[0]
-        k = max(n_day, n_month)
-        order.description = (
-            f"{order.family} ({k:,} value{'s' if k != 1 else ''} such as {example!r} "
-            f"{'have' if k != 1 else 'has'} a {day} number above 12)"
-        )
+        example = examples.filter(pa.array(deciding)).to_pylist()[0] if k else None
+        if k:
+            order.description = (
+                f"{order.family} ({k:,} value{'s' if k != 1 else ''} such as {example!r} "
+                f"{'have' if k != 1 else 'has'} a {day} number above 12)"
+            )
         if min(n_day, n_month):
             against = (second > 12) & (first <= 12) if decided else (first > 12) & (second <= 12)
             odd = examples.filter(pa.array(against)).to_pylist()[:3]

@@ -87,7 +87,9 @@ def test_a_month_above_12_in_second_place_makes_the_column_month_first(tmp_path:
 def test_a_column_ambiguous_throughout_blocks_with_a_fix_built_from_its_values(
     tmp_path: Path,
 ) -> None:
-    message = blocking(export(tmp_path, ["01-02-2018 19:58", "03-04-2018 08:00", "05-05-2018 09:00"]))
+    message = blocking(
+        export(tmp_path, ["01-02-2018 19:58", "03-04-2018 08:00", "05-05-2018 09:00"])
+    )
     assert (
         "contacts.csv: contacts.created_at (column 'created_at'): the dates are ambiguous: "
         "values such as '01-02-2018 19:58', '03-04-2018 08:00' read both day-first and "
