@@ -124,12 +124,10 @@ def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool
     return read_export(source, mapping=mapping), True
 
 
-def _intake_summary(dataset: Dataset, gate: Any, engagement: Engagement) -> str:
-    """What ``assess`` prints once the input is read: intake's summary (as ``intake``
-    prints it), the data's time frame and the plausibility gate's warnings."""
-    from kit.intake import IntakeReport, summarize
-
-    lines = [summarize(IntakeReport(dataset=dataset)), ""]
+def _time_frame_summary(dataset: Dataset, gate: Any, engagement: Engagement) -> str:
+    """What ``assess`` prints after intake's summary, before any heavy work: the data's
+    time frame, what is future-dated and the plausibility gate's warnings."""
+    lines = [""]
     frame = gate.frame
     if frame is not None and frame.first is not None and frame.last is not None:
         lines.append(
@@ -338,6 +336,10 @@ def assess(
     mark = time.perf_counter()
     dataset, from_export = _read_input(source, mapping)
     seconds["intake"] = time.perf_counter() - mark
+    if echo is not None:
+        from kit.intake import IntakeReport, summarize
+
+        echo(summarize(IntakeReport(dataset=dataset)))
     gate = check_plausibility(
         dataset,
         as_of=engagement.as_of,
@@ -346,7 +348,7 @@ def assess(
         strict=strict,
     )
     if echo is not None:
-        echo(_intake_summary(dataset, gate, engagement))
+        echo(_time_frame_summary(dataset, gate, engagement))
     selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
     slugs = slugify_teams(selected)
 
