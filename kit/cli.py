@@ -108,7 +108,7 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     "as_of",
     default=None,
     metavar="YYYY-MM-DD",
-    help="Last day of the assessment window [default: latest date in the data].",
+    help="Last day of the assessment window [default: the data's last real event].",
 )
 @click.option(
     "--launch",
