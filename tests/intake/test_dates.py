@@ -207,3 +207,38 @@ def test_real_dates_out_of_range_are_facts_not_unreadable(tmp_path: Path) -> Non
         "'1500-06-15' (1), '2999-12-31' (1)",
     )
     assert ("contacts", "created_at", "unparseable_date") not in found
+
+
+def test_the_guide_shows_the_ambiguous_dates_error_the_kit_gives(tmp_path: Path) -> None:
+    (tmp_path / "agents.csv").write_text("agent,manager\nAna,Lee\n")
+    (tmp_path / "sales.csv").write_text(
+        "deal_id,agent,deal_stage,engage_date\n"
+        "d1,Ana,Won,01-02-2018 19:58\nd2,Ana,Won,03-04-2018 08:00\n"
+    )
+    mapping = {
+        "tables": {
+            "users": {
+                "source": "agents.csv",
+                "columns": {
+                    "user_id": "agent",
+                    "name": "agent",
+                    "team": "manager",
+                    "role": {"constant": "producer"},
+                },
+            },
+            "opportunities": {
+                "source": "sales.csv",
+                "columns": {
+                    "opportunity_id": "deal_id",
+                    "owner_id": "agent",
+                    "stage": {"column": "deal_stage", "values": {"Won": "funded"}},
+                    "created_at": "engage_date",
+                },
+            },
+        }
+    }
+    message = blocking(tmp_path, mapping)
+    problem = next(line for line in message.splitlines() if "ambiguous" in line)
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
+    shown = guide.split("## Dates", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    assert " ".join(shown.split()) == problem.removeprefix("  - ")
