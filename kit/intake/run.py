@@ -227,6 +227,11 @@ def summarize(report: IntakeReport) -> str:
         lines += ["", f"Rows excluded: {len(excluded):,} (excluded_rows.parquet), e.g."]
         for row in excluded.head(3).itertuples(index=False):
             lines.append(f"  {row.source_file} row {row.row_number}: {row.reason}")
+    orders = [o for o in m.get("date_orders") or [] if " read either way " not in o]
+    if orders:
+        lines += ["", "Numeric dates (03/04/2024) read:"] + [f"  {o}" for o in orders[:6]]
+        if len(orders) > 6:
+            lines.append(f"  ... and {len(orders) - 6} more (manifest.json: date_orders)")
     if m["warnings"]:
         lines += ["", "Warnings:"] + [f"  - {w}" for w in m["warnings"]]
     if report.out_dir is not None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from kit.exceptions import InputError
-from kit.intake import read_export
+from kit.intake import IntakeReport, read_export, summarize
 
 USERS = "user_id,name,team,role\nu1,Ana Ruiz,North,producer\n"
 
@@ -73,6 +73,10 @@ def test_a_day_above_12_makes_the_whole_column_day_first(tmp_path: Path) -> None
         "contacts.csv: contacts.created_at read day-first "
         "(1 value such as '20-10-2017' has a first number above 12)"
     ]
+    summary = summarize(IntakeReport(dataset=ds))
+    assert (
+        "Numeric dates (03/04/2024) read:\n  contacts.csv: contacts.created_at read day-first"
+    ) in summary
 
 
 def test_a_month_above_12_in_second_place_makes_the_column_month_first(tmp_path: Path) -> None:
