@@ -669,8 +669,9 @@ def _datetime(
     )
     hints = list(order.hints)
     if len(todo) and not order.ambiguous and not order.hints:
-        hint = unread_hint(t.take(pa.array(todo[:1000])).to_pylist(), dayfirst=order.dayfirst)
-        if hint:
+        sample = t.take(pa.array(todo[:1000])).to_pylist()
+        hint = unread_hint(sample, dayfirst=order.dayfirst, generic=False)
+        if hint:  # only a specific one: a few values that are not dates need no warning
             hints.append(hint)
     result = _date_result(us, blank, bad, raw, formats)
     result.hints = hints
@@ -843,8 +844,9 @@ def _numeric(values: pa.Array, dayfirst: bool | None) -> _Order:
     return order
 
 
-def unread_hint(values: list[str], *, dayfirst: bool | None) -> str | None:
-    """How to read date values that no format read, built from the values themselves.
+def unread_hint(values: list[str], *, dayfirst: bool | None, generic: bool = True) -> str | None:
+    """How to read date values that no format read, built from the values themselves
+    (``None`` when there is nothing to say, or only the generic advice and not ``generic``).
 
     >>> print(unread_hint(["20-10-2017"], dayfirst=False))  # doctest: +NORMALIZE_WHITESPACE
     values such as '20-10-2017' read only day-first: set `dayfirst: true` for this column, or
@@ -868,6 +870,8 @@ def unread_hint(values: list[str], *, dayfirst: bool | None) -> str | None:
                 f"values such as {v!r} read only {word}: set `dayfirst: "
                 f"{'true' if other else 'false'}` for this column, or `format: {fmt!r}`"
             )
+    if not generic:
+        return None
     return (
         f"give the column's date format with `format:` (Python strftime codes), "
         f"e.g. for {_short_text(values[0])!r}"
