@@ -117,3 +117,24 @@ def test_parameters_state_the_data_range_not_the_window():
     p = diagnose(dataset(activities=_acts(times)), as_of="2024-06-30").parameters
     assert (p["data_start"], p["data_end"]) == ("2023-11-02", "2024-06-29")
     assert (p["window_start"], p["as_of"]) == ("2024-04-02", "2024-06-30")
+
+
+def test_a_loan_entered_in_the_crm_after_the_as_of_date_was_not_in_it_on_that_date():
+    los = [
+        {"loan_number": f"L{i}", "officer_id": "a1", "funded_date": "2024-06-10"} for i in range(2)
+    ]
+    opps = [
+        {
+            "opportunity_id": f"o{i}",
+            "owner_id": "a1",
+            "created_at": created,
+            "stage": "funded",
+            "loan_number": f"L{i}",
+        }
+        for i, created in enumerate(["2024-05-01", "2024-07-20"])
+    ]
+    shadow = diagnose(
+        dataset(los_loans=los, opportunities=opps), as_of="2024-06-30", launch="2024-06-01"
+    ).shadow_pipeline
+    # before: both counted as in the CRM, though o1 was entered on 20 July
+    assert shadow[["funded_los_loans", "in_crm", "missing"]].sum().tolist() == [2, 1, 1]
