@@ -40,11 +40,15 @@ from kit.schema import Field
 
 __all__ = [
     "ISSUES",
+    "NUMERIC_DATE",
     "Converted",
     "Translation",
     "convert",
+    "decide_order",
     "derive",
+    "numeric_format",
     "text",
+    "unread_hint",
 ]
 
 #: What each bad-value issue is called, by field kind.
