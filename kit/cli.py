@@ -114,13 +114,26 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     "as_of",
     default=None,
     metavar="YYYY-MM-DD",
-    help="Last day of the assessment window [default: latest date in the data].",
+    help="Last day of the assessment window [default: the data's last real event].",
 )
 @click.option(
     "--launch",
     default=None,
     metavar="YYYY-MM-DD",
     help="CRM launch date [default: from engagement.yaml, else first CRM activity].",
+)
+@click.option(
+    "--export-date",
+    "export_date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Day the export was taken: records dated after it are future-dated "
+    "[default: from engagement.yaml].",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop (exit 2) on an implausible as-of date instead of warning in the reports.",
 )
 @click.option(
     "--seat-cost",
@@ -165,6 +178,8 @@ def assess_command(
     client: str | None,
     as_of: str | None,
     launch: str | None,
+    export_date: str | None,
+    strict: bool,
     seat_cost: float | None,
     teams: tuple[str, ...],
     workers: int | None,
@@ -184,6 +199,7 @@ def assess_command(
         launch=parse_date(launch, option="--launch"),
         seat_cost_per_month=seat_cost,
         standards=standards,
+        export_date=parse_date(export_date, option="--export-date"),
     )
     result = assess(
         source,
@@ -196,6 +212,8 @@ def assess_command(
         pdf=pdf,
         force=force,
         render_options={"logo": logo, "brand_colour": brand_colour},
+        strict=strict,
+        echo=click.echo,
     )
     click.echo(result.summary())
 

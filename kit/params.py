@@ -73,7 +73,8 @@ class Engagement:
     """What the consultant states about the engagement (all optional).
 
     Values left ``None`` fall back to the export's ``engagement.yaml`` and then to the
-    data (as-of: latest date in the data; launch: first day of CRM activity).
+    data (as-of: the data's last real event; launch: first day of CRM activity).
+    ``export_date`` is the day the export was taken: events after it are future-dated.
     """
 
     client: str | None = None
@@ -81,6 +82,7 @@ class Engagement:
     launch: date | None = None
     seat_cost_per_month: float | None = None
     standards: Path | None = None
+    export_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.as_of and self.launch and self.launch > self.as_of:

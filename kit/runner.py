@@ -124,6 +124,28 @@ def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool
     return read_export(source, mapping=mapping), True
 
 
+def _time_frame_summary(dataset: Dataset, gate: Any, engagement: Engagement) -> str:
+    """What ``assess`` prints after intake's summary, before any heavy work: the data's
+    time frame, what is future-dated and the plausibility gate's warnings."""
+    lines = [""]
+    frame = gate.frame
+    if frame is not None and frame.first is not None and frame.last is not None:
+        lines.append(
+            f"Data dated {frame.first.date()} to {frame.last.date()} (first and last real "
+            f"event); assessed as of {gate.as_of.date()}."
+        )
+    if frame is not None and frame.future_events:
+        lines.append(
+            f"Future-dated: {frame.future_events:,} events ({frame.rule}) are left out of "
+            "every measure and listed on the data-quality page."
+        )
+    if not (engagement.client or (dataset.manifest.get("engagement") or {}).get("client")):
+        lines.append("No client name given (--client): the reports name no client.")
+    if gate.warnings:
+        lines += ["", "Check before sending the reports:"] + [f"  - {w}" for w in gate.warnings]
+    return "\n".join(lines)
+
+
 @contextmanager
 def _workers(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     """The pool of report workers (none for one worker), each starting its kernel at once.
@@ -254,6 +276,8 @@ def assess(
     progress: bool = True,
     render_options: dict[str, Any] | None = None,
     notebooks: str | Path | None = None,
+    strict: bool = False,
+    echo: Callable[[str], None] | None = None,
 ) -> Assessment:
     """Assess every team of ``source`` and write the report folder ``out``.
 
@@ -276,12 +300,19 @@ def assess(
         Passed to :func:`kit.report.render.render_html` (e.g. ``logo``, ``brand_colour``).
     notebooks
         Folder of customized copies of the kit's notebooks (default: the bundled ones).
+    strict
+        Make the plausibility gate's warnings (an as-of date far after the data or before
+        most of it) errors.
+    echo
+        Called with intake's summary and the plausibility gate's findings, once the input is
+        read and before any heavy work (the command line prints them).
 
     Raises
     ------
     AssessmentError
         After writing everything else, when one or more reports failed.
     """
+    from kit.diagnostics.plausibility import check as check_plausibility
     from kit.diagnostics.run import diagnose
     from kit.report.exports import write_csvs, write_workbook
 
@@ -306,6 +337,19 @@ def assess(
     mark = time.perf_counter()
     dataset, from_export = _read_input(source, mapping)
     seconds["intake"] = time.perf_counter() - mark
+    if echo is not None:
+        from kit.intake import IntakeReport, summarize
+
+        echo(summarize(IntakeReport(dataset=dataset)))
+    gate = check_plausibility(
+        dataset,
+        as_of=engagement.as_of,
+        launch=engagement.launch,
+        export_date=engagement.export_date,
+        strict=strict,
+    )
+    if echo is not None:
+        echo(_time_frame_summary(dataset, gate, engagement))
     selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
     slugs = slugify_teams(selected)
 
@@ -319,6 +363,8 @@ def assess(
             standards=engagement.standards,
             seat_cost_per_month=engagement.seat_cost_per_month,
             client=engagement.client,
+            export_date=engagement.export_date,
+            warnings=gate.warnings,
         )
         seconds["diagnose"] = time.perf_counter() - mark
 

@@ -102,7 +102,7 @@ def test_import_kit_loads_no_runner_pandas_or_charts() -> None:
 LAYERS: list[tuple[str, ...]] = [
     ("kit._version", "kit.exceptions", "kit._atomic", "kit._safe", "kit._resources"),
     ("kit.sections", "kit.schema", "kit.params"),
-    ("kit.dataset",),
+    ("kit.dataset", "kit.timeframe"),
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),
     ("kit.report",),

@@ -219,7 +219,13 @@ def test_real_maven_export_renders_with_missing_sections_not_assessed(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "2 of 2 team reports written" in done.stdout
+    # intake's summary and the data's true time frame, printed before any heavy work
+    assert "Intake of maven-crm with mapping 'maven-crm'" in done.stdout
+    assert "Data dated 2016-10-20 to 2017-12-31 (first and last real event)" in done.stdout
     page = (out / "teams" / "cara-losch.html").read_text(encoding="utf-8")
+    # the header states the data's own first and last dates, not the assessment window
+    assert "<dt>Records dated</dt><dd>Oct 20, 2016 – Dec 31, 2017</dd>" in page
+    assert "<dt>As of</dt><dd>Dec 31, 2017</dd>" in page
     assert "Not assessed:" in page and "no activities provided" in page
     assert "Not scored: no standard could be assessed." in page
     portfolio = (out / "index.html").read_text(encoding="utf-8")

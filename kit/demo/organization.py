@@ -140,12 +140,14 @@ SCALES: dict[str, dict[str, Any]] = {
     },
 }
 
-#: The demo engagement: who the client is, when the CRM launched, the last day of data, and
+#: The demo engagement: who the client is, when the CRM launched, the last day of data, the
+#: day the export was taken (so the meetings entered ahead as held are future-dated), and
 #: what a CRM seat costs.
 ENGAGEMENT: dict[str, Any] = {
     "client": "Harborlight Home Lending",
     "launch_date": "2025-01-13",
     "as_of": "2025-10-31",
+    "export_date": "2025-10-31",
     "seat_cost_per_month": 125.0,
 }
 

@@ -9,13 +9,13 @@ Date rules
 ----------
 as-of
     The ``as_of`` argument, else the engagement's ``as_of`` in the dataset manifest, else the
-    latest *reasonable* event date in the data: the latest event (activity, contact or loan
-    creation, stage change, close of a won or lost loan, login, LOS application or funding;
-    never a due date or an open loan's expected close) no later than 14 days after
-    the 99.5th percentile of all event timestamps. A handful of future-dated defects (a
-    2052 typo) therefore cannot move the as-of date, while a real data set whose last 0.5%
-    of events fall within two weeks keeps its true latest date. Events after the as-of
-    date are left out of every metric and counted as ``future dates`` in data quality.
+    data's last real event: the latest event (activity, contact or loan creation, stage
+    change, close of a won or lost loan, login, LOS application or funding; never a due date
+    or an open loan's expected close) that is not future-dated. An event is future-dated
+    only when it lies after the export's declared ``export_date`` or far from the rest (see
+    :mod:`kit.timeframe`): a 2052 typo cannot move the as-of date, and a two-month tail of
+    real records is never cut off. Future-dated events, and any event after the as-of date,
+    are left out of every metric; the future-dated ones are listed in data quality.
 launch
     The ``launch`` argument, else the engagement's ``launch_date``, else the first day of
     human CRM activity (the earliest human activity no earlier than 14 days before the 0.5th
@@ -52,6 +52,7 @@ from kit.dataset import Dataset
 from kit.diagnostics.standards import Standards
 from kit.exceptions import ParameterError
 from kit.schema import OPEN_STAGES, STAGES, label
+from kit.timeframe import TimeFrame, event_columns, future_records, time_frame
 
 __all__ = [
     "Context",
@@ -65,17 +66,6 @@ __all__ = [
 ]
 
 DAY = pd.Timedelta(days=1)
-#: Event timestamps that say "something happened" (used to find the as-of date).
-_EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("activities", "occurred_at"),
-    ("contacts", "created_at"),
-    ("opportunities", "created_at"),
-    ("opportunities", "stage_changed_at"),
-    ("stage_history", "changed_at"),
-    ("logins", "login_at"),
-    ("los_loans", "application_date"),
-    ("los_loans", "funded_date"),
-)
 _TAIL = 0.995
 _SLACK = np.timedelta64(14, "D")
 
@@ -94,47 +84,18 @@ def _day(value: object, name: str) -> pd.Timestamp:
     return ts.normalize().as_unit("us")
 
 
-def _closed(opps: pd.DataFrame) -> np.ndarray:
-    """Loans that are won or lost (their close date happened; an open loan's close date is
-    only expected)."""
-    return opps["status"].isin(["won", "lost"]).to_numpy(dtype=bool) | opps["stage"].isin(
-        ["funded", "lost"]
-    ).to_numpy(dtype=bool)
-
-
-def _events(dataset: Dataset) -> np.ndarray:
-    parts = []
-    for table, column in _EVENT_COLUMNS:
-        frame = dataset.tables.get(table)
-        if frame is None or column not in frame:
-            continue
-        values = frame[column].to_numpy(dtype="datetime64[us]")
-        parts.append(values[~np.isnat(values)])
-    opps = dataset.tables.get("opportunities")
-    if opps is not None:
-        closed = opps["closed_at"].to_numpy(dtype="datetime64[us]")[_closed(opps)]
-        parts.append(closed[~np.isnat(closed)])
-    return np.concatenate(parts) if parts else np.array([], dtype="datetime64[us]")
-
-
-def resolve_as_of(dataset: Dataset) -> tuple[pd.Timestamp | None, int]:
-    """The latest reasonable event day, and how many later events were ignored.
+def resolve_as_of(
+    dataset: Dataset, *, export_date: object = None
+) -> tuple[pd.Timestamp | None, int]:
+    """The data's last real event day, and how many events are future-dated.
 
     >>> from kit.dataset import Dataset
     >>> from kit.schema import empty_table
     >>> resolve_as_of(Dataset({"users": empty_table("users")}))
     (None, 0)
     """
-    events = _events(dataset)
-    if not len(events):
-        return None, 0
-    rank = int(np.ceil(_TAIL * (len(events) - 1)))
-    tail = np.partition(events, rank)[rank]
-    cutoff = tail + _SLACK
-    kept = events[events <= cutoff]
-    latest = pd.Timestamp(kept.max()).normalize().as_unit("us")
-    ignored = int((events >= np.datetime64(latest + DAY)).sum())
-    return latest, ignored
+    frame = time_frame(dataset.tables, export_date=export_date)
+    return frame.last, frame.future_events
 
 
 def resolve_launch(dataset: Dataset, as_of: pd.Timestamp) -> pd.Timestamp | None:
@@ -249,6 +210,7 @@ class Context:
     window_days: int
     seat_cost_per_month: float | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    export_date: object = None
 
     def __post_init__(self) -> None:
         self._memo: dict[str, Any] = {}
@@ -353,11 +315,16 @@ class Context:
         )
 
     @cached_property
+    def time_frame(self) -> TimeFrame:
+        """The data's own time frame (first and last real events, what is future-dated)."""
+        return time_frame(self.dataset.tables, export_date=self.export_date)
+
+    @cached_property
     def data_end(self) -> np.datetime64:
-        """End of the data's latest reasonable day (or of the as-of day, when later): events
+        """Where the data's future begins (or the end of the as-of day, when later): events
         at or after it are future-dated defects."""
-        latest, _ = resolve_as_of(self.dataset)
-        data_end = (latest + DAY) if latest is not None else self.end
+        future = self.time_frame.future_after
+        data_end = future if future is not None else self.end
         return np.datetime64(max(data_end, self.end), "us")
 
     @cached_property
@@ -479,8 +446,12 @@ def build_context(
     window_days: int = 90,
     standards: Standards | None = None,
     seat_cost_per_month: float | None = None,
+    export_date: object = None,
 ) -> Context:
     """Resolve the run's dates and parameters (see the module's date rules).
+
+    ``export_date`` (default: the engagement's) is the day the export was taken: events
+    after it are future-dated.
 
     Raises
     ------
@@ -501,18 +472,37 @@ def build_context(
     if as_of is None and engagement.get("as_of"):
         as_of = engagement["as_of"]
         notes["as_of_rule"] = "engagement as_of"
+    if export_date is None and engagement.get("export_date"):
+        export_date = engagement["export_date"]
+    if export_date is not None:
+        export_date = _day(export_date, "export_date").date()
+    frame = time_frame(dataset.tables, export_date=export_date)
     if as_of is None:
-        found, ignored = resolve_as_of(dataset)
-        if found is None:
+        if frame.last is None:
             raise ParameterError(
                 "the data has no dated events to assess as of; give --as-of YYYY-MM-DD"
             )
-        as_of_ts = found
-        notes["as_of_rule"] = "latest reasonable event date"
-        notes["future_dated_events_ignored"] = ignored
+        as_of_ts = frame.last
+        notes["as_of_rule"] = "the data's last real event"
+        notes["future_dated_events_ignored"] = frame.future_events
     else:
         as_of_ts = _day(as_of, "as_of")
         notes.setdefault("as_of_rule", "given")
+    end = np.datetime64(as_of_ts + DAY, "us")
+    after = frame.future_after
+    notes.update(
+        data_start=None if frame.first is None else str(frame.first.date()),
+        data_end=None if frame.last is None else str(frame.last.date()),
+        export_date=None if export_date is None else str(export_date),
+        future_rule=frame.rule,
+        future_dated=future_records(dataset.tables, after),
+        events_after_as_of=sum(
+            int(((values >= end) & (values < np.datetime64(after, "us"))).sum())
+            if after is not None
+            else int((values >= end).sum())
+            for _, _, values, _ in event_columns(dataset.tables)
+        ),
+    )
     if launch is None and engagement.get("launch_date"):
         launch = engagement["launch_date"]
         notes["launch_rule"] = "engagement launch_date"
@@ -543,7 +533,7 @@ def build_context(
             ) from None
         if not np.isfinite(seat_cost_per_month) or seat_cost_per_month < 0:
             raise ParameterError(f"seat cost {seat_cost_per_month} must be zero or more")
-    return Context(
+    context = Context(
         dataset=dataset,
         standards=standards if standards is not None else load_standards(),
         as_of=as_of_ts,
@@ -551,4 +541,7 @@ def build_context(
         window_days=int(window_days),
         seat_cost_per_month=seat_cost_per_month,
         notes=notes,
+        export_date=export_date,
     )
+    context.__dict__["time_frame"] = frame  # the cached property, computed once
+    return context

@@ -19,8 +19,8 @@ timeliness
 consistency
     loans won without a close date, closed before created, status contradicting stage, stage
     changed before created; contacts still a lead or prospect with a funded loan; next step
-    due before the conversation; dates in the future (after the latest reasonable date of the
-    data, see :mod:`kit.diagnostics.context`).
+    due before the conversation; dates in the future (future-dated events: after the export's
+    date or far from the rest of the data, see :mod:`kit.timeframe`).
 referential integrity
     a record pointing at a user, contact, loan or campaign that does not exist.
 

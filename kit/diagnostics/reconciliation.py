@@ -94,7 +94,9 @@ def _shadow(ctx: Context, section: Measurements) -> None:
     funded_at = los["funded_date"].to_numpy(dtype="datetime64[us]")
     funded = ~np.isnat(funded_at) & (funded_at >= ctx.start64) & (funded_at < ctx.end64)
     sub = los.loc[funded]
-    crm = set(normalize_loan_number(ctx.dataset.tables["opportunities"]["loan_number"]).dropna())
+    # loans entered in the CRM by the as-of date (one entered later was not there on it)
+    numbers = ctx.dataset.tables["opportunities"]["loan_number"]
+    crm = set(normalize_loan_number(numbers.iloc[ctx.opportunities["code"].to_numpy()]).dropna())
     in_crm = normalize_loan_number(sub["loan_number"]).isin(crm).to_numpy()
     user = ctx.user_codes(sub["officer_id"])
     team = ctx.team_of(user)

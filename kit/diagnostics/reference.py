@@ -21,6 +21,7 @@ from kit.diagnostics import adoption, archetypes, findings, followup, review
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import load_standards
 from kit.sections import SECTIONS
+from kit.timeframe import FAR_GAP_DAYS, FAR_SHARE
 
 __all__ = ["metrics_markdown"]
 
@@ -255,14 +256,18 @@ def _rules() -> list[str]:
         "",
         "**Window and dates.** Every metric covers the window of `window_days` (default 90) "
         "days ending at the end of the as-of day. The as-of date is the one given, else the "
-        "engagement's, else the latest *reasonable* event date in the data: the latest event "
-        "(activity, contact or loan creation, stage change, close of a won or lost loan, "
-        "login, LOS application or funding) no later than 14 days after the 99.5th "
-        "percentile of all event timestamps. A handful of future-dated typos (a 2052 date) "
-        "therefore cannot move it; they are counted as *dated in the future* in data quality "
-        "and left out of every metric. The launch date is the one given, else the "
-        "engagement's, else the first day of human CRM activity (the same rule mirrored at "
-        "the start). A launch after the as-of date is refused.",
+        "engagement's, else the data's last real event: the latest event (activity, contact "
+        "or loan creation, stage change, close of a won or lost loan, login, LOS application "
+        "or funding) that is not future-dated. An event is future-dated only when it lies "
+        "after the export's declared `export_date`, or far from the rest: after an empty "
+        f"stretch of at least {FAR_GAP_DAYS} days beyond which at most {FAR_SHARE:.0%} of the "
+        "events lie (a 2052 typo), so a tail of real records at the end of an export is "
+        "never cut off. Future-dated events are counted as *dated in the future* in data "
+        "quality, listed on the data-quality page and left out of every metric, as is every "
+        "event after the as-of date (a loan closed after it was not yet funded on it). The "
+        "launch date is the one given, else the engagement's, else the first day of human "
+        "CRM activity (the earliest human activity no earlier than 14 days before the 0.5th "
+        "percentile). A launch after the as-of date is refused.",
         "",
         "**Time.** Timestamps are the organization's naive local time. Elapsed times (speed "
         "to lead, logging lag) are clock time: nights and weekends count, because a lead that "

@@ -45,8 +45,9 @@ def opportunity_progress(ctx: Context) -> pd.DataFrame:
     """Per opportunity (created by the as-of date): contact code, applied and funded flags.
 
     An opportunity is an *application* when its stage is application or later (funded
-    included) or its stage history shows it reached application; *funded* when its stage
-    is funded or its status is won. Computed once per context.
+    included) or its stage history shows it reached application by the as-of date; *funded*
+    when its stage is funded or its status is won, and it did not close after the as-of
+    date. Computed once per context.
     """
     return ctx.memo("opportunity_progress", lambda: _progress(ctx))
 
@@ -65,11 +66,14 @@ def _progress(ctx: Context) -> pd.DataFrame:
         sh_codes = ctx.opportunity_codes(sh["opportunity_id"])
         sh_idx = pd.Index(STAGES).get_indexer(sh["stage"].astype("str"))
         reached = np.zeros(len(raw), dtype=bool)
-        ok = (sh_codes >= 0) & (sh_idx >= app) & (sh_idx != lost_i)
+        at = sh["changed_at"].to_numpy(dtype="datetime64[us]")
+        ok = (sh_codes >= 0) & (sh_idx >= app) & (sh_idx != lost_i) & ~(at >= ctx.end64)
         reached[sh_codes[ok]] = True
         applied |= reached[codes]
     won = raw["status"].isin(["won"]).to_numpy(dtype=bool)[codes]
-    funded = (idx == funded_i) | won
+    # a loan closed after the as-of date was not funded yet on the as-of date
+    closed_later = raw["closed_at"].to_numpy(dtype="datetime64[us]")[codes] >= ctx.end64
+    funded = ((idx == funded_i) | won) & ~closed_later
     contact = (
         ctx.contact_codes(raw["contact_id"])[codes]
         if ctx.has("contacts")

@@ -40,6 +40,7 @@ from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.plausibility import warnings as plausibility_warnings
 from kit.diagnostics.review import review_list
 from kit.diagnostics.rows import Measurements, empty_metrics
 from kit.diagnostics.scoring import scores as score_rows
@@ -111,6 +112,8 @@ def diagnose(
     standards: Standards | str | os.PathLike[str] | None = None,
     seat_cost_per_month: float | None = None,
     client: str | None = None,
+    export_date: object = None,
+    warnings: list[str] | None = None,
 ) -> Results:
     """Run the whole diagnosis of ``dataset`` in one vectorized pass.
 
@@ -119,8 +122,8 @@ def diagnose(
     dataset
         Canonical tables (``users`` required; every other table optional).
     as_of
-        Last day assessed (default: the engagement's as_of, else the latest reasonable
-        event date in the data; see :mod:`kit.diagnostics.context`).
+        Last day assessed (default: the engagement's as_of, else the data's last real
+        event; see :mod:`kit.diagnostics.context`).
     launch
         CRM launch date (default: the engagement's launch_date, else the first day of human
         CRM activity).
@@ -133,6 +136,12 @@ def diagnose(
         Monthly cost of one seat (default: the engagement's seat_cost_per_month).
     client
         Client name for the reports (default: the engagement's client).
+    export_date
+        The day the export was taken (default: the engagement's): events after it are
+        future-dated (see :mod:`kit.timeframe`).
+    warnings
+        What the plausibility gate found (:func:`kit.diagnostics.plausibility.check`);
+        default: checked here. Shown in every report header.
 
     Raises
     ------
@@ -149,7 +158,10 @@ def diagnose(
         window_days=window_days,
         standards=parsed,
         seat_cost_per_month=seat_cost_per_month,
+        export_date=export_date,
     )
+    if warnings is None:
+        warnings = plausibility_warnings(ctx)
     everything = Measurements()
     for module in _MODULES:
         everything.extend(module.compute(ctx))
@@ -191,6 +203,7 @@ def diagnose(
     frames = everything.frames
     parameters = {
         "client": client or (dataset.manifest.get("engagement") or {}).get("client"),
+        "warnings": list(warnings),
         "as_of": str(ctx.as_of.date()),
         "launch": str(ctx.launch.date()),
         "window_days": ctx.window_days,

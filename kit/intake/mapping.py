@@ -205,7 +205,8 @@ class Mapping:
     timezone
         The organization's IANA time zone; time-zone-aware values are converted to it.
     dayfirst, date_format
-        Default date reading for every date field.
+        Default date reading for every date field. ``dayfirst`` ``None`` (not declared):
+        each column's numeric dates are read in the order its own values show.
     allow_missing_columns
         Whether a source column of an optional field may be missing from a file (the field
         is then left blank) instead of being a blocking error.
@@ -220,7 +221,7 @@ class Mapping:
     tables: dict[str, tuple[SourceSpec, ...]]
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     timezone: str | None = None
-    dayfirst: bool = False
+    dayfirst: bool | None = None
     date_format: str | None = None
     allow_missing_columns: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
@@ -494,7 +495,7 @@ class _Validator:
             tables=tables,
             values=values,
             timezone=timezone,
-            dayfirst=bool(dates.get("dayfirst", False)),
+            dayfirst=dates.get("dayfirst"),
             date_format=dates.get("format"),
             allow_missing_columns=bool(top.get("allow_missing_columns", False)),
             raw=self.raw,

@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,11 +40,15 @@ from kit.schema import Field
 
 __all__ = [
     "ISSUES",
+    "NUMERIC_DATE",
     "Converted",
     "Translation",
     "convert",
+    "decide_order",
     "derive",
+    "numeric_format",
     "text",
+    "unread_hint",
 ]
 
 #: What each bad-value issue is called, by field kind.
@@ -71,17 +77,12 @@ _ISO_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y%m%d",
 )
-_SLASH_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y",
-    "%m/%d/%y %H:%M",
-    "%m/%d/%y %I:%M %p",
-    "%m/%d/%y",
-    "%m-%d-%Y",
-    "%m.%d.%Y",
+#: Dates with the day and the month written as numbers (``03/04/2024``, ``26-02-2018 19:58``,
+#: ``1.2.18 10:00:05``, ``3/4/2024 2:05 PM``). Which of the two comes first is decided once per
+#: column (:func:`decide_order`); the format of each shape is built from the values themselves.
+NUMERIC_DATE = (
+    r"^(?P<a>\d{1,2})(?P<s1>[/.\-])(?P<b>\d{1,2})(?P<s2>[/.\-])(?P<y>\d{4}|\d{2})"
+    r"(?:(?P<t>[ T])(?P<h>\d{1,2}):(?P<mi>\d{2})(?P<sec>:\d{2})?(?P<ws>\s*)(?P<ap>[AaPp][Mm])?)?$"
 )
 _TEXT_MONTH_FORMATS = (
     "%d-%b-%Y",
@@ -121,6 +122,15 @@ class Converted:
         The source text of the ``bad`` rows, indexed by row position.
     formats
         Date fields: how many values each date format family parsed.
+    no_such_date, out_of_range
+        Date fields: rows (among ``bad``) naming a day their month does not have
+        (``2025-02-30``, never rolled over into March), or a real date outside 1900-2199.
+    order, dayfirst
+        Date fields: how numeric dates (``03/04/2024``) were read, and why; ``dayfirst`` is
+        set when the column's own values decided it (not when the mapping declared it).
+    ambiguous
+        Date fields: examples when the column's numeric dates read both day-first and
+        month-first and nothing decides (a blocking problem; its values stay unread).
     mangled
         Text and id fields: rows whose value looks mangled by Excel (``1.2E+11``, ``01-May``).
     """
@@ -133,6 +143,11 @@ class Converted:
     mangled: pd.Series | None = None
     hints: list[str] = field(default_factory=list)
     aware: int = 0
+    no_such_date: np.ndarray | None = None
+    out_of_range: np.ndarray | None = None
+    order: str | None = None
+    dayfirst: bool | None = None
+    ambiguous: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -373,7 +388,7 @@ def convert(
     f: Field,
     tr: Translation,
     *,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
     date_format: str | None = None,
     source_tz: str | None = None,
     org_tz: str | None = None,
@@ -529,7 +544,7 @@ def _to_local_naive(
 
 def _datetime(
     arr: pa.ChunkedArray,
-    dayfirst: bool,
+    dayfirst: bool | None,
     date_format: str | None,
     source_tz: str | None,
     org_tz: str | None,
@@ -546,8 +561,16 @@ def _datetime(
         )
         us = _int64(ts)
         blank = us == _NAT
-        formats["iso"] = int(n - blank.sum())
-        result = _date_result(us, blank, np.zeros(n, bool), _empty_raw(), formats)
+        out_of_range = ~blank & ((us < _MIN_US) | (us >= _MAX_US))
+        raw = _empty_raw()
+        if out_of_range.any():
+            where = np.flatnonzero(out_of_range)
+            raw = pd.Series(_iso_text(us[where]), index=where, dtype=object)
+            us = np.where(out_of_range, _NAT, us)
+        formats["iso"] = int(n - blank.sum() - out_of_range.sum())
+        result = _date_result(us, blank, out_of_range, raw, formats)
+        result.no_such_date = np.zeros(n, dtype=bool)
+        result.out_of_range = out_of_range
         if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
             result.aware = int(n - blank.sum())
         return result
@@ -569,29 +592,44 @@ def _datetime(
     t = _blank_to_null(text(arr)).combine_chunks()
     blank = _null_mask(t)
     us = np.full(n, _NAT, dtype=np.int64)
+    no_such = np.zeros(n, dtype=bool)
+    out_of_range = np.zeros(n, dtype=bool)
     todo = np.flatnonzero(~blank)
 
-    def attempt(family: str, parse: Callable[[pa.Array], np.ndarray]) -> None:
-        nonlocal todo
-        if not len(todo):
-            return
-        subset = t if len(todo) == n else t.take(pa.array(todo))
-        got = parse(subset)
-        ok = (got != _NAT) & (got >= _MIN_US) & (got < _MAX_US)
-        if ok.any():
-            us[todo[ok]] = got[ok]
-            formats[family] += int(ok.sum())
-            todo = todo[~ok]
+    def rows(positions: np.ndarray) -> pa.Array:
+        return t if len(positions) == n else t.take(pa.array(positions))
 
-    def strptime(fmt: str) -> Callable[[pa.Array], np.ndarray]:
-        return lambda s: _int64(pc.strptime(s, format=fmt, unit="us", error_is_null=True))
+    def settle(family: str, positions: np.ndarray, got: np.ndarray, rolled: np.ndarray) -> None:
+        """Record what one format read at ``positions``: dates in range, days that do not
+        exist (strptime rolled them over), dates out of range; the rest stays to do."""
+        nonlocal todo
+        read = got != _NAT
+        rolled = rolled & read
+        ok = read & ~rolled & (got >= _MIN_US) & (got < _MAX_US)
+        us[positions[ok]] = got[ok]
+        no_such[positions[rolled]] = True
+        out_of_range[positions[read & ~rolled & ~ok]] = True
+        if ok.any():
+            formats[family] += int(ok.sum())
+        if read.any():
+            done = np.zeros(n, dtype=bool)
+            done[positions[read]] = True
+            todo = todo[~done[todo]]
+
+    def attempt(family: str, fmt: str) -> None:
+        if len(todo):
+            subset = todo
+            settle(family, subset, *_strptime(rows(subset), fmt))
 
     if date_format:
-        attempt("format", strptime(date_format))
-        attempt("format", lambda s: _pandas_format(s, date_format))
+        attempt("format", date_format)
+        if len(todo):
+            subset = todo
+            got = _pandas_format(rows(subset), date_format)
+            settle("format", subset, got, np.zeros(len(got), dtype=bool))
     aware_count = 0
     if len(todo):
-        subset = t if len(todo) == n else t.take(pa.array(todo))
+        subset = rows(todo)
         aware = pc.fill_null(pc.match_substring_regex(subset, _AWARE), False).to_numpy(
             zero_copy_only=False
         )
@@ -606,48 +644,335 @@ def _datetime(
             todo.sort()
     naive_start = todo.copy()
     for fmt in _ISO_FORMATS:
-        attempt("iso", strptime(fmt))
-    attempt("iso", _pandas_iso)
-    slash_family = "day-first" if dayfirst else "us"
-    for fmt in _SLASH_FORMATS:
-        attempt(slash_family, strptime(_swap(fmt) if dayfirst else fmt))
+        attempt("iso", fmt)
+    if len(todo):
+        subset = todo
+        got = _pandas_iso(rows(subset))
+        settle("iso", subset, got, np.zeros(len(got), dtype=bool))
+    order = _Order(declared=dayfirst)
+    if len(todo):
+        numeric_rows = todo
+        order = _numeric(rows(numeric_rows), dayfirst)
+        for positions, fmt, written_day in order.groups:
+            at = numeric_rows[positions]
+            got, _ = _strptime(rows(at), fmt)
+            parsed_day = _day_of(got)
+            settle(order.family, at, got, (got != _NAT) & (parsed_day != written_day))
     for fmt in _TEXT_MONTH_FORMATS:
-        attempt("text", strptime(fmt))
-    attempt("excel_serial", _serial_text)
+        attempt("text", fmt)
+    if len(todo):
+        subset = todo
+        got = _serial_text(rows(subset))
+        settle("excel_serial", subset, got, np.zeros(len(got), dtype=bool))
     if source_tz and org_tz and source_tz != org_tz:
         unread = np.zeros(n, dtype=bool)
         unread[todo] = True
+        unread |= no_such | out_of_range
         parsed_naive = naive_start[~unread[naive_start]]
         if len(parsed_naive):
             local = pa.array(us[parsed_naive], type=pa.timestamp("us"))
             us[parsed_naive] = _int64(_to_local_naive(local, source_tz, org_tz))
     bad = np.zeros(n, dtype=bool)
     bad[todo] = True
+    bad |= no_such | out_of_range
+    where = np.flatnonzero(bad)
     raw = pd.Series(
-        t.take(pa.array(todo)).to_pylist() if len(todo) else [], index=todo, dtype=object
+        t.take(pa.array(where)).to_pylist() if len(where) else [], index=where, dtype=object
     )
-    hints = []
-    if len(todo) and not dayfirst:
-        sample = t.take(pa.array(todo[:1000]))
-        swapped = sum(
-            int(
-                (
-                    _int64(pc.strptime(sample, format=_swap(f), unit="us", error_is_null=True))
-                    != _NAT
-                ).sum()
-            )
-            for f in _SLASH_FORMATS[:5]
-        )
-        if swapped >= max(1, len(sample) // 2):
-            hints.append("these look like day-first dates: set `dayfirst: true` in the mapping")
+    hints = list(order.hints)
+    if len(todo) and not order.ambiguous and not order.hints:
+        sample = t.take(pa.array(todo[:1000])).to_pylist()
+        hint = unread_hint(sample, dayfirst=order.dayfirst, generic=False)
+        if hint:  # only a specific one: a few values that are not dates need no warning
+            hints.append(hint)
     result = _date_result(us, blank, bad, raw, formats)
     result.hints = hints
     result.aware = aware_count
+    result.no_such_date = no_such
+    result.out_of_range = out_of_range
+    result.order = order.description
+    result.dayfirst = order.dayfirst if order.declared is None and order.evidence else None
+    result.ambiguous = order.ambiguous
     return result
 
 
-def _swap(fmt: str) -> str:
-    return fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+# --------------------------------------------------------------------------- day or month first
+@dataclass
+class _Order:
+    """How one column's numeric dates (``03/04/2024``) are read.
+
+    ``groups`` holds, per shape of value, the positions (in the values given to
+    :func:`_numeric`), the strptime format and the day each value states (to catch days that
+    do not exist, which strptime rolls over into the next month).
+    """
+
+    declared: bool | None = None
+    dayfirst: bool | None = None
+    groups: list[tuple[np.ndarray, str, np.ndarray]] = field(default_factory=list)
+    description: str | None = None
+    ambiguous: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    evidence: int = 0
+
+    @property
+    def family(self) -> str:
+        return "day-first" if self.dayfirst else "month-first"
+
+
+def decide_order(first: np.ndarray, second: np.ndarray) -> tuple[bool | None, int, int]:
+    """Whether numeric dates are day-first, from their first and second numbers.
+
+    A value whose first number is above 12 can only be day-first; whose second number is
+    above 12, only month-first. The side with more such values decides (a tie, or no such
+    value while some values read differently both ways, is undecided: ``None``). Also
+    returns how many values showed each order.
+
+    >>> decide_order(np.array([1, 20, 3]), np.array([2, 10, 4]))
+    (True, 1, 0)
+    >>> decide_order(np.array([1, 3]), np.array([2, 4]))
+    (None, 0, 0)
+    >>> decide_order(np.array([5, 7]), np.array([5, 7]))  # 05/05: the same either way
+    (False, 0, 0)
+    """
+    day_first = int(((first > 12) & (first <= 31) & (second <= 12)).sum())
+    month_first = int(((second > 12) & (second <= 31) & (first <= 12)).sum())
+    if day_first != month_first:
+        return day_first > month_first, day_first, month_first
+    if day_first == 0 and not ((first != second) & (first <= 12) & (second <= 12)).any():
+        return False, 0, 0
+    return None, day_first, month_first
+
+
+def numeric_format(value: str, *, dayfirst: bool) -> str | None:
+    """The strptime format of one numeric date, read day-first or month-first.
+
+    >>> numeric_format("26-02-2018 19:58", dayfirst=True)
+    '%d-%m-%Y %H:%M'
+    >>> numeric_format("3/4/24 2:05:09 PM", dayfirst=False)
+    '%m/%d/%y %I:%M:%S %p'
+    >>> numeric_format("2018-02-26", dayfirst=True) is None
+    True
+    """
+    m = re.match(NUMERIC_DATE, value.strip())
+    if m is None:
+        return None
+    return _shape_format(
+        m["s1"],
+        m["s2"],
+        len(m["y"]),
+        m["t"] or "",
+        bool(m["sec"]),
+        m["ws"] or "",
+        bool(m["ap"]),
+        dayfirst=dayfirst,
+    )
+
+
+def _shape_format(
+    s1: str, s2: str, year: int, t: str, sec: bool, ws: str, ap: bool, *, dayfirst: bool
+) -> str:
+    first, second = ("%d", "%m") if dayfirst else ("%m", "%d")
+    fmt = f"{first}{s1}{second}{s2}{'%Y' if year == 4 else '%y'}"
+    if t:
+        fmt += f"{t}{'%I' if ap else '%H'}:%M{':%S' if sec else ''}{ws if ap else ''}"
+        fmt += "%p" if ap else ""
+    return fmt
+
+
+def _numeric(values: pa.Array, dayfirst: bool | None) -> _Order:
+    """Decide (or take) the day/month order of the numeric dates among ``values`` and group
+    them by shape, each with its format. Undecided: the column's examples, and no groups."""
+    order = _Order(declared=dayfirst)
+    parts = pc.extract_regex(values, NUMERIC_DATE)
+    matched = ~_null_mask(parts)
+    if not matched.any():
+        return order
+    positions = np.flatnonzero(matched)
+    parts = parts.filter(pa.array(matched))
+
+    def number(name: str) -> np.ndarray:
+        return np.asarray(
+            pc.cast(pc.struct_field(parts, name), pa.int32()).to_numpy(zero_copy_only=False)
+        )
+
+    first, second = number("a"), number("b")
+    examples = values.filter(pa.array(matched))
+    if dayfirst is None:
+        decided, n_day, n_month = decide_order(first, second)
+        if decided is None:
+            mixed = (first != second) & (first <= 12) & (second <= 12)
+            order.ambiguous = list(
+                dict.fromkeys(examples.filter(pa.array(mixed)).to_pylist()[:200])
+            )[:3]
+            return order
+        order.dayfirst = decided
+        k = max(n_day, n_month)
+        order.evidence = k
+        if not k:  # 05/05/2024: every value reads the same either way
+            order.description = "either way (every value has the same day and month number)"
+        day = "first" if decided else "second"
+        deciding = (first > 12) & (second <= 12) if decided else (second > 12) & (first <= 12)
+        example = examples.filter(pa.array(deciding)).to_pylist()[0] if k else None
+        if k:
+            order.description = (
+                f"{order.family} ({k:,} value{'s' if k != 1 else ''} such as {example!r} "
+                f"{'have' if k != 1 else 'has'} a {day} number above 12)"
+            )
+        if min(n_day, n_month):
+            against = (second > 12) & (first <= 12) if decided else (first > 12) & (second <= 12)
+            odd = examples.filter(pa.array(against)).to_pylist()[:3]
+            order.hints.append(
+                f"read {order.family}, as {max(n_day, n_month):,} values such as {example!r} "
+                f"show; {min(n_day, n_month):,} value(s) read only the other way "
+                f"({', '.join(repr(v) for v in odd)}) and are left unread: check them at the "
+                f"source, or give the column's `format:` if it mixes both orders"
+            )
+    else:
+        order.dayfirst = dayfirst
+        order.description = f"{order.family} (declared in the mapping)"
+    written_day = first if order.dayfirst else second
+    s1, s2, y, t, sec, ws, ap = (
+        pc.struct_field(parts, k) for k in ("s1", "s2", "y", "t", "sec", "ws", "ap")
+    )
+    key = pc.binary_join_element_wise(
+        s1,
+        s2,
+        pc.cast(pc.utf8_length(y), pa.string()),
+        t,
+        pc.cast(pc.utf8_length(sec), pa.string()),
+        ws,
+        pc.cast(pc.utf8_length(ap), pa.string()),
+        "|",
+    )
+    shapes = pc.dictionary_encode(key)
+    codes = shapes.indices.to_numpy(zero_copy_only=False)
+    for k, shape in enumerate(shapes.dictionary.to_pylist()):
+        a, b, year, tt, ss, w, p = shape.split("|")
+        fmt = _shape_format(
+            a, b, int(year), tt, ss != "0", w, p != "0", dayfirst=bool(order.dayfirst)
+        )
+        sel = codes == k
+        order.groups.append((positions[sel], fmt, written_day[sel]))
+    return order
+
+
+def unread_hint(values: list[str], *, dayfirst: bool | None, generic: bool = True) -> str | None:
+    """How to read date values that no format read, built from the values themselves
+    (``None`` when there is nothing to say, or only the generic advice and not ``generic``).
+
+    >>> print(unread_hint(["20-10-2017"], dayfirst=False))  # doctest: +NORMALIZE_WHITESPACE
+    values such as '20-10-2017' read only day-first: set `dayfirst: true` for this column, or
+    `format: '%d-%m-%Y'`
+    >>> print(unread_hint(["2018.02.26"], dayfirst=None))
+    give the column's date format with `format:` (Python strftime codes), e.g. for '2018.02.26'
+
+    """
+    if not values:
+        return None
+    for v in values:
+        m = re.match(NUMERIC_DATE, str(v).strip())
+        if m is None or dayfirst is None:
+            continue
+        a, b = int(m["a"]), int(m["b"])
+        other = not dayfirst
+        if (a > 12 and b <= 12 and other) or (b > 12 and a <= 12 and not other):
+            fmt = numeric_format(str(v), dayfirst=other)
+            word = "day-first" if other else "month-first"
+            return (
+                f"values such as {v!r} read only {word}: set `dayfirst: "
+                f"{'true' if other else 'false'}` for this column, or `format: {fmt!r}`"
+            )
+    if not generic:
+        return None
+    return (
+        f"give the column's date format with `format:` (Python strftime codes), "
+        f"e.g. for {_short_text(values[0])!r}"
+    )
+
+
+def _short_text(value: object, limit: int = 40) -> str:
+    s = str(value)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _iso_text(us: np.ndarray) -> list[str]:
+    """Microsecond timestamps as ISO text (the date alone at midnight), for examples.
+
+    >>> _iso_text(np.array([32503593600000000, 32503600800000000]))
+    ['2999-12-31', '2999-12-31 02:00:00']
+    """
+    stamps = np.datetime_as_string(us.astype("datetime64[us]"), unit="s")
+    return [s[:10] if s.endswith("T00:00:00") else s.replace("T", " ") for s in stamps]
+
+
+def _day_of(us: np.ndarray) -> np.ndarray:
+    """Day of the month of microsecond timestamps (0 where blank)."""
+    days = np.where(us == _NAT, 0, us).astype("datetime64[us]").astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    return np.where(us == _NAT, 0, (days - months).astype(np.int64) + 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _day_pattern(fmt: str) -> str | None:
+    """A regular expression matching text written in strptime format ``fmt``, with the day
+    of the month as group ``d`` (``None`` when the format has no day)."""
+    if "%d" not in fmt:
+        return None
+    codes = {
+        "Y": r"\d{4}",
+        "y": r"\d{2}",
+        "m": r"\d{1,2}",
+        "d": r"(?P<d>\d{1,2})",
+        "H": r"\d{1,2}",
+        "I": r"\d{1,2}",
+        "M": r"\d{1,2}",
+        "S": r"\d{1,2}",
+        "p": r"[AaPp]\.?[Mm]\.?",
+        "b": r"[A-Za-z]{3,4}\.?",
+        "B": r"[A-Za-z]+",
+        "a": r"[A-Za-z]{3}",
+        "A": r"[A-Za-z]+",
+        "j": r"\d{1,3}",
+        "f": r"\d+",
+        "z": r"(?:Z|[+-]\d{2}:?\d{2})",
+        "%": "%",
+    }
+    out, i, seen_day = ["^"], 0, False
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            if code not in codes or (code == "d" and seen_day):
+                return None
+            seen_day |= code == "d"
+            out.append(codes[code])
+            i += 2
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return "".join(out) + "$"
+
+
+def _strptime(s: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+    """``s`` parsed with ``fmt`` (microseconds, ``_NAT`` where unread), and which values name
+    a day their month does not have (``2025-02-30``: strptime rolls it over to March 2)."""
+    parsed = pc.strptime(s, format=fmt, unit="us", error_is_null=True)
+    got = _int64(parsed)
+    rolled = np.zeros(len(got), dtype=bool)
+    pattern = _day_pattern(fmt)
+    if pattern is None:
+        return got, rolled
+    day = _day_of(got)
+    # a rolled-over day lands on the 1st to the 3rd of the next month
+    candidates = np.flatnonzero((got != _NAT) & (day <= 3))
+    if len(candidates):
+        found = pc.extract_regex(s.take(pa.array(candidates)), pattern)
+        written = pc.cast(pc.struct_field(found, "d"), pa.int32())
+        written = np.asarray(
+            pc.fill_null(written, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+        )
+        rolled[candidates] = (written >= 0) & (written != day[candidates])
+    return got, rolled
 
 
 def _int64(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -61,9 +61,19 @@ from kit.intake.mapping import (
     load_mapping,
     normalize_key,
 )
-from kit.intake.normalize import ISSUES, Converted, Translation, convert, derive, text
+from kit.intake.normalize import (
+    ISSUES,
+    Converted,
+    Translation,
+    convert,
+    derive,
+    numeric_format,
+    text,
+    unread_hint,
+)
 from kit.intake.readers import EmptyFileError, Export, RawTable, Unit, open_export, read_unit
 from kit.schema import TABLES, Field
+from kit.timeframe import event_columns, time_frame
 
 __all__ = [
     "QUALITY_ISSUES",
@@ -79,15 +89,16 @@ QUALITY_ISSUES: dict[str, str] = {
     "blank_required": "a required field is blank: the rows were excluded",
     "invalid_value": "a value outside the field's vocabulary (or not yes/no): now blank",
     "unparseable_date": "a value that is not a date (e.g. Excel's 01-May): now blank",
+    "no_such_date": "a day its month does not have (2025-02-30): now blank, never rolled over",
+    "out_of_range_date": "a real date outside 1900 to 2199 (2999-12-31): now blank",
     "unparseable_amount": "a value that is not an amount: now blank",
     "mixed_date_formats": "one column holds dates written in more than one format",
     "excel_mangled": "an id or phone that Excel turned into a date or 1.2E+11",
     "duplicate_key": "a key seen before: later rows were excluded, the first kept",
     "orphan_reference": "points at a record that is not in the export",
-    "future_date": "a date after the engagement's as-of date (else after the day of intake)",
+    "future_date": "an event dated after the export's date, or far after the rest of the data",
 }
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
-_NOT_FUTURE = ("next_step_due",)
 #: Fields checked for values Excel mangled, besides every key (references are covered by the
 #: orphan check, which shows the mangled values as examples).
 _MANGLE_CHECKED = ("phone", "loan_number")
@@ -235,6 +246,11 @@ def summarize(report: IntakeReport) -> str:
         lines += ["", f"Rows excluded: {len(excluded):,} (excluded_rows.parquet), e.g."]
         for row in excluded.head(3).itertuples(index=False):
             lines.append(f"  {row.source_file} row {row.row_number}: {row.reason}")
+    orders = [o for o in m.get("date_orders") or [] if " read either way " not in o]
+    if orders:
+        lines += ["", "Numeric dates (03/04/2024) read:"] + [f"  {o}" for o in orders[:6]]
+        if len(orders) > 6:
+            lines.append(f"  ... and {len(orders) - 6} more (manifest.json: date_orders)")
     if m["warnings"]:
         lines += ["", "Warnings:"] + [f"  - {w}" for w in m["warnings"]]
     if report.out_dir is not None:
@@ -256,6 +272,9 @@ class _Part:
     columns: dict[str, Converted]
     absent: list[str]
     unused: list[str] = field(default_factory=list)
+    #: Date fields whose numeric dates read both ways, each with how to read it again in a
+    #: given order (see :meth:`_Intake.settle_ambiguous`).
+    ambiguous: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -279,7 +298,7 @@ class _Intake:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
-    future_reference: str = "the day of intake"
+    future_reference: str = "no dated events"
     meter: Meter | None = None
 
     def check_budget(self) -> None:
@@ -311,6 +330,7 @@ class _Intake:
                     self.warnings.extend(warnings)
                     if part is not None:
                         parts.setdefault(table, []).append(part)
+                self.settle_ambiguous(parts)
                 return self.finish(parts, engagement)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -332,6 +352,32 @@ class _Intake:
         part = worker.part(*job)
         self.check_budget()
         return part, worker.problems, worker.warnings
+
+    def settle_ambiguous(self, parts: dict[str, list[_Part]]) -> None:
+        """Read each date column whose numeric dates read both ways in the order every other
+        column of the export showed (one export, one locale); with no such column, or
+        columns that disagree, it is a blocking problem naming the fix."""
+        shown: dict[bool, str] = {}
+        for table, plist in parts.items():
+            for p in plist:
+                for fname, conv in p.columns.items():
+                    if conv.dayfirst is not None and fname not in p.ambiguous:
+                        shown.setdefault(conv.dayfirst, f"{p.unit.name}: {table}.{fname}")
+        for plist in parts.values():
+            for p in plist:
+                for fname, redo in p.ambiguous.items():
+                    if len(shown) != 1:
+                        self.problems.append(redo(None, shown))
+                        continue
+                    dayfirst, where = next(iter(shown.items()))
+                    conv, problems = redo(dayfirst, shown)
+                    word = "day-first" if dayfirst else "month-first"
+                    conv.order = (
+                        f"{word} (its values read both ways; the export's other dates are "
+                        f"{word}, e.g. {where})"
+                    )
+                    p.columns[fname] = conv
+                    self.problems.extend(problems)
 
     def finish(self, parts: dict[str, list[_Part]], engagement: dict[str, Any] | None) -> Dataset:
         self.check_budget()
@@ -461,10 +507,10 @@ class _Intake:
             self.problems.append(f"{rel}: must be 'key: value' lines (client, launch_date, ...).")
             return None
         out: dict[str, Any] = {}
-        known = ("client", "launch_date", "as_of", "seat_cost_per_month")
+        known = ("client", "launch_date", "as_of", "export_date", "seat_cost_per_month")
         for key, value in data.items():
             key = str(key)
-            if key in ("launch_date", "as_of") and value is not None:
+            if key in ("launch_date", "as_of", "export_date") and value is not None:
                 day = value if isinstance(value, dt.date) else _iso_date(value)
                 if day is None:
                     self.problems.append(
@@ -558,7 +604,7 @@ class _Intake:
             values = columns[name].values
             return text(pa.array(values.astype(object), type=pa.string(), from_pandas=True))
 
-        def convert_field(fname: str) -> Converted:
+        def convert_field(fname: str, dayfirst: bool | None = None) -> Converted:
             cs = usable[fname]
             f = tdef.field(fname)
             tr = Translation(
@@ -571,13 +617,17 @@ class _Intake:
                 derive(cs, raw.table, column, from_field=from_field),
                 f,
                 tr,
-                dayfirst=self.mapping.dayfirst if cs.dayfirst is None else cs.dayfirst,
+                dayfirst=next(
+                    (d for d in (dayfirst, cs.dayfirst, self.mapping.dayfirst) if d is not None),
+                    None,
+                ),
                 date_format=cs.format or self.mapping.date_format,
                 source_tz=cs.timezone,
                 org_tz=self.mapping.timezone,
                 check_mangled=f.unique or fname in _MANGLE_CHECKED,
             )
 
+        ambiguous: dict[str, Any] = {}
         direct = [n for n in usable if usable[n].from_field is None]
         derived = [n for n in usable if usable[n].from_field is not None]
         # pyarrow compute releases the GIL: convert the columns two at a time
@@ -589,6 +639,11 @@ class _Intake:
             conv = columns.get(fname.name)
             if conv is None:
                 continue
+            if conv.ambiguous:
+                ambiguous[fname.name] = self.redo_dates(
+                    unit, table, fname, usable[fname.name], conv, raw, convert_field
+                )
+                continue
             if fname.required:
                 self.check_required(unit, table, fname, usable[fname.name], conv, raw)
             if conv.aware and self.mapping.timezone is None:
@@ -599,7 +654,14 @@ class _Intake:
                 )
         read = {resolve(c) for cs in usable.values() for c in cs.source_columns()}
         unused = [h for h in header if h not in read]
-        return _Part(unit=unit, raw=raw, columns=columns, absent=sorted(set(absent)), unused=unused)
+        return _Part(
+            unit=unit,
+            raw=raw,
+            columns=columns,
+            absent=sorted(set(absent)),
+            unused=unused,
+            ambiguous=ambiguous,
+        )
 
     def inferable(self, spec: SourceSpec) -> set[str]:
         """Source columns pyarrow may type itself: plain date and amount columns."""
@@ -670,6 +732,68 @@ class _Intake:
             )
         return msg
 
+    def redo_dates(
+        self,
+        unit: Unit,
+        table: str,
+        f: Field,
+        cs: ColumnSpec,
+        conv: Converted,
+        raw: RawTable,
+        convert_field: Any,
+    ) -> Any:
+        """How to settle an ambiguous date column once the export's other columns are read:
+        ``redo(dayfirst, shown)`` reads it again in that order (the converted column and its
+        blocking problems), or with ``None`` returns the blocking problem."""
+
+        def redo(dayfirst: bool | None, shown: dict[bool, str]) -> Any:
+            if dayfirst is None:
+                return self.ambiguous_dates(unit, table, f, cs, conv, shown)
+            again = convert_field(f.name, dayfirst=dayfirst)
+            worker = _Intake(self.mapping, self.export)
+            if f.required:
+                worker.check_required(unit, table, f, cs, again, raw)
+            return again, worker.problems
+
+        return redo
+
+    def ambiguous_dates(
+        self,
+        unit: Unit,
+        table: str,
+        f: Field,
+        cs: ColumnSpec,
+        conv: Converted,
+        shown: dict[bool, str] | None = None,
+    ) -> str:
+        """The blocking problem of a date column that reads both day-first and month-first,
+        with the fix built from its own values."""
+        column = cs.column[0] if len(cs.column) == 1 else None
+        where = f"{unit.name}: {table}.{f.name}" + (f" (column {column!r})" if column else "")
+        example = conv.ambiguous[0]
+        day_first, month_first = (
+            f"{d.day} {d:%B %Y}"
+            for d in (
+                dt.datetime.strptime(example, numeric_format(example, dayfirst=first) or "")
+                for first in (True, False)
+            )
+        )
+        fmt = numeric_format(example, dayfirst=True)
+        per_column = (
+            f", or give this column's format: `{f.name}: {{column: {column}, format: '{fmt}'}}`"
+            if column
+            else ""
+        )
+        return (
+            f"{where}: the dates are ambiguous: values such as "
+            f"{', '.join(repr(v) for v in conv.ambiguous)} read both day-first and month-first "
+            f"({example!r} is {day_first} or {month_first}), and no value has a day above 12 "
+            f"to tell which{_other_columns(shown)}. Fix: state the order in the mapping: "
+            "`dates: {dayfirst: true}` "
+            f"(reads {example!r} as {day_first}) or `dates: {{dayfirst: false}}` (reads it as "
+            f"{month_first}){per_column}."
+        )
+
     def check_required(
         self, unit: Unit, table: str, f: Field, cs: ColumnSpec, conv: Converted, raw: RawTable
     ) -> None:
@@ -695,7 +819,8 @@ class _Intake:
         )
         if f.kind == "datetime":
             fix = " ".join(conv.hints) or (
-                "give the date format, e.g. `format: '%d.%m.%Y'`, for this column"
+                unread_hint([str(v) for v in conv.raw.head(1000)], dayfirst=None)
+                or "give this column's date format with `format:`"
             )
         elif f.vocabulary is not None:
             counts = conv.raw.map(str).value_counts().sort_index(kind="stable")
@@ -776,8 +901,11 @@ class _Intake:
                     reasons.loc[pos[sel_blank]] += f"; blank {name}"
                 if sel_bad.any():
                     raw = self.raw_values(parts, offsets, name, pos[sel_bad])
+                    kinds = self.bad_kinds(parts, offsets, tdef.field(name), pos[sel_bad])
                     label = "unrecognized" if TABLES[table].field(name).vocabulary else "unreadable"
-                    reasons.loc[pos[sel_bad]] += [f"; {label} {name} {_short(v)!r}" for v in raw]
+                    reasons.loc[pos[sel_bad]] += [
+                        _bad_reason(k, label, name, v) for k, v in zip(kinds, raw, strict=True)
+                    ]
             reasons = reasons.str.slice(2)
         # -- duplicates of the key among rows otherwise kept
         key = tdef.key
@@ -856,6 +984,19 @@ class _Intake:
         return _TableResult(frame, excluded_frame, parts, kept_per_part, read_per_part, absent)
 
     @staticmethod
+    def bad_kinds(
+        parts: list[_Part], offsets: np.ndarray, f: Field, positions: np.ndarray
+    ) -> list[str]:
+        """The quality issue of each unusable value of ``f`` at global ``positions``."""
+        out = []
+        for g in positions:
+            i = int(np.searchsorted(offsets, g, side="right") - 1)
+            local = np.array([int(g - offsets[i])])
+            kinds = _bad_kinds(f, parts[i].columns[f.name], local)
+            out.append(next(k for k, rows in kinds.items() if rows[0]))
+        return out
+
+    @staticmethod
     def raw_values(
         parts: list[_Part], offsets: np.ndarray, name: str, positions: np.ndarray
     ) -> list[Any]:
@@ -891,24 +1032,28 @@ class _Intake:
             src, rows = rows_of(_first(empty))
             issue = "blank_required" if f.required else "missing"
             self.fact(table, name, issue, n_empty, _row_examples(src, rows))
-        raws, formats, mangled = [], Counter(), []
+        raws: dict[str, list[pd.Series]] = {}
+        formats: Counter[str] = Counter()
+        mangled = []
         for i, p in enumerate(parts):
             conv = p.columns.get(name)
             if conv is None:
                 continue
             start, stop = offsets[i], offsets[i + 1]
             if len(conv.raw):
-                raws.append(conv.raw[scope[start:stop][conv.raw.index.to_numpy()]])
+                at = conv.raw.index.to_numpy()
+                in_scope = scope[start:stop][at]
+                for issue, rows in _bad_kinds(f, conv, at).items():
+                    raws.setdefault(issue, []).append(conv.raw[in_scope & rows])
             formats.update(conv.formats)
             if conv.mangled is not None:
                 mangled.append(conv.mangled[keep[start:stop][conv.mangled.index.to_numpy()]])
             for hint in conv.hints:
                 self.warnings.append(f"{p.unit.name}: {table}.{name}: {hint}")
-        raw = pd.concat(raws, ignore_index=True) if raws else pd.Series([], dtype=object)
-        if len(raw):
-            self.fact(
-                table, name, ISSUES.get(f.kind, "invalid_value"), len(raw), _value_examples(raw)
-            )
+        for issue, pieces in raws.items():
+            raw = pd.concat(pieces, ignore_index=True)
+            if len(raw):
+                self.fact(table, name, issue, len(raw), _value_examples(raw))
         counted = sorted(((k, v) for k, v in formats.items() if v), key=lambda kv: (-kv[1], kv[0]))
         if len(counted) > 1:
             minority = sum(v for _, v in counted[1:])
@@ -932,18 +1077,17 @@ class _Intake:
     ) -> None:
         """Orphan references and future dates, on the rows kept (checks run two at a time).
 
-        A date is in the future when it falls after the engagement's as-of day (from
-        ``engagement.yaml``), or, without one, after tomorrow (the day of intake, with a day
-        of slack for time zones).
+        An event date is future-dated when it lies after the export's date (``export_date``
+        in ``engagement.yaml``) or far from the rest of the data (:mod:`kit.timeframe`);
+        due dates, open loans' expected close, seat starts and campaign starts may lie ahead.
         """
-        as_of = (engagement or {}).get("as_of")
-        if as_of:
-            limit = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-            self.future_reference = f"the as-of date {as_of} (engagement.yaml)"
-        else:
-            tz = self.mapping.timezone or "UTC"
-            limit = pd.Timestamp.now(tz=tz).tz_localize(None).normalize() + pd.Timedelta(days=2)
-            self.future_reference = "the day of intake"
+        frame = time_frame(tables, export_date=(engagement or {}).get("export_date"))
+        self.future_reference = frame.rule
+        future_rows = {
+            (table, column): rows[values >= np.datetime64(frame.future_after, "us")]
+            for table, column, values, rows in event_columns(tables)
+            if frame.future_after is not None
+        }
 
         def check(job: tuple[str, Field]) -> list[dict[str, Any]]:
             name, f = job
@@ -966,18 +1110,17 @@ class _Intake:
                                 _value_examples(col[orphan]),
                             )
                         )
-            if f.kind == "datetime" and f.name not in _NOT_FUTURE:
-                future = (col >= limit).to_numpy(dtype=bool, na_value=False)
-                if future.any():
-                    found.append(
-                        _fact(
-                            name,
-                            f.name,
-                            "future_date",
-                            int(future.sum()),
-                            _value_examples(col[future].dt.strftime("%Y-%m-%d")),
-                        )
+            future = future_rows.get((name, f.name))
+            if future is not None and len(future):
+                found.append(
+                    _fact(
+                        name,
+                        f.name,
+                        "future_date",
+                        len(future),
+                        _value_examples(col.iloc[future].dt.strftime("%Y-%m-%d")),
                     )
+                )
             return found
 
         jobs = [
@@ -1042,6 +1185,13 @@ class _Intake:
             "quality_facts": n_facts,
             "excluded_rows": sum(t["rows_excluded"] for t in tables.values()),
             "warnings": list(dict.fromkeys(self.warnings)),
+            "date_orders": [
+                f"{p.unit.name}: {name}.{fname} read {conv.order}"
+                for name, r in results.items()
+                for p in r.parts
+                for fname, conv in p.columns.items()
+                if conv.order
+            ],
             "engagement": engagement,
             "future_dates_after": self.future_reference,
         }
@@ -1104,6 +1254,39 @@ def _finish(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             col = col.astype(f.dtype)
         out[f.name] = col
     return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _other_columns(shown: dict[bool, str] | None) -> str:
+    """What the export's other date columns say about the day/month order."""
+    if not shown:
+        return " (nor does any other date column of the export)"
+    return (
+        f" (and the export's other date columns disagree: {shown[True]} is day-first, "
+        f"{shown[False]} month-first)"
+    )
+
+
+def _bad_kinds(f: Field, conv: Converted, at: np.ndarray) -> dict[str, np.ndarray]:
+    """Which of the unusable values at rows ``at`` of one converted column have which
+    quality issue (dates: a day that does not exist, out of range, or not a date)."""
+    issue = ISSUES.get(f.kind, "invalid_value")
+    if conv.no_such_date is None or conv.out_of_range is None:
+        return {issue: np.ones(len(at), dtype=bool)}
+    no_such, out_of_range = conv.no_such_date[at], conv.out_of_range[at]
+    return {
+        issue: ~(no_such | out_of_range),
+        "no_such_date": no_such,
+        "out_of_range_date": out_of_range,
+    }
+
+
+def _bad_reason(kind: str, label: str, name: str, value: Any) -> str:
+    """The exclusion reason of a row whose required ``name`` holds ``value``."""
+    if kind == "no_such_date":
+        return f"; no such date: {name} {_short(value)!r}"
+    if kind == "out_of_range_date":
+        return f"; {name} {_short(value)!r} is out of range (1900 to 2199)"
+    return f"; {label} {name} {_short(value)!r}"
 
 
 def _fact(table: str, fname: str, issue: str, count: int, examples: str) -> dict[str, Any]:

@@ -698,7 +698,7 @@ DEFAULT_METHOD = (
 
 def header(
     *,
-    client: str,
+    client: str | None,
     title: str,
     as_of: date | datetime | str,
     window_start: date | datetime | str,
@@ -709,14 +709,17 @@ def header(
     kit_version: str | None = None,
     method: str | None = None,
     show_pii: bool = False,
+    warnings: Sequence[str] = (),
 ) -> Fragment:
     """Record the facts of the report's branded header and footer; display it once, first.
 
     In JupyterLab it shows a small title block. In the rendered report
     (:func:`kit.report.render.render_html`) it is replaced by the branded header (client, title,
-    team, as-of date, assessment window, optional logo and brand colour) and the footer
-    (method, data date range, kit version). ``show_pii`` records whether the notebook ran
-    with unmasked PII; a leader report refuses to render such a notebook.
+    team, as-of date, assessment window, the data's first and last dates, optional logo and
+    brand colour, and ``warnings`` about the assessment's dates) and the footer (method,
+    data date range, kit version). A blank ``client`` shows no client name (never a
+    placeholder). ``show_pii`` records whether the notebook ran with unmasked PII; a leader
+    report refuses to render such a notebook.
 
     >>> h = header(client="Acme", title="CRM adoption assessment", team="North",
     ...            as_of="2025-03-31", window_start="2025-01-01", window_end="2025-03-31",
@@ -727,7 +730,7 @@ def header(
     if kit_version is None:
         from kit._version import __version__ as kit_version
     facts: dict[str, Any] = {
-        "client": str(client),
+        "client": (str(client).strip() or None) if client is not None else None,
         "title": str(title),
         "team": None if team is None else str(team),
         "as_of": _iso_day("as_of", as_of),
@@ -738,6 +741,7 @@ def header(
         "kit_version": str(kit_version),
         "method": str(method or DEFAULT_METHOD),
         "show_pii": bool(show_pii),
+        "warnings": [str(w) for w in warnings],
     }
     if facts["window_start"] > facts["window_end"]:
         raise ParameterError(
@@ -745,9 +749,11 @@ def header(
             f"({facts['window_end']})"
         )
     dates = _long_dates(pd.Series([facts[k] for k in ("as_of", "window_start", "window_end")]))
-    team_line = f" · {_esc(team)}" if team else ""
+    who = " · ".join(_esc(p) for p in (facts["client"], team) if p)
     preview = (
-        f'<div class="kit-header-preview"><strong>{_esc(client)}{team_line}</strong><br>'
-        f"{_esc(title)}: as of {dates.iloc[0]}, window {dates.iloc[1]} to {dates.iloc[2]}</div>"
+        f'<div class="kit-header-preview"><strong>{who}</strong><br>'
+        f"{_esc(title)}: as of {dates.iloc[0]}, window {dates.iloc[1]} to {dates.iloc[2]}"
+        + "".join(f"<br>Warning: {_esc(w)}" for w in facts["warnings"])
+        + "</div>"
     )
     return Fragment(preview, extra={FACTS_MIMETYPE: facts})

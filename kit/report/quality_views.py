@@ -25,10 +25,12 @@ __all__ = [
     "excluded_rows",
     "exclusion_reasons",
     "facts",
+    "future_dated",
     "health_by_team",
     "open_inputs",
     "report_header",
     "sources",
+    "time_frame",
 ]
 
 
@@ -131,6 +133,8 @@ _ISSUES = {
     "duplicate_key": "Duplicate id",
     "future_date": "Date in the future",
     "unparseable_date": "Date that cannot be read",
+    "no_such_date": "A day its month does not have",
+    "out_of_range_date": "Date outside 1900 to 2199",
 }
 
 
@@ -187,4 +191,78 @@ def health_by_team(results: Results) -> pd.DataFrame:
             "Issues": grouped["issues"].round().astype("int64").to_numpy(),
             "Data health": share.to_numpy(),
         }
+    )
+
+
+def time_frame(results: Results) -> pd.DataFrame:
+    """The assessment's dates, each labelled: the data's first and last real events, the
+    export date, the as-of date, the window, and what was treated as future-dated.
+
+    >>> from kit.diagnostics.run import diagnose
+    >>> from kit.dataset import Dataset
+    >>> from kit.schema import empty_table
+    >>> r = diagnose(Dataset({"users": empty_table("users")}), as_of="2024-06-30")
+    >>> time_frame(r)["Date"].tolist()
+    ['2024-06-30', '2024-04-02 to 2024-06-30', '0 events']
+    """
+    p = results.parameters
+    rows = [
+        ("As of", p["as_of"], _AS_OF_RULES.get(str(p.get("as_of_rule")), "given")),
+        ("Assessment window", f"{p['window_start']} to {p['as_of']}", f"{p['window_days']} days"),
+    ]
+    if p.get("data_start") and p.get("data_end"):
+        rows.append(
+            (
+                "Records dated",
+                f"{p['data_start']} to {p['data_end']}",
+                "the data's first event and its last real (not future-dated) event",
+            )
+        )
+    if p.get("export_date"):
+        rows.append(("Export taken", p["export_date"], "declared: later events are future-dated"))
+    future = sum(int(r["records"]) for r in p.get("future_dated") or [])
+    rule = p.get("future_rule") or "not checked"
+    rows.append(("Future-dated", f"{future:,} events", f"treated as future-dated: {rule}"))
+    later = int(p.get("events_after_as_of") or 0)
+    if later:
+        rows.append(
+            (
+                "After the as-of date",
+                f"{later:,} events",
+                "real events after the as-of date: outside this assessment, not defects",
+            )
+        )
+    return pd.DataFrame(rows, columns=["Item", "Date", "How it was set"])
+
+
+_AS_OF_RULES = {
+    "engagement as_of": "from the export's engagement.yaml",
+    "the data's last real event": "the data's last real event (no as-of date was given)",
+    "given": "given for this assessment",
+}
+
+
+def future_dated(results: Results) -> pd.DataFrame:
+    """Every event treated as future-dated, by table and field: how many, their dates and
+    examples (record id and date). These records are left out of every measure.
+
+    >>> from kit.diagnostics.run import diagnose
+    >>> from kit.dataset import Dataset
+    >>> from kit.schema import empty_table
+    >>> len(future_dated(diagnose(Dataset({"users": empty_table("users")}), as_of="2024-06-30")))
+    0
+    """
+    found = results.parameters.get("future_dated") or []
+    return pd.DataFrame(
+        {
+            "Table": [r["table"] for r in found],
+            "Field": [r["field"] for r in found],
+            "Records": [int(r["records"]) for r in found],
+            "Dated": [
+                r["first"] if r["first"] == r["last"] else f"{r['first']} to {r['last']}"
+                for r in found
+            ],
+            "Examples": [r["examples"] for r in found],
+        },
+        columns=["Table", "Field", "Records", "Dated", "Examples"],
     )

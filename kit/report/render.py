@@ -84,7 +84,6 @@ _MAX_LOGO_BYTES = 1_000_000
 _DEFAULT_BRAND = "#1f4e79"
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 _FACT_KEYS = (
-    "client",
     "title",
     "as_of",
     "window_start",
@@ -261,13 +260,14 @@ def _template_facts(
 ) -> dict[str, Any]:
     brand, ink = _brand(brand_colour)
     team = facts.get("team")
-    title_parts = [facts["title"], *([team] if team else []), facts["client"]]
+    title_parts = [facts["title"], *([team] if team else []), *filter(None, [facts.get("client")])]
     return {
         **facts,
         "page_title": " · ".join(str(p) for p in title_parts),
         "as_of_text": _day(facts["as_of"]),
         "window_text": _span(facts["window_start"], facts["window_end"]),
         "data_end_text": _day(facts["data_end"]),
+        "warnings": list(facts.get("warnings") or []),
         "data_range_text": _span(facts["data_start"], facts["data_end"]),
         "internal_copy": bool(facts.get("show_pii")),
         "logo": logo,

@@ -144,7 +144,7 @@ def report_header(
     """The branded header facts of a report (client, team, as-of date, window, data range)."""
     p = results.parameters
     return present.header(
-        client=p.get("client") or "Client",
+        client=p.get("client"),
         title=title,
         team=team,
         as_of=p["as_of"],
@@ -153,6 +153,7 @@ def report_header(
         data_start=p.get("data_start") or p["window_start"],
         data_end=p.get("data_end") or p["as_of"],
         show_pii=show_pii,
+        warnings=p.get("warnings") or (),
     )
 
 

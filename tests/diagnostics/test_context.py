@@ -28,7 +28,7 @@ def test_as_of_is_the_latest_event_day():
     assert resolve_as_of(ds) == (pd.Timestamp("2024-06-29"), 0)
     ctx = build_context(ds)
     assert ctx.as_of == pd.Timestamp("2024-06-29")
-    assert ctx.notes["as_of_rule"] == "latest reasonable event date"
+    assert ctx.notes["as_of_rule"] == "the data's last real event"
 
 
 def test_a_few_future_dated_defects_do_not_move_the_as_of_date():

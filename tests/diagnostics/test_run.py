@@ -292,7 +292,7 @@ def test_real_export_with_only_users_and_opportunities():
     mapping = Path(__file__).resolve().parents[2] / "examples" / "mappings" / "maven-crm.yaml"
     r = diagnose(read_export(MAVEN, mapping=mapping))
     # the latest close of a won or lost deal; no engagement file
-    assert r.parameters["as_of_rule"] == "latest reasonable event date"
+    assert r.parameters["as_of_rule"] == "the data's last real event"
     sections = set(r.not_assessed["section"])
     assert {"adoption", "follow_up", "relationships", "shadow_pipeline", "seat_roi"} <= sections
     assessed = set(r.metrics.loc[r.metrics["assessed"], "metric"])

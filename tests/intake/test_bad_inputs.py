@@ -143,10 +143,17 @@ def test_key_column_that_cannot_be_read_blocks_with_a_fix(tmp_path: Path) -> Non
         f"a{i},u1,call,{d}/0{m}/2024\n" for i, (d, m) in enumerate([(13, 1), (25, 2), (31, 3)])
     )
     write(tmp_path, "activities.csv", "activity_id,user_id,type,occurred_at\n" + rows)
-    message = blocking(tmp_path)
+    month_first = {
+        "dates": {"dayfirst": False},
+        "tables": {
+            t: {"source": f"{t}.csv", "columns": "canonical"} for t in ("users", "activities")
+        },
+        "allow_missing_columns": True,
+    }
+    message = blocking(tmp_path, month_first)
     assert "activities.csv: activities.occurred_at (column 'occurred_at'): 3 of 3 values" in message
     assert "row 2: '13/01/2024', row 3: '25/02/2024', row 4: '31/03/2024'" in message
-    assert "set `dayfirst: true` in the mapping" in message
+    assert "set `dayfirst: true` for this column, or `format: '%d/%m/%Y'`" in message
 
 
 def test_unmapped_stage_names_block_with_the_values_to_map(tmp_path: Path) -> None:
@@ -276,19 +283,19 @@ def test_mixed_date_formats_in_one_column(tmp_path: Path) -> None:
     write(
         tmp_path,
         "logins.csv",
-        "user_id,login_at\nu1,2024-03-05 08:00:00\nu1,2024-03-06 08:00:00\nu2,03/07/2024 08:00\n"
+        "user_id,login_at\nu1,2024-03-05 08:00:00\nu1,2024-03-06 08:00:00\nu2,03/17/2024 08:00\n"
         "u2,45359.5\n",
     )
     ds = read_export(tmp_path)
     assert ds["logins"]["login_at"].tolist() == [
         pd.Timestamp("2024-03-05 08:00"),
         pd.Timestamp("2024-03-06 08:00"),
-        pd.Timestamp("2024-03-07 08:00"),
+        pd.Timestamp("2024-03-17 08:00"),
         pd.Timestamp("2024-03-08 12:00"),
     ]
     assert fact(ds, "logins", "login_at", "mixed_date_formats") == (
         2,
-        "iso: 2, excel_serial: 1, us: 1",
+        "iso: 2, excel_serial: 1, month-first: 1",
     )
 
 

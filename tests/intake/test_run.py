@@ -20,7 +20,7 @@ from kit.schema import TABLES, validate_table
 USERS = (
     "user_id,name,team,role,active,seat_start\n"
     "u1,Ana Ruiz,North,Loan Officer,Yes,2024-01-02\n"
-    "u2,Ben Okafor,North,producer,no,01/05/2024\n"
+    "u2,Ben Okafor,North,producer,no,01/15/2024\n"
     "m1,Cara Lind,North,Branch Manager,TRUE,\n"
 )
 
@@ -79,7 +79,7 @@ def test_canonical_users_are_typed_and_translated(tmp_path: Path) -> None:
     assert users["active"].tolist() == [True, False, True]
     assert users["seat_start"].tolist() == [
         pd.Timestamp("2024-01-02"),
-        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-01-15"),
         pd.NaT,
     ]
     assert_canonical(ds)
@@ -89,7 +89,7 @@ def test_canonical_users_are_typed_and_translated(tmp_path: Path) -> None:
     assert ds.manifest["tables_not_provided"] == [t for t in TABLES if t != "users"]
     assert facts(ds) == {
         ("users", "seat_start", "missing"): (1, "users.csv row 4"),
-        ("users", "seat_start", "mixed_date_formats"): (1, "iso: 1, us: 1"),
+        ("users", "seat_start", "mixed_date_formats"): (1, "iso: 1, month-first: 1"),
     }
 
 
@@ -185,26 +185,25 @@ def test_dates_iso_us_excel_serial_and_day_first(tmp_path: Path) -> None:
         "u3,C,T,producer,45355\n"
         "u4,D,T,producer,03/04/2024 2:05 PM\n"
         'u5,E,T,producer,"Mar 4, 2024"\n'
-        "u6,F,T,producer,13/04/2024\n",
+        "u6,F,T,producer,3/14/2024\n",
     )
     ds = read_export(tmp_path)
     got = ds["users"]["seat_start"].tolist()
-    assert got[:5] == [
+    assert got == [
         pd.Timestamp("2024-03-04"),
-        pd.Timestamp("2024-03-04"),
+        pd.Timestamp("2024-03-04"),  # month-first, as 3/14/2024 shows
         pd.Timestamp("2024-03-04"),  # Excel serial 45355
         pd.Timestamp("2024-03-04 14:05"),
         pd.Timestamp("2024-03-04"),
+        pd.Timestamp("2024-03-14"),
     ]
-    assert pd.isna(got[5])
     found = facts(ds)
-    assert found[("users", "seat_start", "unparseable_date")] == (1, "'13/04/2024' (1)")
-    # 5 dates parsed: 2 US, 1 each of three other formats (3 in the minority formats)
+    # 6 dates parsed: 3 month-first, 1 each of three other formats (3 in the minority)
     assert found[("users", "seat_start", "mixed_date_formats")] == (
         3,
-        "us: 2, excel_serial: 1, iso: 1, text: 1",
+        "month-first: 3, excel_serial: 1, iso: 1, text: 1",
     )
-    # the same column read day-first
+    # the same column declared day-first: 3/14/2024 is then no date at all
     dayfirst = {
         "dates": {"dayfirst": True},
         "tables": {"users": {"source": "users.csv", "columns": "canonical"}},
@@ -212,7 +211,8 @@ def test_dates_iso_us_excel_serial_and_day_first(tmp_path: Path) -> None:
     }
     ds = read_export(tmp_path, mapping=dayfirst)
     got = ds["users"]["seat_start"].tolist()
-    assert got[1] == pd.Timestamp("2024-04-03") and got[5] == pd.Timestamp("2024-04-13")
+    assert got[1] == pd.Timestamp("2024-04-03") and pd.isna(got[5])
+    assert facts(ds)[("users", "seat_start", "unparseable_date")] == (1, "'3/14/2024' (1)")
 
 
 def test_time_zone_aware_values_become_local_time(tmp_path: Path) -> None:
@@ -705,20 +705,38 @@ def test_compact_dates_written_as_numbers(tmp_path: Path) -> None:
     ]
 
 
-def test_future_dates_are_after_the_engagement_as_of_day(tmp_path: Path) -> None:
+def test_future_dates_are_after_the_export_date_not_the_as_of(tmp_path: Path) -> None:
     write(tmp_path, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
-    write(tmp_path, "engagement.yaml", "as_of: 2024-06-30\n")
+    write(tmp_path, "engagement.yaml", "export_date: 2024-06-30\nas_of: 2024-05-31\n")
     write(
         tmp_path,
         "logins.csv",
         "user_id,login_at\nu1,2024-06-30 23:59:00\nu1,2024-07-01 00:00:00\nu1,2024-07-02 08:00\n",
     )
     ds = read_export(tmp_path)
+    # after the export's own date; the June login after the as-of date is not a defect
     assert facts(ds)[("logins", "login_at", "future_date")] == (
         2,
         "'2024-07-01' (1), '2024-07-02' (1)",
     )
-    assert ds.manifest["future_dates_after"] == "the as-of date 2024-06-30 (engagement.yaml)"
+    assert ds.manifest["future_dates_after"] == "after the export date 2024-06-30"
+    assert ds.manifest["engagement"]["export_date"] == "2024-06-30"
+
+
+def test_without_an_export_date_only_dates_far_from_the_rest_are_future(tmp_path: Path) -> None:
+    write(tmp_path, "users.csv", "user_id,name,team,role\nu1,A,T,producer\n")
+    days = [f"2024-0{m}-{d:02d} 09:00" for m in (1, 2, 3, 4, 5, 6) for d in (1, 10, 20)]
+    write(
+        tmp_path,
+        "logins.csv",
+        "user_id,login_at\n" + "".join(f"u1,{d}\n" for d in [*days, "2052-06-20 09:00"]),
+    )
+    ds = read_export(tmp_path)
+    assert facts(ds)[("logins", "login_at", "future_date")] == (1, "'2052-06-20' (1)")
+    assert ds.manifest["future_dates_after"] == (
+        "on or after 2052-06-20, 10,227 days after the rest of the data (a gap of 180 days or "
+        "more, with at most 5% of the events, or one, after it)"
+    )
 
 
 # --------------------------------------------------------------------------- properties
@@ -727,7 +745,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 ROW = st.tuples(
     st.sampled_from(["o1", "o2", "o3", "", " o4 "]),  # ids: duplicates, blanks, padding
-    st.sampled_from(["2024-01-02", "01/03/2024", "45356", "01-May", ""]),
+    st.sampled_from(["2024-01-02", "01/13/2024", "45356", "01-May", ""]),
     st.sampled_from(["Funded", "CTC", "pre approval", "Underwritting", ""]),
     st.sampled_from(["", "note", '"two\nlines"', '"a, b"', "one,too many"]),
     st.booleans(),  # an empty line after the row

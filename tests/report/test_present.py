@@ -394,6 +394,7 @@ def test_header_records_the_report_facts_in_a_hidden_mime_type():
         "kit_version": "9.9.9",
         "method": present.DEFAULT_METHOD,
         "show_pii": False,
+        "warnings": [],
     }
     assert data["text/html"] == (
         '<div class="kit-header-preview"><strong>Acme &lt;Lending&gt; · North</strong><br>'
