@@ -551,26 +551,40 @@ class _Intake:
         absent: list[str] = []
         not_in_file: dict[str, list[str]] = {}
         usable: dict[str, ColumnSpec] = {}
+        notes: list[str] = []
         for fname, cs in spec.columns.items():
             f = tdef.field(fname)
-            for pattern, columns in _lookup_files(cs):
-                problem = self.lookups.check(pattern, columns, f"{unit.name}: {table}.{fname}")
-                if problem:
-                    self.problems.append(problem)
             missing = [c for c in cs.source_columns() if resolve(c) is None]
-            if not missing:
+            lookup_problems = [
+                problem
+                for pattern, cols in _lookup_files(cs)
+                if (problem := self.lookups.check(pattern, cols, f"{unit.name}: {table}.{fname}"))
+            ]
+            if not missing and not lookup_problems:
                 usable[fname] = cs
                 continue
             if lenient or cs.optional:
-                if _has_input(cs, resolve):
-                    usable[fname] = cs
+                available = _available(cs, resolve, self.lookups)
+                if available is not None:
+                    usable[fname] = available
+                    skipped = _skipped_levels(cs, available)
+                    if skipped:
+                        notes.append(
+                            f"{unit.name}: {table}.{fname} read from "
+                            f"{_describe_spec(available)}: "
+                            f"{', '.join(repr(c) for c in skipped)} (or a file it looks up) "
+                            "not in the export"
+                        )
                     continue
                 if not f.required:
                     absent.append(fname)
-                    not_in_file[fname] = missing
+                    not_in_file[fname] = missing or [
+                        c for _, cols in _lookup_files(cs) for c in cols
+                    ]
                     continue
             for c in missing:
                 self.problems.append(self.missing_column(unit, table, f, c, header, raw))
+            self.problems.extend(lookup_problems)
         for fname, cs in list(usable.items()):
             if cs.from_field is not None and cs.from_field not in usable and not spec.derive:
                 del usable[fname]
@@ -586,7 +600,6 @@ class _Intake:
             )
         columns: dict[str, Converted] = {}
         currencies: dict[str, _Money] = {}
-        notes: list[str] = []
 
         def column(name: str) -> pa.ChunkedArray | None:
             actual = resolve(name)
@@ -1332,6 +1345,14 @@ class _LookupFiles:
             return f"the lookup file {units[0].name} cannot be read ({exc})."
         return units[0], raw.table
 
+    def missing(self, pattern: str, columns: tuple[str, ...]) -> list[str]:
+        """The ``columns`` that file ``pattern`` lacks (all of them if it is not there)."""
+        loaded = self.load(pattern)
+        if isinstance(loaded, str):
+            return list(columns)
+        resolve = _resolver(loaded[1].column_names)
+        return [c for c in columns if resolve(c) is None]
+
     def check(self, pattern: str, columns: tuple[str, ...], where: str) -> str | None:
         """A blocking problem of a lookup in file ``pattern`` by ``where``, if any."""
         loaded = self.load(pattern)
@@ -1398,12 +1419,16 @@ def _describe_spec(cs: ColumnSpec | None) -> str:
     parts = []
     if cs.has_constant:
         parts.append(f"{cs.constant!r} for everyone")
-    elif cs.lookup_file is not None and cs.lookup is not None:
-        parts.append(f"from {cs.lookup_file} ({cs.lookup[0]} -> {cs.lookup[1]})")
-    elif cs.column and cs.column != ("__owner__",):
-        parts.append(f"from column {', '.join(cs.column)} on the owner's records")
-    elif cs.from_field or cs.column == ("__owner__",):
+    elif cs.column == ("__owner__",) or cs.from_field == "user_id":
         parts.append("the owner as written")
+    elif cs.column or cs.join:
+        parts.append(f"column {' / '.join(repr(c) for c in cs.column or cs.join)}")
+    elif cs.from_field:
+        parts.append(f"field {cs.from_field}")
+    if cs.lookup_file is not None and cs.lookup is not None:
+        parts.append(f"looked up in {cs.lookup_file} ({cs.lookup[0]} -> {cs.lookup[1]})")
+    elif cs.lookup is not None:
+        parts.append(f"looked up ({cs.lookup[0]} -> {cs.lookup[1]})")
     if cs.fallback is not None:
         parts.append(f"else {_describe_spec(cs.fallback)}")
     return ", ".join(parts) or "derived"
@@ -1627,17 +1652,51 @@ def _resolver(header: list[str]) -> Any:
     return resolve
 
 
-def _has_input(cs: ColumnSpec, resolve: Any) -> bool:
-    """Whether ``cs`` (or its fallback) can produce values from the columns present."""
+def _available(cs: ColumnSpec, resolve: Any, lookups: _LookupFiles) -> ColumnSpec | None:
+    """``cs`` without the levels (itself, its fallbacks) whose columns are not all in the
+    file (an input column, or a column a step needs: ``when``, ``is_in``, a lookup's, a
+    lookup file), or ``None`` when no level is left. A mapping with
+    ``allow_missing_columns`` (or an ``optional`` field) then reads the next level."""
+    rest = None if cs.fallback is None else _available(cs.fallback, resolve, lookups)
     if cs.has_constant or cs.from_field is not None:
-        return True
+        own = True
+    else:
+        own = any(resolve(c) is not None for c in (*cs.column, *cs.join))
     helpers = [*([cs.is_in] if cs.is_in else []), *([cs.when[0]] if cs.when else [])]
     if cs.lookup and cs.lookup_file is None:
         helpers.extend(cs.lookup)
-    own = any(resolve(c) is not None for c in (*cs.column, *cs.join)) and all(
-        resolve(c) is not None for c in helpers
+    own = own and all(resolve(c) is not None for c in helpers)
+    if cs.lookup_file is not None and cs.lookup is not None:
+        own = own and not lookups.missing(cs.lookup_file, cs.lookup)
+    if own:
+        return cs if rest is cs.fallback else replace(cs, fallback=rest)
+    if rest is None:
+        return None
+    # the field-wide options stay with the field
+    return replace(
+        rest,
+        format=cs.format,
+        dayfirst=cs.dayfirst,
+        timezone=cs.timezone,
+        currency=cs.currency,
+        optional=cs.optional,
     )
-    return own or (cs.fallback is not None and _has_input(cs.fallback, resolve))
+
+
+def _skipped_levels(cs: ColumnSpec, available: ColumnSpec) -> list[str]:
+    """The input columns of the levels of ``cs`` that :func:`_available` left out."""
+    kept = set()
+    level: ColumnSpec | None = available
+    while level is not None:
+        kept.add((level.column, level.join, level.lookup, level.lookup_file, level.when))
+        level = level.fallback
+    skipped = []
+    level = cs
+    while level is not None:
+        if (level.column, level.join, level.lookup, level.lookup_file, level.when) not in kept:
+            skipped.extend(level.column or level.join)
+        level = level.fallback
+    return skipped
 
 
 def _nulls(f: Field, n: int) -> pd.Series:
