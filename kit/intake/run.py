@@ -631,7 +631,7 @@ class _Intake:
                 tr,
                 dayfirst=self.mapping.dayfirst if cs.dayfirst is None else cs.dayfirst,
                 date_format=cs.format or self.mapping.date_format,
-                source_tz=cs.timezone or self.mapping.source_timezone,
+                source_tz=cs.timezone or _zone_of_times(arr, self.mapping.source_timezone),
                 org_tz=self.mapping.timezone,
                 check_mangled=f.unique or fname in _MANGLE_CHECKED,
             )
@@ -1468,6 +1468,19 @@ def _lookup_files(cs: ColumnSpec) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
+def _zone_of_times(arr: pa.ChunkedArray, zone: str | None) -> str | None:
+    """``zone`` for a column of times; ``None`` for a column of calendar dates only (a
+    date such as a close date is the same day in every zone: never shifted)."""
+    if zone is None or pa.types.is_date(arr.type):
+        return None
+    if pa.types.is_timestamp(arr.type):
+        return zone
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        has_time = pc.any(pc.match_substring(arr, ":")).as_py()
+        return zone if has_time else None
+    return zone
+
+
 def _all_columns(cs: ColumnSpec) -> tuple[str, ...]:
     """Every column of the row ``cs`` reads, its currency column included."""
     extra = (cs.currency.column,) if cs.currency is not None else ()
@@ -1617,16 +1630,18 @@ def _when_else_note(
         return None
     values = pd.Series(_trimmed(text(cond)).to_pandas(), dtype=object).fillna("(blank)")
     accepted = set(cs.when[1])
-    other = values[~values.map(lambda v: normalize_key(v) in accepted)]
+    is_accepted = values.map(lambda v: normalize_key(v) in accepted).astype(bool)
+    other = values[~is_accepted]
     if other.empty:
         return None
+    shown_accepted = sorted(values[is_accepted].unique()) or list(cs.when[1])
     counts = other.value_counts()
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     shown = ", ".join(f"{v} ({n:,})" for v, n in ranked[:8])
     setting = cs.when_else
     return (
         f"{table}.{fname}: {len(other):,} row(s) of {unit} set to {_setting(setting)} because "
-        f"{cs.when[0]} is not {' or '.join(cs.when[1])}: {shown}"
+        f"{cs.when[0]} is not {' or '.join(shown_accepted)}: {shown}"
     )
 
 
