@@ -805,8 +805,22 @@ class _Intake:
             f" ... ({len(header)} columns)" if len(header) > 25 else ""
         )
         guess = close_match(column, header)
+        preset = next(
+            (
+                o.split(":", 1)[1]
+                for o in (self.mapping.origin, *self.mapping.extends)
+                if o.startswith("preset:")
+            ),
+            None,
+        )
         if guess:
             fix = f"change the mapping to `{f.name}: {guess}`"
+        elif preset is not None and preset != "canonical":
+            fix = (
+                f"export the file again with the column {column!r} (add it to the view or "
+                f"report before exporting), or map {table}.{f.name} to one of the columns "
+                f"above in a mapping that `extends: {preset}`"
+            )
         else:
             fix = f"map {table}.{f.name} to one of the columns above"
             if not f.required:
@@ -1620,9 +1634,7 @@ def _money_notes(
     return "; ".join(parts) + ".", fact
 
 
-def _when_else_note(
-    unit: str, table: str, fname: str, cs: ColumnSpec, column: Any
-) -> str | None:
+def _when_else_note(unit: str, table: str, fname: str, cs: ColumnSpec, column: Any) -> str | None:
     """What ``when: {..., else: X}`` did, e.g. which user types were not counted as seats."""
     assert cs.when is not None
     cond = column(cs.when[0])

@@ -335,3 +335,172 @@ def test_salesforce_15_character_ids_join_18_character_ones() -> None:
     assert salesforce_18("0055e000001AbCd") == "0055e000001AbCdAAK"
     assert salesforce_18("0055e000001AbCdAAK") == "0055e000001AbCdAAK"
     assert salesforce_18("not-an-id") == "not-an-id"
+
+
+# --------------------------------------------------------------------------- HubSpot
+HS_CONTACTS = """\
+"Record ID","First Name","Last Name","Email","Phone Number","Contact owner","Primary Associated Company ID","Last Activity Date","Lead Status","Marketing contact status","Create Date"
+"101","Lu","Lopez","lu@example.org","","Ana Ruiz","","2024-02-01 10:00","New","Non-marketing contact","2024-01-05 09:00"
+"102","Mo","Ng","mo@example.org","+1 555 0102","Ben Ode","","","In Progress","Non-marketing contact","2024-01-06 09:00"
+"103","Ike","Ode","","","","","","Open Deal","Non-marketing contact","2024-01-07 09:00"
+"104","Ema","Paz","ema@example.org","","Ana Ruiz","","2024-02-11 16:30","Connected","Marketing contact","2024-01-08 09:00"
+"""
+HS_DEALS = """\
+"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount","Create Date","Pipeline"
+"201","Lopez purchase","Closed Won","2024-02-20 12:00","Ana Ruiz","310000","2024-01-10 09:00","Sales Pipeline"
+"202","Ng refi","Appointment Scheduled","2024-04-30 12:00","Cy Park","250000","2024-01-11 09:00","Sales Pipeline"
+"203","Ode purchase","Contract Sent","","Ben Ode","","2024-01-12 09:00","Sales Pipeline"
+"""
+HS_EXPORT = {
+    "hubspot-crm-exports-all-contacts-2024-03-05.csv": HS_CONTACTS,
+    "hubspot-crm-exports-all-deals-2024-03-05.csv": HS_DEALS,
+}
+
+
+@pytest.fixture
+def hs(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "export", HS_EXPORT, encoding="utf-8-sig")
+
+
+def test_hubspot_default_views_read_with_users_derived_from_owner_names(hs: Path) -> None:
+    ds = read_export(hs, mapping="hubspot")
+    users = ds["users"][["user_id", "name", "team", "role"]].astype(str)
+    assert users.values.tolist() == [
+        ["Ana Ruiz", "Ana Ruiz", "Unassigned", "producer"],
+        ["Ben Ode", "Ben Ode", "Unassigned", "producer"],
+        ["Cy Park", "Cy Park", "Unassigned", "producer"],
+    ]
+    assert ds["users"][["active", "seat_start"]].isna().all().all()
+    # every owner joins: no orphan owners, and the blank owner stays blank
+    assert "orphan_reference" not in set(ds.quality_facts["issue"])
+    assert ds["contacts"]["owner_id"].isna().tolist() == [False, False, True, False]
+    assert ds.manifest["sources"][0] == {
+        "derived_from": ["contacts.owner_id", "opportunities.owner_id", "activities.user_id"],
+        "table": "users",
+        "rows_read": 3,
+        "rows_kept": 3,
+        "rows_excluded": 0,
+    }
+    assert (
+        "users: no users file; 3 users derived from the owners in contacts.owner_id, "
+        "opportunities.owner_id, activities.user_id, keyed and named as written there; team "
+        "column 'HubSpot Team', else 'Unassigned' for everyone; role 'producer' for everyone. "
+        "People who own no record are not in the assessment."
+    ) in ds.manifest["assumptions"]
+
+
+def test_hubspot_lead_status_stands_in_for_lifecycle_stage(hs: Path) -> None:
+    ds = read_export(hs, mapping="hubspot")
+    assert ds["contacts"]["lifecycle_stage"].astype(str).tolist() == [
+        "lead",
+        "prospect",
+        "applicant",
+        "prospect",
+    ]
+    opps = ds["opportunities"]
+    assert opps["stage"].astype(str).tolist() == ["funded", "new_lead", "underwriting"]
+    assert opps["closed_at"].tolist()[0] == pd.Timestamp("2024-02-20 12:00")
+    assert opps["closed_at"].isna().tolist() == [False, True, True]
+
+
+def test_hubspot_columns_not_in_the_export_are_reported_once_with_their_sections(
+    hs: Path, tmp_path: Path
+) -> None:
+    from kit.intake import intake
+
+    report = intake(hs, tmp_path / "ds", mapping="hubspot")
+    absent = [(i["table"], i["field"], i["columns"]) for i in report.manifest["not_in_export"]]
+    assert absent == [
+        ("contacts", "lead_source", ["Original Source"]),
+        ("opportunities", "lead_source", ["Original Source"]),
+    ]
+    assert report.manifest["not_in_export"][0]["sections"] == [
+        "Marketing and automation readiness",
+        "Standards compliance",
+    ]
+    text = summarize(report)
+    assert (
+        "Not in this export (add the column to the export to assess more):\n"
+        "  contacts.lead_source ('Original Source'): limits Marketing and automation "
+        "readiness, Standards compliance\n"
+        "  opportunities.lead_source ('Original Source'): limits Marketing and automation "
+        "readiness"
+    ) in text
+    assert text.count("Original Source") == 2
+
+
+def test_hubspot_absent_required_column_is_named_without_an_unrelated_suggestion(
+    tmp_path: Path,
+) -> None:
+    deals = "\n".join(
+        ",".join(f for i, f in enumerate(line.split(",")) if i != 4)
+        for line in HS_DEALS.splitlines()
+    )
+    assert '"Deal owner"' not in deals
+    export = write_export(
+        tmp_path / "e",
+        {"hubspot-crm-exports-all-deals-2024-03-05.csv": deals + "\n", **{
+            "hubspot-crm-exports-all-contacts-2024-03-05.csv": HS_CONTACTS}},
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_export(export, mapping="hubspot")
+    text = str(info.value)
+    assert (
+        "column 'Deal owner' for required field opportunities.owner_id is not in the file"
+    ) in text
+    assert "Did you mean" not in text
+    assert "Deal Name" not in text.split("Columns in the file:")[0]
+    assert "`owner_id: Deal Name`" not in text
+    assert (
+        "Fix: export the file again with the column 'Deal owner' (add it to the view or report "
+        "before exporting), or map opportunities.owner_id to one of the columns above in a "
+        "mapping that `extends: hubspot`."
+    ) in text
+    assert "for users in the mapping" not in text
+
+
+def test_hubspot_teams_from_a_lookup_file_next_to_the_mapping(hs: Path, tmp_path: Path) -> None:
+    (tmp_path / "teams.csv").write_text("Owner,Team\nAna Ruiz,North\nBen Ode,North\n")
+    mapping = client_mapping(
+        tmp_path,
+        "extends: hubspot\n"
+        "tables:\n"
+        "  users:\n"
+        "    columns:\n"
+        "      team:\n"
+        "        from_field: user_id\n"
+        "        lookup: {file: teams.csv, key: Owner, value: Team}\n"
+        "        fallback: {constant: Unassigned}\n",
+    )
+    ds = read_export(hs, mapping=mapping)
+    teams = dict(zip(ds["users"]["user_id"], ds["users"]["team"].astype(str), strict=True))
+    assert teams == {"Ana Ruiz": "North", "Ben Ode": "North", "Cy Park": "Unassigned"}
+    assert [f["path"] for f in ds.manifest["lookup_files"]] == ["teams.csv"]
+
+
+def test_hubspot_with_a_users_export_uses_it_not_the_owners(hs: Path) -> None:
+    users = '"First Name","Last Name","Email","Primary Team"\n"Ana","Ruiz","a@x","North"\n'
+    (hs / "hubspot-users-export.csv").write_text(users, encoding="utf-8")
+    ds = read_export(hs, mapping="hubspot")
+    assert ds["users"]["user_id"].tolist() == ["Ana Ruiz"]
+    assert ds["users"]["team"].astype(str).tolist() == ["North"]
+    orphans = ds.quality_facts[ds.quality_facts["issue"] == "orphan_reference"]
+    assert orphans[["table", "field"]].values.tolist() == [
+        ["contacts", "owner_id"],
+        ["opportunities", "owner_id"],
+    ]
+
+
+def test_hubspot_via_the_cli_exits_0_and_prints_the_assumptions(hs: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kit.cli", "intake", str(hs), "--out", str(tmp_path / "ds"),
+         "--mapping", "hubspot"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "users: no users file; 3 users derived from the owners" in result.stdout
+    assert "Not in this export" in result.stdout
