@@ -231,14 +231,14 @@ class ColumnSpec:
 class CurrencySpec:
     """How amounts in several currencies are made comparable.
 
-    ``column`` holds each row's currency code. With ``rates`` (units of ``to`` per unit of
-    each currency) amounts are converted into ``to``; an amount in a currency without a rate
-    is left blank. Without rates, only the amounts in ``to`` (else in the currency of most
-    rows) are kept and the others are left blank; either way intake records an
-    ``other_currency`` fact per currency and states what it did in the summary.
+    ``column`` holds each row's currency code (the first of these columns in the file). With
+    ``rates`` (units of ``to`` per unit of each currency) amounts are converted into ``to``;
+    an amount in a currency without a rate is left blank. Without rates, only the amounts in
+    ``to`` (else in the currency of most rows) are kept and the others are left blank; intake
+    records an ``other_currency`` fact per currency and states what it did in the summary.
     """
 
-    column: str
+    column: tuple[str, ...]
     rates: dict[str, float] = field(default_factory=dict)
     to: str | None = None
 
@@ -398,7 +398,7 @@ def preset_names() -> list[str]:
     """Names of the mapping presets shipped with the kit.
 
     >>> preset_names()
-    ['canonical', 'hubspot', 'salesforce']
+    ['canonical', 'hubspot', 'salesforce', 'salesforce_report']
     """
     return sorted(p.stem for p in _PRESETS.glob("*.yaml"))
 
@@ -1145,7 +1145,13 @@ class _Validator:
             self.problem(where, f"currency only applies to amounts; {f.name} is not one")
             return None
         column, rates, to = raw.get("column"), raw.get("rates", {}), raw.get("to")
-        if not set(raw) <= {"column", "rates", "to"} or not isinstance(column, str):
+        column = [column] if isinstance(column, str) else column
+        if (
+            not set(raw) <= {"column", "rates", "to"}
+            or not isinstance(column, list)
+            or not column
+            or not all(isinstance(c, str) for c in column)
+        ):
             self.problem(
                 where,
                 "currency needs {column: <currency code column>} and optionally "
@@ -1161,7 +1167,7 @@ class _Validator:
             self.problem(where, "currency rates need to: <the currency they convert into>")
             return None
         return CurrencySpec(
-            column=column,
+            column=tuple(column),
             rates={str(k).strip().upper(): float(v) for k, v in rates.items()},
             to=None if to is None else str(to).strip().upper(),
         )

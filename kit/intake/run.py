@@ -590,8 +590,14 @@ class _Intake:
                 del usable[fname]
                 absent.append(fname)
         absent += [f.name for f in tdef.fields if f.name not in spec.columns]
-        if len(raw.malformed) > _BLOCKING_SHARE * max(raw.rows_read, 1) and raw.malformed:
-            rows = ", ".join(str(n) for n, _ in raw.malformed[:5])
+        # lines after the last record (a report export's title, copyright and "Generated
+        # By" footer) are listed as excluded but do not make the file unreadable
+        last = (
+            int(raw.row_numbers(np.array([raw.table.num_rows - 1]))[0]) if raw.table.num_rows else 0
+        )
+        inside = [n for n, why in raw.malformed if n < last or not why.startswith("row has 1 ")]
+        if len(inside) > _BLOCKING_SHARE * max(raw.rows_read, 1) and inside:
+            rows = ", ".join(str(n) for n in inside[:5])
             self.problems.append(
                 f"{unit.name} (read as {table}): {len(raw.malformed)} of {raw.rows_read} rows "
                 f"have a different number of fields than the header (e.g. rows {rows}). The "
@@ -636,7 +642,7 @@ class _Intake:
                 check_mangled=f.unique or fname in _MANGLE_CHECKED,
             )
             if cs.currency is not None:
-                codes = column(cs.currency.column)
+                codes = next((c for c in map(column, cs.currency.column) if c is not None), None)
                 if codes is not None:
                     currencies[fname] = _one_currency(conv, codes, cs.currency)
             if cs.when is not None and cs.when_else is not _UNSET:
@@ -1497,7 +1503,7 @@ def _zone_of_times(arr: pa.ChunkedArray, zone: str | None) -> str | None:
 
 def _all_columns(cs: ColumnSpec) -> tuple[str, ...]:
     """Every column of the row ``cs`` reads, its currency column included."""
-    extra = (cs.currency.column,) if cs.currency is not None else ()
+    extra = cs.currency.column if cs.currency is not None else ()
     return (*cs.source_columns(), *extra)
 
 
@@ -1513,9 +1519,9 @@ def salesforce_18(sf_id: str) -> str:
     differing only in case stay distinct where case is ignored.
 
     >>> salesforce_18("0055e000001AbCd")
-    '0055e000001AbCdAAD'
-    >>> salesforce_18("0055e000001AbCdAAD")
-    '0055e000001AbCdAAD'
+    '0055e000001AbCdAAK'
+    >>> salesforce_18("0055e000001AbCdAAK")
+    '0055e000001AbCdAAK'
     """
     if not _SF_15.match(sf_id):
         return sf_id
