@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the fixtures are export files, one record a line)
 """Real CRM exports read with no hand work: a Salesforce Setup > Data Export folder, a
 Salesforce report export and HubSpot "All contacts" / "All deals" view exports.
 
@@ -20,7 +21,7 @@ import pytest
 
 from kit.exceptions import InputError
 from kit.intake import read_export, summarize
-from kit.intake.run import IntakeReport, salesforce_18
+from kit.intake.run import salesforce_18
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,9 +145,7 @@ def by_id(frame: pd.DataFrame, key: str) -> dict[str, dict[str, object]]:
 def test_salesforce_data_export_users_teams_roles_and_seats(sf: Path, tmp_path: Path) -> None:
     ds = read_export(sf, mapping=client_mapping(tmp_path))
     users = by_id(ds["users"], "user_id")
-    got = {
-        uid: (u["name"], u["team"], u["role"], u["active"]) for uid, u in users.items()
-    }
+    got = {uid: (u["name"], u["team"], u["role"], u["active"]) for uid, u in users.items()}
     assert got == USERS
     notes = ds.manifest["assumptions"]
     assert (
@@ -155,9 +154,7 @@ def test_salesforce_data_export_users_teams_roles_and_seats(sf: Path, tmp_path: 
     ) in notes
     # UserRole.csv is read as the team lookup, not reported as a file nobody read
     assert not any("UserRole.csv" in w for w in ds.manifest["warnings"])
-    assert "not read (no table in the mapping matches them): Account.csv" in ds.manifest[
-        "warnings"
-    ]
+    assert "not read (no table in the mapping matches them): Account.csv" in ds.manifest["warnings"]
     assert [f["path"] for f in ds.manifest["lookup_files"]] == ["UserRole.csv"]
 
 
@@ -233,8 +230,10 @@ def test_salesforce_preset_alone_keeps_utc_and_says_so(tmp_path: Path) -> None:
     ds = read_export(write_export(tmp_path / "e", files), mapping="salesforce")
     assert ds["users"]["seat_start"].iloc[0] == pd.Timestamp("2022-01-10 14:00")
     assert any(
-        a.startswith("Times written without a time zone are read as UTC (the export's zone) "
-                     "and kept in UTC: set `timezone:`")
+        a.startswith(
+            "Times written without a time zone are read as UTC (the export's zone) "
+            "and kept in UTC: set `timezone:`"
+        )
         for a in ds.manifest["assumptions"]
     )
 
@@ -257,25 +256,34 @@ def test_salesforce_stage_history_keeps_only_stage_changes(sf: Path, tmp_path: P
     }
     excluded = ds.excluded_rows[ds.excluded_rows["table"] == "stage_history"]
     assert excluded[["row_number", "reason"]].values.tolist() == [
-        [3, "not a stage change: the opportunity was already in stage new_lead "
-            "(an edit of its amount or dates)"],
-        [5, "not a stage change: the opportunity was already in stage application "
-            "(an edit of its amount or dates)"],
+        [
+            3,
+            "not a stage change: the opportunity was already in stage new_lead "
+            "(an edit of its amount or dates)",
+        ],
+        [
+            5,
+            "not a stage change: the opportunity was already in stage application "
+            "(an edit of its amount or dates)",
+        ],
     ]
 
 
 def test_salesforce_amounts_in_two_currencies_are_never_added(sf: Path, tmp_path: Path) -> None:
     ds = read_export(sf, mapping=client_mapping(tmp_path))
-    amounts = dict(zip(ds["opportunities"]["opportunity_id"], ds["opportunities"]["amount"],
-                       strict=True))
+    amounts = dict(
+        zip(ds["opportunities"]["opportunity_id"], ds["opportunities"]["amount"], strict=True)
+    )
     assert amounts["0065e000001O001AAA"] == 300000.0
     assert pd.isna(amounts["0065e000001O004AAA"])  # 50,000 EUR is not 50,000 USD
     facts = ds.quality_facts.set_index(["table", "field", "issue"])
     fact = facts.loc[("opportunities", "amount", "other_currency")]
     assert (fact["count"], fact["examples"]) == (1, "EUR (1, total 50,000)")
     assert any(
-        a.startswith("opportunities.amount: amounts in more than one currency; 3 in USD kept; "
-                     "1 in other currencies left blank")
+        a.startswith(
+            "opportunities.amount: amounts in more than one currency; 3 in USD kept; "
+            "1 in other currencies left blank"
+        )
         for a in ds.manifest["assumptions"]
     )
 
@@ -283,17 +291,19 @@ def test_salesforce_amounts_in_two_currencies_are_never_added(sf: Path, tmp_path
 def test_salesforce_amounts_converted_at_declared_rates(sf: Path, tmp_path: Path) -> None:
     mapping = client_mapping(
         tmp_path,
-        CLIENT
-        + "tables:\n  opportunities:\n    columns:\n      amount:\n        column: Amount\n"
+        CLIENT + "tables:\n  opportunities:\n    columns:\n      amount:\n        column: Amount\n"
         "        currency: {column: CurrencyIsoCode, rates: {EUR: 1.1}, to: USD}\n",
     )
     ds = read_export(sf, mapping=mapping)
-    amounts = dict(zip(ds["opportunities"]["opportunity_id"], ds["opportunities"]["amount"],
-                       strict=True))
+    amounts = dict(
+        zip(ds["opportunities"]["opportunity_id"], ds["opportunities"]["amount"], strict=True)
+    )
     assert amounts["0065e000001O004AAA"] == pytest.approx(55000.0)
     assert "other_currency" not in set(ds.quality_facts["issue"])
-    assert any("1 converted to USD at the mapping's rates (EUR (1); rates EUR 1.1)" in a
-               for a in ds.manifest["assumptions"])
+    assert any(
+        "1 converted to USD at the mapping's rates (EUR (1); rates EUR 1.1)" in a
+        for a in ds.manifest["assumptions"]
+    )
 
 
 def test_salesforce_lead_status_defaults_are_understood(sf: Path, tmp_path: Path) -> None:
@@ -439,8 +449,10 @@ def test_hubspot_absent_required_column_is_named_without_an_unrelated_suggestion
     assert '"Deal owner"' not in deals
     export = write_export(
         tmp_path / "e",
-        {"hubspot-crm-exports-all-deals-2024-03-05.csv": deals + "\n", **{
-            "hubspot-crm-exports-all-contacts-2024-03-05.csv": HS_CONTACTS}},
+        {
+            "hubspot-crm-exports-all-deals-2024-03-05.csv": deals + "\n",
+            **{"hubspot-crm-exports-all-contacts-2024-03-05.csv": HS_CONTACTS},
+        },
         encoding="utf-8",
     )
     with pytest.raises(InputError) as info:
@@ -494,8 +506,17 @@ def test_hubspot_with_a_users_export_uses_it_not_the_owners(hs: Path) -> None:
 
 def test_hubspot_via_the_cli_exits_0_and_prints_the_assumptions(hs: Path, tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "kit.cli", "intake", str(hs), "--out", str(tmp_path / "ds"),
-         "--mapping", "hubspot"],
+        [
+            sys.executable,
+            "-m",
+            "kit.cli",
+            "intake",
+            str(hs),
+            "--out",
+            str(tmp_path / "ds"),
+            "--mapping",
+            "hubspot",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -543,11 +564,15 @@ def test_salesforce_report_exports_owner_names_short_ids_and_footers(tmp_path: P
     ]
     opps = by_id(ds["opportunities"], "opportunity_id")
     # 15-character report ids read as the 18-character ids of a Data Export
-    assert sorted(opps) == [salesforce_18(i) for i in ("0065e000001O001", "0065e000001O002",
-                                                      "0065e000001O004")]
+    assert sorted(opps) == [
+        salesforce_18(i) for i in ("0065e000001O001", "0065e000001O002", "0065e000001O004")
+    ]
     paz = opps[salesforce_18("0065e000001O001")]
     assert (paz["stage"], paz["owner_id"], paz["closed_at"]) == (
-        "funded", "Cy Park", pd.Timestamp("2023-04-20"))
+        "funded",
+        "Cy Park",
+        pd.Timestamp("2023-04-20"),
+    )
     assert opps[salesforce_18("0065e000001O002")]["closed_at"] is None
     acts = by_id(ds["activities"], "activity_id")
     assert {k[:15]: (a["type"], a["automated"]) for k, a in acts.items()} == {
