@@ -148,7 +148,8 @@ def test_extends_merges_values_tables_and_columns(tmp_path: Path) -> None:
         "values:\n  stage:\n    Firmado: application\n"
         "tables:\n"
         "  opportunities:\n    columns:\n      lead_source: null\n"
-        "      amount: {column: Amount, currency: {column: CurrencyIsoCode, rates: {EUR: 1.1}, to: USD}}\n"
+        "      amount:\n        column: Amount\n"
+        "        currency: {column: CurrencyIsoCode, rates: {EUR: 1.1}, to: USD}\n"
         "  campaigns: null\n"
     )
     m = load_mapping(client)
@@ -294,5 +295,5 @@ def test_no_owner_anywhere_is_a_clear_error(tmp_path: Path) -> None:
             },
         }
     }
-    with pytest.raises(InputError, match="no owner was found in contacts.owner_id"):
+    with pytest.raises(InputError, match=r"no owner was found in contacts\.owner_id"):
         read_export(tmp_path, mapping=mapping)
