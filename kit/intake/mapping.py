@@ -194,6 +194,7 @@ class ColumnSpec:
     patterns: tuple[tuple[str, Any], ...] = ()
     default: Any = _UNSET
     currency: CurrencySpec | None = None
+    infer_stage: dict[str, str] = field(default_factory=dict)
     format: str | None = None
     dayfirst: bool | None = None
     timezone: str | None = None
@@ -385,12 +386,17 @@ COLUMN_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "patterns": ((dict,), "regular expression -> value, for values missing from values"),
     "default": (_SCALAR, "result for non-blank values missing from values and patterns"),
     "currency": ((dict,), "amounts: {column: code column[, rates: {EUR: 1.08}, to: USD]}"),
+    "infer_stage": (
+        (dict,),
+        "stage: place unknown stage names from {closed, won, probability, forecast} columns",
+    ),
     "format": ((str,), "strftime format of this date column"),
     "dayfirst": ((bool,), "day-first dates in this column"),
     "timezone": ((str,), "time zone of naive values in this column"),
     "optional": ((bool,), "the column may be missing from the file"),
 }
 _INPUTS = ("column", "constant", "join", "from_field")
+_INFER_KEYS = {"closed", "won", "probability", "forecast"}
 
 
 # --------------------------------------------------------------------------- presets
@@ -993,7 +999,9 @@ class _Validator:
         # keys that would be accepted and do nothing are errors
         if level == "fallback":
             outer = [
-                k for k in ("optional", "format", "dayfirst", "timezone", "currency") if k in spec
+                k
+                for k in ("optional", "format", "dayfirst", "timezone", "currency", "infer_stage")
+                if k in spec
             ]
             if outer:
                 self.problem(
@@ -1087,6 +1095,18 @@ class _Validator:
         currency = None
         if "currency" in spec:
             currency = self.currency(where, f, spec["currency"])
+        infer = spec.get("infer_stage", {})
+        if infer and (
+            fname != "stage"
+            or not set(infer) <= _INFER_KEYS
+            or not all(isinstance(v, str) for v in infer.values())
+        ):
+            self.problem(
+                where,
+                "infer_stage applies to stage only and takes columns closed, won, probability "
+                "and forecast (e.g. {closed: IsClosed, won: IsWon, probability: Probability})",
+            )
+            infer = {}
         fallback = None
         if "fallback" in spec:
             fallback = self.column(
@@ -1126,6 +1146,7 @@ class _Validator:
             patterns=tuple(patterns),
             default=spec.get("default", _UNSET),
             currency=currency,
+            infer_stage=dict(infer),
             format=spec.get("format"),
             dayfirst=spec.get("dayfirst"),
             timezone=spec.get("timezone"),

@@ -169,7 +169,10 @@ def test_salesforce_without_user_role_file_takes_the_manager_as_team(
     assert teams["0055e000001CCCCAAA"] == "Ventas"  # no manager: the department
     assert teams["0055e000001DDDDAAA"] == "Unassigned"
     assert any(
-        "users.team read from column 'ManagerId'" in n and "'UserRoleId'" in n
+        n.startswith(
+            "User.csv: 'UserRoleId' not in the file (or in a file it looks up), so "
+            "users.team is read from column 'ManagerId', looked up (Id -> Name)"
+        )
         for n in ds.manifest["assumptions"]
     )
 
@@ -319,9 +322,45 @@ def test_salesforce_lead_status_defaults_are_understood(sf: Path, tmp_path: Path
     assert "lifecycle_stage" not in set(bad["field"])
 
 
-def test_salesforce_custom_stages_without_names_stop_with_the_fix(sf: Path) -> None:
+def test_salesforce_preset_alone_places_unknown_stages_and_says_how(sf: Path) -> None:
+    ds = read_export(sf, mapping="salesforce")
+    stages = dict(
+        zip(
+            ds["opportunities"]["opportunity_id"],
+            ds["opportunities"]["stage"].astype(str),
+            strict=True,
+        )
+    )
+    assert stages == {
+        "0065e000001O001AAA": "funded",  # Cerrada ganada: IsClosed 1, IsWon 1
+        "0065e000001O002AAA": "processing",  # Propuesta: open at 75%
+        "0065e000001O003AAA": "new_lead",  # Prospección: open at 10%
+        "0065e000001O004AAA": "lost",  # Cerrada perdida: IsClosed 1, IsWon 0
+    }
+    assert ds["stage_history"]["stage"].astype(str).tolist() == [
+        "new_lead",
+        "processing",
+        "funded",
+        "processing",
+    ]
+    assert (
+        "opportunities.stage: 4 stage name(s) not in the mapping placed from IsClosed, IsWon, "
+        "Probability: 'Cerrada ganada' (1 row, closed and won) -> funded; 'Cerrada perdida' "
+        "(1 row, closed, not won) -> lost; 'Propuesta' (1 row, open at 75%) -> processing; "
+        "'Prospección' (1 row, open at 10%) -> new_lead. Put them under `values: stage:` to "
+        "place them yourself."
+    ) in ds.manifest["assumptions"]
+    assert "invalid_value" not in set(ds.quality_facts["issue"])
+
+
+def test_salesforce_stages_with_no_evidence_stop_with_the_fix(tmp_path: Path) -> None:
+    opportunity = "\n".join(
+        ",".join(f for i, f in enumerate(line.split(",")) if i not in (6, 10, 11))
+        for line in SF_OPPORTUNITY.splitlines()
+    )
+    files = {"User.csv": SF_USER, "Opportunity.csv": opportunity + "\n"}
     with pytest.raises(InputError) as info:
-        read_export(sf, mapping="salesforce")
+        read_export(write_export(tmp_path / "e", files), mapping="salesforce")
     text = str(info.value)
     assert "translate them in the mapping under `values: stage:`" in text
     assert "'Propuesta'" in text
