@@ -650,7 +650,10 @@ class _Intake:
                 if note:
                     notes.append(note)
             if cs.when is not None and cs.when_else is not _UNSET:
-                note = _when_else_note(unit.name, table, fname, cs, column)
+                labels = None
+                if tdef.key is not None and "name" in usable and fname != "name":
+                    labels = derive(usable["name"], raw.table, column, from_field=from_field)
+                note = _when_else_note(unit.name, table, fname, cs, column, labels)
                 if note:
                     notes.append(note)
             return conv
@@ -1734,7 +1737,14 @@ def _money_notes(
     return "; ".join(parts) + ".", fact
 
 
-def _when_else_note(unit: str, table: str, fname: str, cs: ColumnSpec, column: Any) -> str | None:
+def _when_else_note(
+    unit: str,
+    table: str,
+    fname: str,
+    cs: ColumnSpec,
+    column: Any,
+    labels: pa.ChunkedArray | None = None,
+) -> str | None:
     """What ``when: {..., else: X}`` did, e.g. which user types were not counted as seats."""
     assert cs.when is not None
     cond = column(cs.when[0])
@@ -1751,9 +1761,16 @@ def _when_else_note(unit: str, table: str, fname: str, cs: ColumnSpec, column: A
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     shown = ", ".join(f"{v} ({n:,})" for v, n in ranked[:8])
     setting = cs.when_else
+    named = ""
+    if labels is not None:
+        names = pd.Series(_trimmed(text(labels)).to_pandas(), dtype=object)[~is_accepted]
+        names = sorted(names.dropna().astype(str).unique())
+        if names:
+            more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+            named = f" ({', '.join(names[:10])}{more})"
     return (
-        f"{table}.{fname}: {len(other):,} row(s) of {unit} set to {_setting(setting)} because "
-        f"{cs.when[0]} is not {' or '.join(shown_accepted)}: {shown}"
+        f"{table}.{fname}: {len(other):,} row(s) of {unit}{named} set to {_setting(setting)} "
+        f"because {cs.when[0]} is not {' or '.join(shown_accepted)}: {shown}"
     )
 
 

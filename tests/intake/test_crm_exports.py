@@ -149,8 +149,8 @@ def test_salesforce_data_export_users_teams_roles_and_seats(sf: Path, tmp_path: 
     assert got == USERS
     notes = ds.manifest["assumptions"]
     assert (
-        "users.active: 2 row(s) of User.csv set to no because UserType is not Standard: "
-        "AutomatedProcess (1), CsnOnly (1)"
+        "users.active: 2 row(s) of User.csv (Automated Process, Chatter Expert) set to no "
+        "because UserType is not Standard: AutomatedProcess (1), CsnOnly (1)"
     ) in notes
     # UserRole.csv is read as the team lookup, not reported as a file nobody read
     assert not any("UserRole.csv" in w for w in ds.manifest["warnings"])
