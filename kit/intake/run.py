@@ -1606,7 +1606,8 @@ def _share_true(values: pd.Series | None) -> float | None:
 
 # --------------------------------------------------------------------------- ids, money
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_SF_15 = re.compile(r"^[a-zA-Z0-9]{15}$")
+#: 15 letters and digits, at least three of them digits (ids are; a name is not)
+_SF_15 = re.compile(r"^(?=(?:[^0-9]*[0-9]){3})[a-zA-Z0-9]{15}$")
 
 
 def salesforce_18(sf_id: str) -> str:
@@ -1619,6 +1620,8 @@ def salesforce_18(sf_id: str) -> str:
     '0055e000001AbCdAAK'
     >>> salesforce_18("0055e000001AbCdAAK")
     '0055e000001AbCdAAK'
+    >>> salesforce_18("AnaRuizGonzalez")  # a name, not an id
+    'AnaRuizGonzalez'
     """
     if not _SF_15.match(sf_id):
         return sf_id
