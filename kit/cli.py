@@ -70,7 +70,8 @@ def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
     "--mapping",
     default=None,
     metavar="MAP.yaml|PRESET",
-    help="Mapping YAML, or a preset name (canonical, salesforce, hubspot) [default: canonical].",
+    help="Mapping YAML, or a preset name (canonical, salesforce, salesforce_report, "
+    "hubspot) [default: canonical].",
 )
 @click.option("--force", is_flag=True, help="Replace the dataset folder if it exists.")
 def intake_command(export: Path, out_dir: Path, mapping: str | None, force: bool) -> None:

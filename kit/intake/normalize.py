@@ -248,12 +248,17 @@ def derive(
     column: Callable[[str], pa.ChunkedArray | None],
     *,
     from_field: Callable[[str], pa.ChunkedArray] | None = None,
+    other_file: Callable[[str], Callable[[str], pa.ChunkedArray | None]] | None = None,
+    _inner: bool = False,
 ) -> pa.ChunkedArray:
     """Evaluate the input and derivation steps of ``spec`` on ``table``.
 
     ``column(name)`` returns a source column (or ``None`` if the file lacks it, for lenient
-    mappings); ``from_field(name)`` returns another canonical field of the row as text. The
-    value-map steps (``values``, ``default``) are applied later by :func:`convert`.
+    mappings); ``from_field(name)`` returns another canonical field of the row as text;
+    ``other_file(pattern)`` returns the ``column`` function of another file of the export
+    (for a ``lookup`` with a ``file``). The value map of a spec (``values``, ``patterns``,
+    ``default``) is applied by :func:`convert`, except in a spec with a ``fallback``: there
+    each level applies its own value map before the next level fills its blanks.
     """
     n = table.num_rows
     if spec.has_constant:
@@ -280,6 +285,7 @@ def derive(
         t = text(out)
         keep = pc.fill_null(pc.match_substring_regex(t, spec.matches), False)
         out = pc.if_else(keep, t, pa.scalar(None, pa.string()))
+    kept: pa.ChunkedArray | None = None
     if spec.when is not None:
         cond = column(spec.when[0])
         accepted = set(spec.when[1])
@@ -291,8 +297,13 @@ def derive(
             table_ok = np.array([_yes_no(normalize_key(v)) in accepted for v in values] + [False])
             keep = pa.chunked_array([pa.array(table_ok[idx])])
         out = pc.if_else(keep, out, pa.scalar(None, out.type))
+        kept = keep
     if spec.lookup is not None:
-        key, value = (column(c) for c in spec.lookup)
+        source = column
+        if spec.lookup_file is not None:
+            assert other_file is not None
+            source = other_file(spec.lookup_file)
+        key, value = (source(c) for c in spec.lookup)
         if key is None or value is None:
             out = _repeat(None, n)
         else:
@@ -314,8 +325,15 @@ def derive(
         out = pc.if_else(pc.is_null(t), pa.scalar(None, pa.string()), picked)
     if spec.split_name is not None:
         out = _split_name(text(out), spec.split_name)
+    if kept is not None and spec.when_else is not UNSET:
+        value_else = pa.scalar(_constant_text(spec.when_else), pa.string())
+        out = pc.if_else(kept, _blank_to_null(text(out)), value_else)
+    if (spec.fallback is not None or _inner) and spec.has_value_map:
+        out = _translate(out, Translation(None, spec.values, spec.default, {}, spec.patterns))
     if spec.fallback is not None:
-        other = derive(spec.fallback, table, column, from_field=from_field)
+        other = derive(
+            spec.fallback, table, column, from_field=from_field, other_file=other_file, _inner=True
+        )
         if out.type != other.type:
             out, other = _blank_to_null(text(out)), _blank_to_null(text(other))
         out = pc.coalesce(out, other)
@@ -349,24 +367,32 @@ def _split_name(names: pa.ChunkedArray, part: str) -> pa.ChunkedArray:
 class Translation:
     """The value maps that apply to one field, most specific first.
 
-    ``spec`` maps (with their ``default``), then the mapping's ``values`` for the field,
-    then (vocabulary fields) the vocabulary itself and the common spellings.
+    ``spec`` maps (``values``, then ``patterns``: regular expressions searched in the value,
+    case-insensitive, first match wins, then ``default``), then the mapping's ``values`` for
+    the field, then (vocabulary fields) the vocabulary itself and the common spellings.
     """
 
-    field: Field
+    field: Field | None
     spec_values: dict[str, Any] = field(default_factory=dict)
     default: Any = UNSET
     mapping_values: dict[str, Any] = field(default_factory=dict)
+    patterns: tuple[tuple[str, Any], ...] = ()
 
     @property
     def active(self) -> bool:
-        return bool(self.spec_values or self.mapping_values) or self.default is not UNSET
+        return (
+            bool(self.spec_values or self.mapping_values or self.patterns)
+            or self.default is not UNSET
+        )
 
     def lookup(self, value: Any) -> tuple[Any, bool]:
         """Translate one distinct source value: ``(result, understood)``."""
         key = normalize_key(value)
         if key in self.spec_values:
             return self.spec_values[key], True
+        for regex, target in self.patterns:
+            if re.search(regex, str(value), flags=re.IGNORECASE):
+                return target, True
         if self.default is not UNSET:
             return self.default, True
         if key in self.mapping_values:

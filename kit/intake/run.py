@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,10 @@ from kit._yaml import describe, safe_load
 from kit.dataset import EXCLUDED_COLUMNS, FACT_COLUMNS, Dataset, write_dataset
 from kit.exceptions import InputError
 from kit.intake.mapping import (
+    BOOLEAN_WORDS,
+    UNSET,
     ColumnSpec,
+    CurrencySpec,
     Mapping,
     SourceSpec,
     close_match,
@@ -71,8 +76,17 @@ from kit.intake.normalize import (
     text,
     unread_hint,
 )
-from kit.intake.readers import EmptyFileError, Export, RawTable, Unit, open_export, read_unit
+from kit.intake.readers import (
+    EmptyFileError,
+    Export,
+    RawTable,
+    SourceFile,
+    Unit,
+    open_export,
+    read_unit,
+)
 from kit.schema import TABLES, Field
+from kit.sections import section_title
 from kit.timeframe import event_columns, time_frame
 
 __all__ = [
@@ -96,6 +110,7 @@ QUALITY_ISSUES: dict[str, str] = {
     "excel_mangled": "an id or phone that Excel turned into a date or 1.2E+11",
     "duplicate_key": "a key seen before: later rows were excluded, the first kept",
     "orphan_reference": "points at a record that is not in the export",
+    "other_currency": "an amount in another currency than the one kept, with no rate: now blank",
     "future_date": "an event dated after the export's date, or far after the rest of the data",
 }
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=float("nan"))
@@ -199,8 +214,9 @@ def intake(
 
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "users.csv").write_text("user_id,name,team,role\\nu1,Ana,North,producer\\n")
-    >>> report = intake(d, d / "dataset")
+    >>> (d / "export").mkdir()
+    >>> _ = (d / "export" / "users.csv").write_text("user_id,name,team,role\\nu1,Ana,North,producer\\n")
+    >>> report = intake(d / "export", d / "dataset")
     >>> report.tables["users"]["rows_kept"], (d / "dataset" / "manifest.json").is_file()
     (1, True)
     """
@@ -231,6 +247,21 @@ def summarize(report: IntakeReport) -> str:
             f"Not provided: {', '.join(m['tables_not_provided'])} "
             "(report sections that need them say 'not assessed').",
         ]
+    if m.get("not_in_export"):
+        lines += ["", "Not in this export (add the column to the export to assess more):"]
+        for item in m["not_in_export"]:
+            limits = (
+                f"limits {', '.join(item['sections'])}"
+                if item["sections"]
+                else "used by no report section"
+            )
+            lines.append(
+                f"  {item['table']}.{item['field']} "
+                f"({' or '.join(repr(c) for c in item['columns'])}): {limits}"
+            )
+    if m.get("assumptions"):
+        lines += ["", "Assumptions (check them with the client):"]
+        lines += [f"  - {a}" for a in m["assumptions"]]
     lines += ["", f"Data-quality facts recorded: {report.facts} (quality_facts.parquet)"]
     if report.facts:
         facts = report.dataset.quality_facts.assign(
@@ -267,7 +298,7 @@ def summarize(report: IntakeReport) -> str:
 class _Part:
     """One unit read for one source of one table."""
 
-    unit: Unit
+    unit: Unit | _DerivedUnit
     raw: RawTable
     columns: dict[str, Converted]
     absent: list[str]
@@ -275,10 +306,27 @@ class _Part:
     #: Date fields whose numeric dates read both ways, each with how to read it again in a
     #: given order (see :meth:`_Intake.settle_ambiguous`).
     ambiguous: dict[str, Any] = field(default_factory=dict)
+    spec: SourceSpec | None = None
+    #: field -> the source columns the mapping names that this file does not have
+    not_in_file: dict[str, list[str]] = field(default_factory=dict)
+    #: amount field -> what was done to make it one currency
+    currencies: dict[str, _Money] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return self.raw.table.num_rows
+
+
+@dataclass(frozen=True)
+class _DerivedUnit:
+    """Stands for the users derived from owner columns (there is no file)."""
+
+    owners: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"users derived from {', '.join(self.owners)}"
 
 
 @dataclass
@@ -300,11 +348,18 @@ class _Intake:
     facts: list[dict[str, Any]] = field(default_factory=list)
     future_reference: str = "no dated events"
     meter: Meter | None = None
+    lookups: _LookupFiles | None = None
+    notes: list[str] = field(default_factory=list)
+    not_in_export: list[dict[str, Any]] = field(default_factory=list)
 
     def check_budget(self) -> None:
         """Stop with :class:`BudgetError` if intake has gone over its resource budget."""
         if self.meter is not None:
             self.meter.check()
+
+    def __post_init__(self) -> None:
+        if self.lookups is None:
+            self.lookups = _LookupFiles(self.mapping, self.export)
 
     # ----------------------------------------------------------------- orchestration
     def run(self) -> Dataset:
@@ -330,6 +385,12 @@ class _Intake:
                     self.warnings.extend(warnings)
                     if part is not None:
                         parts.setdefault(table, []).append(part)
+                        self.notes.extend(part.notes)
+                derived = [s for s in self.mapping.tables.get("users", ()) if s.derive]
+                if derived and "users" not in parts and not self.problems:
+                    users = self.derived_users(derived[0], parts)
+                    if users is not None:
+                        parts = {"users": [users], **parts}
                 self.settle_ambiguous(parts)
                 return self.finish(parts, engagement)
             finally:
@@ -337,18 +398,18 @@ class _Intake:
 
     def isolated_assemble(
         self, item: tuple[str, list[_Part]]
-    ) -> tuple[_TableResult, list[dict[str, Any]], list[str]]:
-        """:meth:`assemble` with its own facts and warnings (safe to run in a thread)."""
-        worker = _Intake(self.mapping, self.export, meter=self.meter)
+    ) -> tuple[_TableResult, list[dict[str, Any]], list[str], list[str]]:
+        """:meth:`assemble` with its own facts, warnings and notes (safe to run in a thread)."""
+        worker = _Intake(self.mapping, self.export, meter=self.meter, lookups=self.lookups)
         result = worker.assemble(*item)
         self.check_budget()
-        return result, worker.facts, worker.warnings
+        return result, worker.facts, worker.warnings, worker.notes
 
     def isolated_part(
         self, job: tuple[str, SourceSpec, Unit]
     ) -> tuple[_Part | None, list[str], list[str]]:
         """:meth:`part` with its own problem and warning lists (safe to run in a thread)."""
-        worker = _Intake(self.mapping, self.export, meter=self.meter)
+        worker = _Intake(self.mapping, self.export, meter=self.meter, lookups=self.lookups)
         part = worker.part(*job)
         self.check_budget()
         return part, worker.problems, worker.warnings
@@ -386,10 +447,11 @@ class _Intake:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-table") as pool:
             done = list(pool.map(self.isolated_assemble, parts.items()))
         results = {}
-        for (table, _), (result, facts, warnings) in zip(parts.items(), done, strict=True):
+        for (table, _), (result, facts, warnings, notes) in zip(parts.items(), done, strict=True):
             results[table] = result
             self.facts.extend(facts)
             self.warnings.extend(warnings)
+            self.notes.extend(notes)
         for t in TABLES:
             if TABLES[t].required and t in results and results[t].frame.empty:
                 self.problems.append(
@@ -404,6 +466,7 @@ class _Intake:
         self.check_budget()
         for name, frame in tables.items():
             _check_structure(name, frame)
+        self.not_in_export = _not_in_export(results)
         excluded = [r.excluded for r in results.values() if len(r.excluded)]
         excluded_rows = (
             pd.concat(excluded, ignore_index=True) if excluded else _frame(EXCLUDED_COLUMNS, [])
@@ -436,18 +499,24 @@ class _Intake:
         for table, specs in self.mapping.tables.items():
             pairs: list[tuple[SourceSpec, Unit]] = []
             for spec in specs:
+                if spec.derive:
+                    continue
                 hits = [u for u in units if any(u.matches(p) for p in spec.patterns)]
                 seen = {u.name for _, u in pairs}
                 hits = [u for u in hits if u.name not in seen]
-                if not hits and not spec.optional and not TABLES[table].required:
+                derivable = any(s.derive for s in specs)
+                if not hits and not spec.optional and not TABLES[table].required and not derivable:
                     self.problems.append(self.no_file(table, spec, names))
                 pairs.extend((spec, u) for u in hits)
                 used.update(u.name for u in hits)
             if pairs:
                 assignment[table] = pairs
+        used.update(self.lookups.used_units())
         for t in TABLES:
             if TABLES[t].required and t not in assignment:
                 specs = self.mapping.tables.get(t, ())
+                if any(s.derive for s in specs):
+                    continue  # users derived from the owner columns
                 if specs:
                     self.problems.append(self.no_file(t, specs[0], names))
                 else:
@@ -561,33 +630,65 @@ class _Intake:
             )
             return None
         self.warnings.extend(raw.warnings)
+        return self.convert_part(table, spec, unit, raw)
+
+    def convert_part(
+        self, table: str, spec: SourceSpec, unit: Unit | _DerivedUnit, raw: RawTable
+    ) -> _Part | None:
+        """Convert the columns of one unit read for ``table``."""
+        tdef = TABLES[table]
         header = raw.table.column_names
         resolve = _resolver(header)
         lenient = self.mapping.allow_missing_columns
         absent: list[str] = []
+        not_in_file: dict[str, list[str]] = {}
         usable: dict[str, ColumnSpec] = {}
+        notes: list[str] = []
         for fname, cs in spec.columns.items():
             f = tdef.field(fname)
             missing = [c for c in cs.source_columns() if resolve(c) is None]
-            if not missing:
+            lookup_problems = [
+                problem
+                for pattern, cols in _lookup_files(cs)
+                if (problem := self.lookups.check(pattern, cols, f"{unit.name}: {table}.{fname}"))
+            ]
+            if not missing and not lookup_problems:
                 usable[fname] = cs
                 continue
             if lenient or cs.optional:
-                if _has_input(cs, resolve):
-                    usable[fname] = cs
+                available = _available(cs, resolve, self.lookups)
+                if available is not None:
+                    usable[fname] = available
+                    skipped = _skipped_levels(cs, available)
+                    if skipped:
+                        notes.append(
+                            f"{unit.name}: {', '.join(repr(c) for c in skipped)} not in the "
+                            f"file (or in a file it looks up), so {table}.{fname} is read "
+                            f"from {_describe_spec(available)}"
+                        )
                     continue
                 if not f.required:
                     absent.append(fname)
+                    not_in_file[fname] = missing or [
+                        c for _, cols in _lookup_files(cs) for c in cols
+                    ]
                     continue
             for c in missing:
                 self.problems.append(self.missing_column(unit, table, f, c, header, raw))
+            self.problems.extend(lookup_problems)
         for fname, cs in list(usable.items()):
-            if cs.from_field is not None and cs.from_field not in usable:
+            if cs.from_field is not None and cs.from_field not in usable and not spec.derive:
                 del usable[fname]
                 absent.append(fname)
         absent += [f.name for f in tdef.fields if f.name not in spec.columns]
-        if len(raw.malformed) > _BLOCKING_SHARE * max(raw.rows_read, 1) and raw.malformed:
-            rows = ", ".join(str(n) for n, _ in raw.malformed[:5])
+        # lines after the last record (a report export's title, copyright and "Generated
+        # By" footer) are listed as excluded but do not make the file unreadable
+        last = (
+            int(raw.row_numbers(np.array([raw.table.num_rows - 1]))[0]) if raw.table.num_rows else 0
+        )
+        inside = [n for n, why in raw.malformed if n < last or not why.startswith("row has 1 ")]
+        if len(inside) > _BLOCKING_SHARE * max(raw.rows_read, 1) and inside:
+            rows = ", ".join(str(n) for n in inside[:5])
             self.problems.append(
                 f"{unit.name} (read as {table}): {len(raw.malformed)} of {raw.rows_read} rows "
                 f"have a different number of fields than the header (e.g. rows {rows}). The "
@@ -595,6 +696,7 @@ class _Intake:
                 "`delimiter:` for this source in the mapping, otherwise fix the quoting."
             )
         columns: dict[str, Converted] = {}
+        currencies: dict[str, _Money] = {}
 
         def column(name: str) -> pa.ChunkedArray | None:
             actual = resolve(name)
@@ -609,12 +711,19 @@ class _Intake:
             f = tdef.field(fname)
             tr = Translation(
                 f,
-                spec_values=cs.values,
-                default=cs.default,
+                # a spec with a fallback applies its own value maps level by level (derive)
+                spec_values={} if cs.fallback else cs.values,
+                default=UNSET if cs.fallback else cs.default,
                 mapping_values=self.mapping.values.get(fname, {}),
+                patterns=() if cs.fallback else cs.patterns,
             )
-            return convert(
-                derive(cs, raw.table, column, from_field=from_field),
+            arr = derive(
+                cs, raw.table, column, from_field=from_field, other_file=self.lookups.column_of
+            )
+            if f.kind == "id":
+                arr = self.clean_ids(arr)
+            conv = convert(
+                arr,
                 f,
                 tr,
                 dayfirst=next(
@@ -622,10 +731,26 @@ class _Intake:
                     None,
                 ),
                 date_format=cs.format or self.mapping.date_format,
-                source_tz=cs.timezone,
+                source_tz=cs.timezone or _zone_of_times(arr, self.mapping.source_timezone),
                 org_tz=self.mapping.timezone,
                 check_mangled=f.unique or fname in _MANGLE_CHECKED,
             )
+            if cs.currency is not None:
+                codes = next((c for c in map(column, cs.currency.column) if c is not None), None)
+                if codes is not None:
+                    currencies[fname] = _one_currency(conv, codes, cs.currency)
+            if cs.infer_stage and conv.bad.any():
+                note = _place_stages(conv, f, cs.infer_stage, column, f"{table}.{fname}")
+                if note:
+                    notes.append(note)
+            if cs.when is not None and cs.when_else is not UNSET:
+                labels = None
+                if tdef.key is not None and "name" in usable and fname != "name":
+                    labels = derive(usable["name"], raw.table, column, from_field=from_field)
+                note = _when_else_note(unit.name, table, fname, cs, column, labels)
+                if note:
+                    notes.append(note)
+            return conv
 
         ambiguous: dict[str, Any] = {}
         direct = [n for n in usable if usable[n].from_field is None]
@@ -652,7 +777,7 @@ class _Intake:
                     "values, converted to UTC; set `timezone:` (e.g. America/Chicago) in the "
                     "mapping to get the organization's local times"
                 )
-        read = {resolve(c) for cs in usable.values() for c in cs.source_columns()}
+        read = {resolve(c) for cs in usable.values() for c in _all_columns(cs)}
         unused = [h for h in header if h not in read]
         return _Part(
             unit=unit,
@@ -661,7 +786,89 @@ class _Intake:
             absent=sorted(set(absent)),
             unused=unused,
             ambiguous=ambiguous,
+            spec=spec,
+            not_in_file=not_in_file,
+            currencies=currencies,
+            notes=notes,
         )
+
+    def derived_users(self, spec: SourceSpec, parts: dict[str, list[_Part]]) -> _Part | None:
+        """Users found in owner columns (an export with no users file): one per distinct
+        owner, named as written there (the id when owners are names); other fields from the
+        spec's columns, where a ``column`` is read on the owner's rows (its most frequent
+        value for that owner)."""
+        owners: list[pd.Series] = []
+        wanted = sorted({c for cs in spec.columns.values() for c in cs.source_columns()})
+        extra: dict[str, list[pd.Series]] = {c: [] for c in wanted}
+        seen = dict.fromkeys(wanted, False)
+        sources = []
+        for table, fname in spec.derive:
+            for p in parts.get(table, []):
+                conv = p.columns.get(fname)
+                if conv is None:
+                    continue
+                sources.append(f"{p.unit.name} ({table}.{fname})")
+                owner = conv.values.astype(object)
+                owners.append(owner)
+                resolve = _resolver(p.raw.table.column_names)
+                for c in wanted:
+                    actual = resolve(c)
+                    seen[c] = seen[c] or actual is not None
+                    col = (
+                        pd.Series(_trimmed(text(p.raw.table.column(actual))).to_pandas())
+                        if actual is not None
+                        else pd.Series([None] * len(owner), dtype=object)
+                    )
+                    extra[c].append(col.astype(object))
+        refs = ", ".join(f"{t}.{f}" for t, f in spec.derive)
+        every = pd.concat(owners, ignore_index=True) if owners else pd.Series([], dtype=object)
+        found = every.dropna()
+        if found.empty:
+            self.problems.append(
+                f"users: there is no users file, and no owner was found in {refs} to derive "
+                "users from"
+                + (f" ({'; '.join(sources)} have no owner filled in)" if sources else "")
+                + ". Export the users (or add an owner column to the export's view)."
+            )
+            return None
+        distinct = sorted(found.unique(), key=str)
+        data: dict[str, Any] = {"__owner__": pa.array(distinct, pa.string())}
+        for c, pieces in extra.items():
+            if not seen[c]:
+                continue  # in no file: reported as a missing column
+            frame = pd.DataFrame({"owner": every, "value": pd.concat(pieces, ignore_index=True)})
+            frame = frame.dropna()
+            counts = frame.value_counts().reset_index(name="n")
+            counts = counts.sort_values(["owner", "n", "value"], ascending=[True, False, True])
+            top = counts.drop_duplicates("owner").set_index("owner")["value"]
+            data[c] = pa.array([top.get(o) for o in distinct], pa.string())
+        unit = _DerivedUnit(owners=tuple(f"{t}.{f}" for t, f in spec.derive))
+        raw = RawTable(table=pa.table(data))
+        columns = {fname: _owner_input(cs) for fname, cs in spec.columns.items()}
+        part = self.convert_part("users", replace(spec, columns=columns), unit, raw)
+        if part is not None:
+            team = spec.columns.get("team")
+            self.notes.append(
+                f"users: no users file; {len(distinct):,} users derived from the owners in "
+                f"{refs}, keyed and named as written there; team "
+                f"{_describe_spec(team)}; role {_describe_spec(spec.columns.get('role'))}. "
+                "People who own no record are not in the assessment."
+            )
+        return part
+
+    def clean_ids(self, arr: pa.ChunkedArray) -> pa.ChunkedArray:
+        """Ids as the mapping says to read them: "no link" placeholders blank, 15-character
+        Salesforce ids in their 18-character form."""
+        if not (self.mapping.blank_ids or self.mapping.salesforce_ids):
+            return arr
+        t = _trimmed(text(arr))
+        if self.mapping.blank_ids:
+            placeholder = pc.is_in(t, value_set=pa.array(self.mapping.blank_ids, pa.string()))
+            if pc.any(placeholder).as_py():
+                t = pc.if_else(placeholder, pa.scalar(None, pa.string()), t)
+        if self.mapping.salesforce_ids:
+            t = _salesforce_18(t)
+        return t
 
     def inferable(self, spec: SourceSpec) -> set[str]:
         """Source columns pyarrow may type itself: plain date and amount columns."""
@@ -712,8 +919,22 @@ class _Intake:
             f" ... ({len(header)} columns)" if len(header) > 25 else ""
         )
         guess = close_match(column, header)
+        preset = next(
+            (
+                o.split(":", 1)[1]
+                for o in (self.mapping.origin, *self.mapping.extends)
+                if o.startswith("preset:")
+            ),
+            None,
+        )
         if guess:
             fix = f"change the mapping to `{f.name}: {guess}`"
+        elif preset is not None and preset != "canonical":
+            fix = (
+                f"export the file again with the column {column!r} (add it to the view or "
+                f"report before exporting), or map {table}.{f.name} to one of the columns "
+                f"above in a mapping that `extends: {preset}`"
+            )
         else:
             fix = f"map {table}.{f.name} to one of the columns above"
             if not f.required:
@@ -940,6 +1161,17 @@ class _Intake:
                     dtype=object,
                 )
                 self.fact(table, key, "duplicate_key", len(dpos), _value_examples(dvals))
+        # -- stage history rows that are not stage changes (amount or date edits)
+        if total and any(p.spec is not None and p.spec.changes_only for p in parts):
+            same, same_reasons = self.not_stage_changes(values, ~(excluded | duplicate))
+            if len(same_reasons):
+                duplicate |= same
+                dup_reasons = pd.concat([dup_reasons, same_reasons])
+                self.notes.append(
+                    f"stage_history: {len(same_reasons):,} of {total:,} rows are not stage "
+                    "changes (the opportunity was already in that stage: an edit of its amount "
+                    "or dates); excluded, each listed in excluded_rows."
+                )
         # -- excluded_rows
         all_pos = np.concatenate([reasons.index.to_numpy(), dup_reasons.index.to_numpy()])
         all_reason = np.concatenate([reasons.to_numpy(), dup_reasons.to_numpy()])
@@ -974,6 +1206,13 @@ class _Intake:
         keep = ~(excluded | duplicate)
         for f in tdef.fields:
             self.field_facts(table, f, parts, offsets, keep, excluded, blank, mapped, bad, rows_of)
+            if any(f.name in p.currencies for p in parts):
+                monies = [p.currencies.get(f.name) or _no_money(p.rows) for p in parts]
+                note, fact = _money_notes(table, f.name, monies, keep)
+                if note:
+                    self.notes.append(note)
+                if fact:
+                    self.fact(table, f.name, "other_currency", *fact)
         frame = pd.DataFrame(values, copy=False)
         if not keep.all():
             frame = frame[keep].reset_index(drop=True)
@@ -995,6 +1234,38 @@ class _Intake:
             kinds = _bad_kinds(f, parts[i].columns[f.name], local)
             out.append(next(k for k, rows in kinds.items() if rows[0]))
         return out
+
+    @staticmethod
+    def not_stage_changes(
+        values: dict[str, pd.Series], candidates: np.ndarray
+    ) -> tuple[np.ndarray, pd.Series]:
+        """Rows (among ``candidates``) whose stage is the stage of the same opportunity's
+        previous row, by time (then file order), and their exclusion reasons."""
+        pos = np.flatnonzero(candidates)
+        frame = pd.DataFrame(
+            {
+                "opportunity": values["opportunity_id"].iloc[pos].to_numpy(dtype=object),
+                "stage": values["stage"].iloc[pos].to_numpy(dtype=object),
+                "at": values["changed_at"].iloc[pos].to_numpy(),
+                "pos": pos,
+            }
+        ).sort_values(["opportunity", "at", "pos"], kind="stable")
+        same = (frame["opportunity"] == frame["opportunity"].shift()) & (
+            frame["stage"] == frame["stage"].shift()
+        )
+        hits = frame[same.to_numpy()]
+        mask = np.zeros(len(candidates), dtype=bool)
+        mask[hits["pos"].to_numpy()] = True
+        reasons = pd.Series(
+            [
+                f"not a stage change: the opportunity was already in stage {s} "
+                "(an edit of its amount or dates)"
+                for s in hits["stage"]
+            ],
+            index=hits["pos"].to_numpy(),
+            dtype=object,
+        )
+        return mask, reasons
 
     @staticmethod
     def raw_values(
@@ -1146,6 +1417,17 @@ class _Intake:
         tables = {}
         for name, r in results.items():
             for p, kept, read in zip(r.parts, r.kept_per_part, r.read_per_part, strict=True):
+                if isinstance(p.unit, _DerivedUnit):
+                    sources.append(
+                        {
+                            "derived_from": list(p.unit.owners),
+                            "table": name,
+                            "rows_read": read,
+                            "rows_kept": kept,
+                            "rows_excluded": read - kept,
+                        }
+                    )
+                    continue
                 entry = {
                     "path": p.unit.file.rel,
                     "sheet": p.unit.sheet,
@@ -1179,9 +1461,13 @@ class _Intake:
             "export": export,
             "mapping": self.mapping.describe(),
             "timezone": self.mapping.timezone,
+            "source_timezone": self.mapping.source_timezone,
             "sources": sources,
+            "lookup_files": self.lookups.describe(),
             "tables": tables,
             "tables_not_provided": [t for t in TABLES if t not in results],
+            "not_in_export": self.not_in_export,
+            "assumptions": self.assumptions(results),
             "quality_facts": n_facts,
             "excluded_rows": sum(t["rows_excluded"] for t in tables.values()),
             "warnings": list(dict.fromkeys(self.warnings)),
@@ -1195,6 +1481,495 @@ class _Intake:
             "engagement": engagement,
             "future_dates_after": self.future_reference,
         }
+
+    def assumptions(self, results: dict[str, _TableResult]) -> list[str]:
+        """What intake assumed, for the summary: the time zone of zone-less times, derived
+        users, currencies, rows set by a rule, stage-history rows that are not changes."""
+        out = []
+        source_tz, org_tz = self.mapping.source_timezone, self.mapping.timezone
+        dated = any(
+            name in p.columns
+            for r in results.values()
+            for p in r.parts
+            for name in (f.name for f in TABLES[p.spec.table].fields if f.kind == "datetime")
+            if p.spec is not None
+        )
+        if source_tz and dated:
+            if org_tz and org_tz != source_tz:
+                out.append(
+                    f"Times written without a time zone are read as {source_tz} (the export's "
+                    f"zone) and converted to the organization's time zone {org_tz}."
+                )
+            elif org_tz:
+                out.append(f"Times written without a time zone are read as {source_tz}.")
+            else:
+                out.append(
+                    f"Times written without a time zone are read as {source_tz} (the export's "
+                    f"zone) and kept in {source_tz}: set `timezone:` (e.g. America/Chicago) "
+                    "in the mapping to get the organization's local times (times of day and "
+                    "same-day response use them)."
+                )
+        out.extend(self.notes)
+        return list(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------------------- lookup files
+class _LookupFiles:
+    """The other files a mapping looks values up in (``lookup: {file: ...}``), each read
+    once: a file of the export, else a file next to the mapping file."""
+
+    def __init__(self, mapping: Mapping, export: Export) -> None:
+        self.mapping, self.export = mapping, export
+        self._lock = threading.Lock()
+        self._loaded: dict[str, tuple[Unit, pa.Table] | str] = {}
+        self.patterns = sorted(
+            {
+                pattern
+                for specs in mapping.tables.values()
+                for spec in specs
+                for cs in spec.columns.values()
+                for pattern, _ in _lookup_files(cs)
+            }
+        )
+
+    def used_units(self) -> set[str]:
+        """Names of the export's units read as lookup files."""
+        return {u.name for u in self.export.units for p in self.patterns if u.matches(p)}
+
+    def load(self, pattern: str) -> tuple[Unit, pa.Table] | str:
+        """The file ``pattern`` names, read; or why it cannot be."""
+        with self._lock:
+            if pattern not in self._loaded:
+                self._loaded[pattern] = self._read(pattern)
+            return self._loaded[pattern]
+
+    def _read(self, pattern: str) -> tuple[Unit, pa.Table] | str:
+        units = [u for u in self.export.units if u.matches(pattern)]
+        base = self.mapping.base_dir
+        if not units and base is not None:
+            paths = sorted(p for p in base.glob(pattern) if p.is_file())
+            units = [Unit(SourceFile(rel=p.name, path=p, size=p.stat().st_size)) for p in paths]
+        if not units:
+            where = "in the export" + (f" or next to the mapping ({base})" if base else "")
+            return (
+                f"the lookup file {pattern!r} is not {where}. Data files in the export: "
+                f"{', '.join(u.name for u in self.export.units[:20]) or 'none'}."
+            )
+        try:
+            raw = read_unit(units[0])
+        except (EmptyFileError, InputError) as exc:
+            return f"the lookup file {units[0].name} cannot be read ({exc})."
+        return units[0], raw.table
+
+    def missing(self, pattern: str, columns: tuple[str, ...]) -> list[str]:
+        """The ``columns`` that file ``pattern`` lacks (all of them if it is not there)."""
+        loaded = self.load(pattern)
+        if isinstance(loaded, str):
+            return list(columns)
+        resolve = _resolver(loaded[1].column_names)
+        return [c for c in columns if resolve(c) is None]
+
+    def check(self, pattern: str, columns: tuple[str, ...], where: str) -> str | None:
+        """A blocking problem of a lookup in file ``pattern`` by ``where``, if any."""
+        loaded = self.load(pattern)
+        if isinstance(loaded, str):
+            return f"{where}: {loaded} Fix `lookup: file:` in the mapping."
+        unit, table = loaded
+        resolve = _resolver(table.column_names)
+        missing = [c for c in columns if resolve(c) is None]
+        if missing:
+            return (
+                f"{where}: the lookup file {unit.name} has no column "
+                f"{', '.join(repr(c) for c in missing)}. Columns in it: "
+                f"{', '.join(table.column_names[:25])}. Fix `lookup:` in the mapping."
+            )
+        return None
+
+    def column_of(self, pattern: str) -> Any:
+        """The ``column(name)`` function of file ``pattern`` (``None`` for every name if it
+        cannot be read)."""
+        loaded = self.load(pattern)
+        if isinstance(loaded, str):
+            return lambda name: None
+        _, table = loaded
+        resolve = _resolver(table.column_names)
+
+        def column(name: str) -> pa.ChunkedArray | None:
+            actual = resolve(name)
+            return None if actual is None else table.column(actual)
+
+        return column
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The lookup files read, for the manifest."""
+        out = []
+        for pattern in self.patterns:
+            loaded = self._loaded.get(pattern)
+            if loaded is None or isinstance(loaded, str):
+                continue
+            unit, table = loaded
+            out.append(
+                {
+                    "path": unit.file.rel,
+                    "pattern": pattern,
+                    "size": unit.file.size,
+                    "sha256": unit.file.sha256,
+                    "rows": table.num_rows,
+                }
+            )
+        return out
+
+
+def _owner_input(cs: ColumnSpec) -> ColumnSpec:
+    """A derived user's spec with ``from_field: user_id`` read as the owner itself."""
+    fallback = None if cs.fallback is None else _owner_input(cs.fallback)
+    if cs.from_field == "user_id":
+        return replace(cs, from_field=None, column=("__owner__",), fallback=fallback)
+    return replace(cs, fallback=fallback)
+
+
+def _describe_spec(cs: ColumnSpec | None) -> str:
+    """A column spec in a few words, for the summary."""
+    if cs is None:
+        return "not set"
+    parts = []
+    if cs.has_constant:
+        parts.append(f"{cs.constant!r} for everyone")
+    elif cs.column == ("__owner__",) or cs.from_field == "user_id":
+        parts.append("the owner as written")
+    elif cs.column or cs.join:
+        parts.append(f"column {' / '.join(repr(c) for c in cs.column or cs.join)}")
+    elif cs.from_field:
+        parts.append(f"field {cs.from_field}")
+    if cs.lookup_file is not None and cs.lookup is not None:
+        parts.append(f"looked up in {cs.lookup_file} ({cs.lookup[0]} -> {cs.lookup[1]})")
+    elif cs.lookup is not None:
+        parts.append(f"looked up ({cs.lookup[0]} -> {cs.lookup[1]})")
+    if cs.fallback is not None:
+        parts.append(f"else {_describe_spec(cs.fallback)}")
+    return ", ".join(parts) or "derived"
+
+
+def _not_in_export(results: dict[str, _TableResult]) -> list[dict[str, Any]]:
+    """Fields the mapping reads from columns that no file of their table has, once each,
+    with the report sections they limit."""
+    out = []
+    for table, r in results.items():
+        parts = [p for p in r.parts if p.spec is not None]
+        if not parts:
+            continue
+        for f in TABLES[table].fields:
+            if not all(f.name in p.not_in_file for p in parts):
+                continue
+            columns = list(dict.fromkeys(c for p in parts for c in p.not_in_file[f.name]))
+            out.append(
+                {
+                    "table": table,
+                    "field": f.name,
+                    "columns": columns,
+                    "files": [p.unit.name for p in parts],
+                    "sections": [section_title(s) for s in f.sections],
+                }
+            )
+    return out
+
+
+def _lookup_files(cs: ColumnSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """``(file pattern, its columns)`` of every lookup in another file by ``cs``."""
+    found = []
+    while cs is not None:
+        if cs.lookup is not None and cs.lookup_file is not None:
+            found.append((cs.lookup_file, cs.lookup))
+        cs = cs.fallback  # type: ignore[assignment]
+    return found
+
+
+def _zone_of_times(arr: pa.ChunkedArray, zone: str | None) -> str | None:
+    """``zone`` for a column of times; ``None`` for a column of calendar dates only (a
+    date such as a close date is the same day in every zone: never shifted)."""
+    if zone is None or pa.types.is_date(arr.type):
+        return None
+    if pa.types.is_timestamp(arr.type):
+        return zone
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        has_time = pc.any(pc.match_substring(arr, ":")).as_py()
+        return zone if has_time else None
+    return zone
+
+
+def _all_columns(cs: ColumnSpec) -> tuple[str, ...]:
+    """Every column of the row ``cs`` reads, its currency column included."""
+    extra = cs.currency.column if cs.currency is not None else ()
+    return (*cs.source_columns(), *extra, *cs.infer_stage.values())
+
+
+#: Where an open stage of a given probability sits: the placement the salesforce preset
+#: gives Salesforce's default stages of that probability (Prospecting 10: new lead, Needs
+#: Analysis 20 and Value Proposition 50: pre-approval, Id. Decision Makers 60 and
+#: Perception Analysis 70: application, Proposal 75: processing, Negotiation 90:
+#: underwriting); an open stage at 100% is clear to close.
+_PROBABILITY_BANDS = (
+    (20.0, "new_lead"),
+    (60.0, "pre_approval"),
+    (75.0, "application"),
+    (90.0, "processing"),
+    (100.0, "underwriting"),
+    (float("inf"), "clear_to_close"),
+)
+
+
+def _place_stages(
+    conv: Converted, f: Field, infer: dict[str, str], column: Any, where: str
+) -> str | None:
+    """Place stage names no value map knows from what the rows carrying them say: closed
+    and won (funded), closed and not won (lost), forecast category Closed (funded) or
+    Omitted at 0% (lost), else the median probability (:data:`_PROBABILITY_BANDS`). One
+    placement per stage name, stated in the summary; names with no evidence stay unknown."""
+    cols = {k: column(c) for k, c in infer.items()}
+    if not any(c is not None for c in cols.values()):
+        return None
+    positions = conv.raw.index.to_numpy()
+    frame = pd.DataFrame({"name": conv.raw.astype(str).to_numpy()})
+    take = pa.array(positions)
+    for key, col in cols.items():
+        if col is not None:
+            frame[key] = pd.Series(_trimmed(text(col)).take(take).to_pandas(), dtype=object)
+    placed: dict[str, tuple[str, str]] = {}
+    for name, rows in frame.groupby("name", sort=True):
+        closed = _share_true(rows.get("closed"))
+        won = _share_true(rows.get("won"))
+        forecast = rows.get("forecast")
+        prob = (
+            pd.to_numeric(rows.get("probability"), errors="coerce")
+            if "probability" in rows
+            else None
+        )
+        median = None if prob is None or prob.isna().all() else float(prob.median())
+        top_forecast = None
+        if forecast is not None and forecast.notna().any():
+            top_forecast = normalize_key(forecast.dropna().value_counts().index[0])
+        if closed is not None and closed > 0.5 and won is not None:
+            stage, why = ("funded", "closed and won") if won > 0.5 else ("lost", "closed, not won")
+        elif top_forecast == "closed":
+            stage, why = "funded", "forecast category Closed"
+        elif top_forecast == "omitted" and median == 0:
+            stage, why = "lost", "forecast category Omitted at 0%"
+        elif median is not None:
+            stage = next(s for limit, s in _PROBABILITY_BANDS if median < limit)
+            why = f"open at {median:g}%"
+        else:
+            continue
+        placed[str(name)] = (stage, why)
+    if not placed:
+        return None
+    vocab = list(f.vocabulary or ())
+    codes = conv.values.cat.codes.to_numpy().copy()
+    names = conv.raw.astype(str)
+    hit = names.isin(list(placed)).to_numpy()
+    for pos, name in zip(positions[hit], names[hit], strict=True):
+        codes[pos] = vocab.index(placed[name][0])
+    conv.values = pd.Series(pd.Categorical.from_codes(codes, categories=vocab))
+    conv.bad = conv.bad.copy()
+    conv.bad[positions[hit]] = False
+    conv.raw = conv.raw[~hit]
+    counts = names[hit].value_counts()
+    shown = "; ".join(
+        f"{name!r} ({counts[name]:,} row{'s' if counts[name] > 1 else ''}, {why}) -> {stage}"
+        for name, (stage, why) in placed.items()
+    )
+    return (
+        f"{where}: {len(placed)} stage name(s) not in the mapping placed from "
+        f"{', '.join(c for c in infer.values())}: {shown}. Put them under `values: stage:` "
+        "to place them yourself."
+    )
+
+
+def _share_true(values: pd.Series | None) -> float | None:
+    """Share of yes among the readable yes/no ``values``, or ``None``."""
+    if values is None:
+        return None
+    words = values.dropna().map(lambda v: BOOLEAN_WORDS.get(normalize_key(v)))
+    words = words.dropna()
+    return None if words.empty else float(words.astype(bool).mean())
+
+
+# --------------------------------------------------------------------------- ids, money
+_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+#: 15 letters and digits, at least three of them digits (ids are; a name is not)
+_SF_15 = re.compile(r"^(?=(?:[^0-9]*[0-9]){3})[a-zA-Z0-9]{15}$")
+
+
+def salesforce_18(sf_id: str) -> str:
+    """The 18-character form of a 15-character Salesforce id (others unchanged).
+
+    Salesforce adds three characters encoding which of the 15 are upper case, so that ids
+    differing only in case stay distinct where case is ignored.
+
+    >>> salesforce_18("0055e000001AbCd")
+    '0055e000001AbCdAAK'
+    >>> salesforce_18("0055e000001AbCdAAK")
+    '0055e000001AbCdAAK'
+    >>> salesforce_18("AnaRuizGonzalez")  # a name, not an id
+    'AnaRuizGonzalez'
+    """
+    if not _SF_15.match(sf_id):
+        return sf_id
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, ch in enumerate(sf_id[start : start + 5]) if "A" <= ch <= "Z")
+        suffix += _SF_SUFFIX[bits]
+    return sf_id + suffix
+
+
+def _salesforce_18(t: pa.ChunkedArray) -> pa.ChunkedArray:
+    short = pc.equal(pc.utf8_length(t), 15)
+    if not pc.any(short).as_py():
+        return t
+    encoded = pc.dictionary_encode(t).combine_chunks()
+    longer = pa.array(
+        [None if v is None else salesforce_18(v) for v in encoded.dictionary.to_pylist()],
+        pa.string(),
+    )
+    return pa.chunked_array([pc.take(longer, encoded.indices)])
+
+
+def _trimmed(t: pa.ChunkedArray) -> pa.ChunkedArray:
+    trimmed = pc.utf8_trim_whitespace(t)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+@dataclass
+class _Money:
+    """What :func:`_one_currency` did to one amount column."""
+
+    base: str | None
+    codes: np.ndarray  # each row's currency (blank codes read as the base)
+    original: np.ndarray  # the amounts as written
+    blanked: np.ndarray  # rows left blank: another currency without a rate
+    converted: np.ndarray  # rows converted at a rate
+    rates: dict[str, float]
+
+
+def _one_currency(conv: Converted, codes_column: pa.ChunkedArray, spec: CurrencySpec) -> _Money:
+    """Make the amounts of ``conv`` one currency, in place: converted at ``spec.rates``, or
+    (without a rate) left blank."""
+    codes = (
+        pd.Series(_trimmed(text(codes_column)).to_pandas(), dtype=object)
+        .str.upper()
+        .to_numpy(dtype=object)
+    )
+    amounts = conv.values.to_numpy(dtype=np.float64, copy=True)
+    original = amounts.copy()
+    has_amount = ~np.isnan(amounts)
+    present = pd.Series(codes[has_amount]).dropna().value_counts()
+    ranked = sorted(present.items(), key=lambda kv: (-kv[1], kv[0]))
+    base = spec.to or (ranked[0][0] if ranked else None)
+    codes = np.where(pd.isna(codes), base, codes)
+    blanked = np.zeros(len(amounts), dtype=bool)
+    converted = np.zeros(len(amounts), dtype=bool)
+    for code, _ in ranked:
+        rows = has_amount & (codes == code)
+        if code == base:
+            continue
+        if code in spec.rates:
+            amounts[rows] = amounts[rows] * spec.rates[code]
+            converted |= rows
+        else:
+            amounts[rows] = np.nan
+            blanked |= rows
+    conv.values = pd.Series(amounts)
+    return _Money(base, codes, original, blanked, converted, spec.rates)
+
+
+def _no_money(n: int) -> _Money:
+    """A part whose amounts needed no currency handling (no currency column)."""
+    empty = np.zeros(n, dtype=bool)
+    return _Money(None, np.full(n, None, dtype=object), np.full(n, np.nan), empty, empty, {})
+
+
+def _money_notes(
+    table: str, fname: str, monies: list[_Money], keep: np.ndarray
+) -> tuple[str | None, tuple[int, str] | None]:
+    """The summary's note on the currencies of an amount field, and its ``other_currency``
+    fact ``(count, examples)`` (on the rows kept), if any."""
+    codes = np.concatenate([m.codes for m in monies])[keep]
+    original = np.concatenate([m.original for m in monies])[keep]
+    blanked = np.concatenate([m.blanked for m in monies])[keep]
+    converted = np.concatenate([m.converted for m in monies])[keep]
+    base = next((m.base for m in monies if m.base), None)
+    if not (blanked.any() or converted.any()):
+        return None, None
+    kept = int((~np.isnan(original) & ~blanked & ~converted).sum())
+
+    def per_code(mask: np.ndarray, with_total: bool) -> str:
+        frame = pd.DataFrame({"code": codes[mask], "amount": original[mask]})
+        grouped = frame.groupby("code")["amount"].agg(["count", "sum"])
+        grouped = grouped.sort_values("count", ascending=False, kind="stable")
+        return ", ".join(
+            f"{code} ({int(row['count']):,}"
+            + (f", total {row['sum']:,.0f})" if with_total else ")")
+            for code, row in grouped.iterrows()
+        )
+
+    parts = [f"{table}.{fname}: amounts in more than one currency; {kept:,} in {base} kept"]
+    if converted.any():
+        rates = ", ".join(f"{c} {r:g}" for c, r in sorted(monies[0].rates.items()))
+        parts.append(
+            f"{int(converted.sum()):,} converted to {base} at the mapping's rates "
+            f"({per_code(converted, False)}; rates {rates})"
+        )
+    fact = None
+    if blanked.any():
+        parts.append(
+            f"{int(blanked.sum()):,} in other currencies left blank, never added to {base} "
+            f"({per_code(blanked, False)}; other_currency fact); give `currency: {{rates: "
+            f"{{...}}, to: {base}}}` in the mapping to convert them"
+        )
+        fact = (int(blanked.sum()), per_code(blanked, True))
+    return "; ".join(parts) + ".", fact
+
+
+def _when_else_note(
+    unit: str,
+    table: str,
+    fname: str,
+    cs: ColumnSpec,
+    column: Any,
+    labels: pa.ChunkedArray | None = None,
+) -> str | None:
+    """What ``when: {..., else: X}`` did, e.g. which user types were not counted as seats."""
+    assert cs.when is not None
+    cond = column(cs.when[0])
+    if cond is None:
+        return None
+    values = pd.Series(_trimmed(text(cond)).to_pandas(), dtype=object).fillna("(blank)")
+    accepted = set(cs.when[1])
+    is_accepted = values.map(lambda v: normalize_key(v) in accepted).astype(bool)
+    other = values[~is_accepted]
+    if other.empty:
+        return None
+    shown_accepted = sorted(values[is_accepted].unique()) or list(cs.when[1])
+    counts = other.value_counts()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    shown = ", ".join(f"{v} ({n:,})" for v, n in ranked[:8])
+    setting = cs.when_else
+    named = ""
+    if labels is not None:
+        names = pd.Series(_trimmed(text(labels)).to_pandas(), dtype=object)[~is_accepted]
+        names = sorted(names.dropna().astype(str).unique())
+        if names:
+            more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+            named = f" ({', '.join(names[:10])}{more})"
+    return (
+        f"{table}.{fname}: {len(other):,} row(s) of {unit}{named} set to {_setting(setting)} "
+        f"because {cs.when[0]} is not {' or '.join(shown_accepted)}: {shown}"
+    )
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return repr(value)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1213,15 +1988,52 @@ def _resolver(header: list[str]) -> Any:
     return resolve
 
 
-def _has_input(cs: ColumnSpec, resolve: Any) -> bool:
-    """Whether ``cs`` (or its fallback) can produce values from the columns present."""
+def _available(cs: ColumnSpec, resolve: Any, lookups: _LookupFiles) -> ColumnSpec | None:
+    """``cs`` without the levels (itself, its fallbacks) whose columns are not all in the
+    file (an input column, or a column a step needs: ``when``, ``is_in``, a lookup's, a
+    lookup file), or ``None`` when no level is left. A mapping with
+    ``allow_missing_columns`` (or an ``optional`` field) then reads the next level."""
+    rest = None if cs.fallback is None else _available(cs.fallback, resolve, lookups)
     if cs.has_constant or cs.from_field is not None:
-        return True
-    helpers = [*(cs.lookup or ()), *([cs.is_in] if cs.is_in else [])]
-    own = any(resolve(c) is not None for c in (*cs.column, *cs.join)) and all(
-        resolve(c) is not None for c in helpers
+        own = True
+    else:
+        own = any(resolve(c) is not None for c in (*cs.column, *cs.join))
+    helpers = [*([cs.is_in] if cs.is_in else []), *([cs.when[0]] if cs.when else [])]
+    if cs.lookup and cs.lookup_file is None:
+        helpers.extend(cs.lookup)
+    own = own and all(resolve(c) is not None for c in helpers)
+    if cs.lookup_file is not None and cs.lookup is not None:
+        own = own and not lookups.missing(cs.lookup_file, cs.lookup)
+    if own:
+        return cs if rest is cs.fallback else replace(cs, fallback=rest)
+    if rest is None:
+        return None
+    # the field-wide options stay with the field
+    return replace(
+        rest,
+        format=cs.format,
+        dayfirst=cs.dayfirst,
+        timezone=cs.timezone,
+        currency=cs.currency,
+        infer_stage=cs.infer_stage,
+        optional=cs.optional,
     )
-    return own or (cs.fallback is not None and _has_input(cs.fallback, resolve))
+
+
+def _skipped_levels(cs: ColumnSpec, available: ColumnSpec) -> list[str]:
+    """The input columns of the levels of ``cs`` that :func:`_available` left out."""
+    kept = set()
+    level: ColumnSpec | None = available
+    while level is not None:
+        kept.add((level.column, level.join, level.lookup, level.lookup_file, level.when))
+        level = level.fallback
+    skipped = []
+    level = cs
+    while level is not None:
+        if (level.column, level.join, level.lookup, level.lookup_file, level.when) not in kept:
+            skipped.extend(level.column or level.join)
+        level = level.fallback
+    return skipped
 
 
 def _nulls(f: Field, n: int) -> pd.Series:

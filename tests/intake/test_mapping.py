@@ -58,7 +58,7 @@ def test_close_match_ignores_case_and_punctuation() -> None:
 
 
 def test_presets_ship_inside_the_package_and_all_load() -> None:
-    assert preset_names() == ["canonical", "hubspot", "salesforce"]
+    assert preset_names() == ["canonical", "hubspot", "salesforce", "salesforce_report"]
     for name in preset_names():
         assert preset_path(name).parent == ROOT / "kit" / "intake" / "presets"
         mapping = load_mapping(name)
