@@ -215,7 +215,8 @@ def intake(
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> (d / "export").mkdir()
-    >>> _ = (d / "export" / "users.csv").write_text("user_id,name,team,role\\nu1,Ana,North,producer\\n")
+    >>> users = "user_id,name,team,role\\nu1,Ana,North,producer\\n"
+    >>> _ = (d / "export" / "users.csv").write_text(users)
     >>> report = intake(d / "export", d / "dataset")
     >>> report.tables["users"]["rows_kept"], (d / "dataset" / "manifest.json").is_file()
     (1, True)
