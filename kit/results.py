@@ -88,6 +88,14 @@ class Results:
         share_ok. The data health score per team is the ``data_health`` metric.
     not_assessed
         section, reason: what could not be assessed and why.
+    record_weekly
+        Team trajectory of adoption by records since launch: team, week_start, week_number,
+        days_observed, producers (seated that week), producers_with_records,
+        share_with_records, records (record-days of the seated producers).
+    export_requests
+        What the export could not show, as requests to whoever runs it: request (what to
+        export, in words), adds (what it would let the report show), standards (the
+        standards it would let the kit score), weight (their weight in the score), tables.
     parameters
         The run's resolved parameters (as_of, launch, window, standards, rules used...).
     """
@@ -106,6 +114,8 @@ class Results:
     shadow_pipeline: pd.DataFrame
     data_quality: pd.DataFrame
     not_assessed: pd.DataFrame
+    record_weekly: pd.DataFrame
+    export_requests: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:

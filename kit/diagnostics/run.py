@@ -29,10 +29,12 @@ from kit.dataset import Dataset
 from kit.diagnostics import (
     adoption,
     followup,
+    hygiene,
     marketing,
     pipeline,
     quality,
     reconciliation,
+    records,
     relationships,
 )
 from kit.diagnostics.archetypes import archetypes
@@ -40,6 +42,7 @@ from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS, SECTIONS, Section, empty_metrics
+from kit.diagnostics.requests import export_requests
 from kit.diagnostics.review import review_list
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
@@ -50,6 +53,7 @@ __all__ = ["diagnose"]
 
 #: The metric modules, run in this order.
 _MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
+_MODULES += (records, hygiene)  # evidence an opportunities-only export carries too
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
@@ -164,7 +168,12 @@ def diagnose(
     compliance = score_compliance(metrics, parsed)
     compliance = _text(_sort(compliance, ["team", "producer_id", "rule_order"]))
 
-    kinds = archetypes(ctx, everything.units["producer_activity"], compliance)
+    kinds = archetypes(
+        ctx,
+        everything.units["producer_activity"],
+        compliance,
+        records=everything.units["producer_records"],
+    )
     base = _all_scopes(ctx)
     scored = score_rows(compliance) if len(compliance) else None
     keys = ["scope", "team", "producer_id", "producer_name"]
@@ -233,5 +242,9 @@ def diagnose(
         shadow_pipeline=_text(frames["shadow_pipeline"]),
         data_quality=_text(_sort(frames["data_quality"], ["team", "table", "dimension", "check"])),
         not_assessed=_not_assessed(everything),
+        record_weekly=_text(
+            frames["record_weekly"].sort_values(["team", "week_number"], kind="stable")
+        ).reset_index(drop=True),
+        export_requests=_text(export_requests(ctx, compliance)),
         parameters=json.loads(json.dumps(parameters, default=str)),
     )
