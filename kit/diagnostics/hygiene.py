@@ -87,9 +87,7 @@ def _days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return (later.astype("datetime64[D]") - earlier.astype("datetime64[D]")).astype("int64")
 
 
-def _units(
-    ctx: Context, rows: pd.DataFrame, age: np.ndarray, detail: np.ndarray
-) -> pd.DataFrame:
+def _units(ctx: Context, rows: pd.DataFrame, age: np.ndarray, detail: np.ndarray) -> pd.DataFrame:
     raw = ctx.dataset.tables["opportunities"]
     return pd.DataFrame(
         {

@@ -298,8 +298,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
-        evidence="{value} of {whose} {denominator} open loans are past their expected close "
-        "date",
+        evidence="{value} of {whose} {denominator} open loans are past their expected close date",
     ),
     Metric(
         "closed_loans_complete",

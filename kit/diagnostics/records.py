@@ -267,7 +267,9 @@ def _trajectory(
     np.add.at(with_records, team, (l_active[prod] & p_seated).astype("float64"))
     np.add.at(records, team, (per_week[prod] * p_seated).astype("float64"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(producers > 0, with_records / np.where(producers > 0, producers, 1), np.nan)
+        share = np.where(
+            producers > 0, with_records / np.where(producers > 0, producers, 1), np.nan
+        )
     return pd.DataFrame(
         {
             "team": np.repeat(ctx.teams, total_weeks).astype(object),

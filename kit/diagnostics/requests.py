@@ -200,8 +200,7 @@ REQUESTS: tuple[Request, ...] = (
     ),
     Request(
         "logins",
-        "A login history of the CRM's users (Salesforce Login History; the CRM's user "
-        "audit log).",
+        "A login history of the CRM's users (Salesforce Login History; the CRM's user audit log).",
         "presence vs engagement: producers who log in without logging their work",
         ("logins_without_work",),
         _no_table("logins"),
@@ -224,9 +223,7 @@ def export_requests(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     for order, request in enumerate(REQUESTS):
         if not request.missing(ctx):
             continue
-        rules = [
-            r for r in ctx.standards.rules if r.metric in request.metrics and r.id in unscored
-        ]
+        rules = [r for r in ctx.standards.rules if r.metric in request.metrics and r.id in unscored]
         rows.append(
             {
                 "request": request.ask,
@@ -240,6 +237,8 @@ def export_requests(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*REQUEST_COLUMNS, "_order"])
     frame["weight"] = frame["weight"].astype("float64")
     frame = frame.sort_values(["weight", "_order"], ascending=[False, True], kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True).astype(
-        {c: "str" for c in REQUEST_COLUMNS if c != "weight"}
+    return (
+        frame.drop(columns="_order")
+        .reset_index(drop=True)
+        .astype({c: "str" for c in REQUEST_COLUMNS if c != "weight"})
     )
