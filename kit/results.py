@@ -58,10 +58,11 @@ class Results:
         numerator, denominator, standard (the statement and target missed), require (the
         operating change to require), owner_role, review (what the manager reviews weekly).
     review_list
-        The weekly manager review list: team, item (stale_loan, untouched_lead,
-        overdue_next_step, missing_next_step, past_client_out_of_cadence,
-        partner_out_of_cadence, missing_lead_source, funded_loan_missing_from_crm),
-        record_id, producer_id, producer_name, age_days, detail. Never borrower PII.
+        The weekly manager review list: team, item (stale_loan, aged_open_loan,
+        past_due_loan, incomplete_closed_loan, untouched_lead, overdue_next_step,
+        missing_next_step, past_client_out_of_cadence, partner_out_of_cadence,
+        missing_lead_source, funded_loan_missing_from_crm), record_id, producer_id,
+        producer_name, age_days, detail. Never borrower PII.
     weekly
         Team trajectory since launch: team, week_start, week_number (1 = launch week),
         days_observed (7, less for the current week), producers (seated that week),

@@ -5,6 +5,12 @@ Items (in this order):
 
 ``stale_loan``
     open loans whose stage has not changed in the stage-freshness days (default 14);
+``aged_open_loan``
+    open loans that entered the pipeline the age limit's days ago or more (default 60);
+``past_due_loan``
+    open loans past their expected close date;
+``incomplete_closed_loan``
+    loans closed in the window with no close date, or won with no amount;
 ``untouched_lead``
     leads created in the window that no person has touched;
 ``overdue_next_step``
@@ -53,6 +59,9 @@ REVIEW_COLUMNS: tuple[str, ...] = (
 #: Review item -> the unit frame (from the metric modules) it lists.
 REVIEW_ITEMS: dict[str, str] = {
     "stale_loan": "stale_loans",
+    "aged_open_loan": "aged_loans",
+    "past_due_loan": "past_due_loans",
+    "incomplete_closed_loan": "incomplete_closed_loans",
     "untouched_lead": "untouched_leads",
     "overdue_next_step": "overdue_next_steps",
     "missing_next_step": "missing_next_steps",
