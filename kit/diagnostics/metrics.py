@@ -211,7 +211,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "records",
         "higher",
-        evidence="{whose} producers created or updated CRM records in {value} of their "
+        evidence="{whose} CRM records were created or updated in {value} of "
         "{denominator} producer-weeks over the last {window} days",
         superseded_by="weekly_active_producers",
     ),

@@ -61,7 +61,14 @@ def _no_table(table: str) -> Callable[[Context], bool]:
 
 
 def _no_field(table: str, field: str) -> Callable[[Context], bool]:
-    return lambda ctx: ctx.has(table) and not ctx.provided(table, field)
+    """The table is there but the field is not: absent from the export, or blank throughout."""
+
+    def missing(ctx: Context) -> bool:
+        if not ctx.has(table):
+            return False
+        return not ctx.provided(table, field) or not ctx.dataset.tables[table][field].notna().any()
+
+    return missing
 
 
 def _no_stage_dates(ctx: Context) -> bool:
@@ -209,11 +216,16 @@ REQUESTS: tuple[Request, ...] = (
 )
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def export_requests(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     """The requests whose input this export lacks (columns :data:`REQUEST_COLUMNS`).
 
-    ``standards`` lists, in the standards file's order, the statements of the rules that
-    measure one of the request's metrics and are not assessed for the organization today;
+    ``standards`` lists, in the standards file's order, the statements (sentences) of the
+    rules that measure one of the request's metrics and are not assessed for the
+    organization today;
     ``weight`` is the sum of their weights. Sorted by weight (heaviest first), then in
     :data:`REQUESTS` order.
     """
@@ -228,7 +240,7 @@ def export_requests(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
             {
                 "request": request.ask,
                 "adds": request.adds,
-                "standards": "; ".join(r.statement for r in rules),
+                "standards": " ".join(_sentence(r.statement) for r in rules),
                 "weight": float(sum(r.weight for r in rules)),
                 "tables": request.tables,
                 "_order": order,
