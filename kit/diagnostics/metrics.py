@@ -265,7 +265,7 @@ _CATALOGUE: tuple[Metric, ...] = (
     ),
     Metric(
         "aged_open_loans",
-        "Open loans older than N days",
+        "Open loans past the age limit",
         "Share of open loans (an open stage, not won or lost) that entered the pipeline N or "
         "more days before the as-of date (whole calendar days from the creation day), whatever "
         "their stage changes: a loan still open long after a typical cycle is dead or "

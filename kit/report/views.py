@@ -332,7 +332,7 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     picks = {
         "weeks_active_since_launch": "Weeks active since launch",
         "active_last_week": "Active last week",
-        "weekly_record_producers": "Weeks with records (by records)",
+        "weekly_record_producers": "Window weeks with records (by records)",
         "stale_open_loans": "Stale open loans",
         "aged_open_loans": "Open loans past the age limit",
         "speed_to_lead_1h": "Leads touched within 1 hour",
