@@ -74,8 +74,8 @@ def _no_field(table: str, field: str) -> Callable[[Context], bool]:
 def _no_stage_dates(ctx: Context) -> bool:
     if not ctx.has("opportunities"):
         return False
-    prepared = ctx.opportunities  # preparing the loans settles whether stage dates are known
-    return len(prepared) >= 0 and not ctx.notes.get("stage_dates_known")
+    _ = ctx.opportunities  # preparing the loans records whether any stage date is known
+    return not ctx.notes.get("stage_dates_known")
 
 
 _ACTIVITY_METRICS = (
