@@ -258,7 +258,7 @@ def _by_records(ctx: Context, records: pd.DataFrame, compliance: pd.DataFrame) -
     ).to_numpy(dtype=object)
     reason = found["archetype_reason"].to_numpy(dtype=object)
     failed = found["producer_id"].map(_practice_fails(compliance))
-    fails = (", but fails " + failed.fillna("")).where(failed.notna(), "").to_numpy(object)
+    fails = np.where(failed.notna(), ", but fails " + failed.astype(object).fillna(""), "")
     reason = np.select(
         [kind == "lapsed", kind == "never_adopted", kind == "partial", kind == "consistent"],
         [

@@ -101,8 +101,8 @@ def _record_days(ctx: Context) -> pd.DataFrame:
             sh = ctx.dataset.tables["stage_history"]
             opp = ctx.opportunity_codes(sh["opportunity_id"])
             by = ctx.user_codes(sh["changed_by"])
-            user = np.where(by >= 0, by, np.where(opp >= 0, owner[np.maximum(opp, 0)], -1))
-            user = np.where(opp >= 0, user, -1)
+            owner_of = np.append(owner, -1)  # position -1: an unknown opportunity
+            user = np.where(opp >= 0, np.where(by >= 0, by, owner_of[opp]), -1)
             add(user, opp, sh["changed_at"].to_numpy(dtype="datetime64[us]"))
     if ctx.has("contacts"):
         contacts = ctx.contacts
