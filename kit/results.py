@@ -155,10 +155,11 @@ class Results:
         numerator, denominator, standard (the statement and target missed), require (the
         operating change to require), owner_role, review (what the manager reviews weekly).
     review_list
-        The weekly manager review list: team, item (stale_loan, untouched_lead,
-        overdue_next_step, missing_next_step, past_client_out_of_cadence,
-        partner_out_of_cadence, missing_lead_source, funded_loan_missing_from_crm),
-        record_id, producer_id, producer_name, age_days, detail. Never borrower PII.
+        The weekly manager review list: team, item (stale_loan, aged_open_loan,
+        past_due_loan, incomplete_closed_loan, untouched_lead, overdue_next_step,
+        missing_next_step, past_client_out_of_cadence, partner_out_of_cadence,
+        missing_lead_source, funded_loan_missing_from_crm), record_id, producer_id,
+        producer_name, age_days, detail. Never borrower PII.
     weekly
         Team trajectory since launch: team, week_start, week_number (1 = launch week),
         days_observed (7, less for the current week), producers (seated that week),
@@ -185,6 +186,14 @@ class Results:
         share_ok. The data health score per team is the ``data_health`` metric.
     not_assessed
         section, reason: what could not be assessed and why.
+    record_weekly
+        Team trajectory of adoption by records since launch: team, week_start, week_number,
+        days_observed, producers (seated that week), producers_with_records,
+        share_with_records, records (record-days of the seated producers).
+    export_requests
+        What the export could not show, as requests to whoever runs it: request (what to
+        export, in words), adds (what it would let the report show), standards (the
+        standards it would let the kit score), weight (their weight in the score), tables.
     parameters
         The run's resolved parameters (as_of, launch, window, standards, rules used...).
     """
@@ -203,6 +212,8 @@ class Results:
     shadow_pipeline: pd.DataFrame
     data_quality: pd.DataFrame
     not_assessed: pd.DataFrame
+    record_weekly: pd.DataFrame
+    export_requests: pd.DataFrame
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:

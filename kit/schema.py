@@ -369,6 +369,14 @@ TABLES: dict[str, Table] = {
                     description="The LOS loan number, for reconciliation.",
                     sections=("shadow_pipeline",),
                 ),
+                Field(
+                    "expected_close_date",
+                    "datetime",
+                    description="When the loan is expected to close: the CRM's close date "
+                    "while the loan is open (Salesforce CloseDate, HubSpot Close Date). Read "
+                    "only on open loans; never an event.",
+                    sections=("pipeline",),
+                ),
             ),
         ),
         Table(

@@ -50,6 +50,7 @@ def _sections(*sections: ReportSection) -> dict[str, ReportSection]:
 SECTIONS: dict[str, ReportSection] = _sections(
     ReportSection("adoption", "Adoption trajectory"),
     ReportSection("presence", "Presence vs engagement"),
+    ReportSection("records", "Adoption by records"),
     ReportSection("pipeline", "Pipeline truth"),
     ReportSection("follow_up", "Follow-up discipline"),
     ReportSection("relationships", "Relationships"),

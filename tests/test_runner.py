@@ -227,7 +227,10 @@ def test_real_maven_export_renders_with_missing_sections_not_assessed(tmp_path):
     assert "<dt>Records dated</dt><dd>Oct 20, 2016 – Dec 31, 2017</dd>" in page
     assert "<dt>As of</dt><dd>Dec 31, 2017</dd>" in page
     assert "Not assessed:" in page and "no activities provided" in page
-    assert "Not scored: no standard could be assessed." in page
+    # scored on what the opportunities show, with the request for what they cannot
+    assert "Not scored" not in page
+    assert "entered the pipeline 60+ days ago and are still open" in page
+    assert "What this export could not show" in page and "An activity export" in page
     portfolio = (out / "index.html").read_text(encoding="utf-8")
     assert "no LOS loans provided" in portfolio
     run = json.loads((out / "run.json").read_text())

@@ -534,6 +534,9 @@ def _opportunities(
     source = np.where(rng.random(m) < 0.95, source, -1)
     loan_number = los.number[o.loan]
     has_number = o.has_loan_number & (loan_number >= 0)
+    # The CRM asks for an expected close date: 60 days out when the loan is entered, moved
+    # to 45 days past each recorded stage change; exported for open loans only.
+    expected = np.maximum(o.created + 60 * DAY, o.stage_changed + 45 * DAY) // DAY
     columns = {
         "opportunity_id": render.ids("O", number, 6),
         "owner_id": owner,
@@ -553,6 +556,7 @@ def _opportunities(
         "lead_source": _lead_source(rng, source),
         "closed_at": render.timestamps(closed, closed < NEVER),
         "loan_number": pc.cast(pa.array(loan_number, mask=~has_number), pa.string()),
+        "expected_close_date": render.dates(expected, status == 0),
     }
     return _table("opportunities", columns).take(pa.array(order))
 

@@ -5,7 +5,10 @@
 - one module per measured section: :mod:`~kit.diagnostics.adoption`,
   :mod:`~kit.diagnostics.pipeline`, :mod:`~kit.diagnostics.followup`,
   :mod:`~kit.diagnostics.relationships`, :mod:`~kit.diagnostics.marketing`,
-  :mod:`~kit.diagnostics.reconciliation`, :mod:`~kit.diagnostics.quality`;
+  :mod:`~kit.diagnostics.reconciliation`, :mod:`~kit.diagnostics.quality`, and what an
+  opportunities-only export shows: :mod:`~kit.diagnostics.records` (adoption by records,
+  the weaker signal) and :mod:`~kit.diagnostics.hygiene` (pipeline hygiene);
+- :mod:`~kit.diagnostics.requests` lists what the export could not show, as requests;
 - :mod:`~kit.diagnostics.standards` (the operating standards file),
   :mod:`~kit.diagnostics.compliance`, :mod:`~kit.diagnostics.scoring`,
   :mod:`~kit.diagnostics.archetypes`, :mod:`~kit.diagnostics.findings` and

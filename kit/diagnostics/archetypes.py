@@ -29,6 +29,15 @@ consistent
 A producer seated for less than one complete week since launch, or assessed without
 activities, gets no archetype (blank) and a reason.
 
+Archetypes by records
+---------------------
+An export with no activity log at all is classified by the same rules on the producers'
+*record-days* instead (:mod:`kit.diagnostics.records`: records they own created, moved or
+closed, per week), and every archetype says so: ``never_adopted_by_records``,
+``lapsed_by_records`` (their deal entry stopped), ``partial_by_records``,
+``consistent_by_records``. This is the weaker signal: a record shows whose it is, not who
+worked it.
+
 Examples
 --------
 >>> ARCHETYPES
@@ -48,16 +57,18 @@ from kit.schema import label
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["ARCHETYPES", "ARCHETYPE_COLUMNS", "archetypes"]
+__all__ = ["ARCHETYPES", "ARCHETYPE_COLUMNS", "RECORD_ARCHETYPES", "archetypes"]
 
 ARCHETYPES: tuple[str, ...] = ("never_adopted", "lapsed", "partial", "consistent")
+#: The archetypes read from records when the export has no activity log.
+RECORD_ARCHETYPES: tuple[str, ...] = tuple(f"{kind}_by_records" for kind in ARCHETYPES)
 ARCHETYPE_COLUMNS: tuple[str, ...] = ("producer_id", "archetype", "archetype_reason")
 #: Share of the typical weekly volume under which a producer never adopted (or lapsed).
 QUARTER = 0.25
 #: Share of weeks, and of the typical volume, a habit needs.
 HALF = 0.5
 #: Sections whose rules measure *whether* the CRM is used, not *how well*.
-_USAGE_SECTIONS = ("adoption", "presence", "seat_roi")
+_USAGE_SECTIONS = ("adoption", "presence", "seat_roi", "records")
 _SECTION_OF = {m.id: m.section for m in METRICS.values()}
 
 
@@ -73,7 +84,28 @@ def _num(values: np.ndarray, digits: int = 1) -> pd.Series:
     return text.str.replace(r"\.0+$", "", regex=True)
 
 
-def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+def _practice_fails(compliance: pd.DataFrame) -> pd.Series:
+    """Per producer id, the practice standards they fail, in words (``stage freshness, ...``)."""
+    practice = compliance[
+        (compliance["scope"] == "producer")
+        & (compliance["status"] == "fail")
+        & ~compliance["metric"].map(_SECTION_OF).isin(_USAGE_SECTIONS)
+    ]
+    return (
+        practice.sort_values(["producer_id", "rule_order"], kind="stable")
+        .assign(text=practice["rule_id"].map(label).str.lower())
+        .groupby("producer_id", sort=False)["text"]
+        .agg(", ".join)
+    )
+
+
+def archetypes(
+    ctx: Context,
+    profile: pd.DataFrame,
+    compliance: pd.DataFrame,
+    *,
+    records: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Classify every scored producer.
 
     Parameters
@@ -83,12 +115,18 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     compliance
         The compliance frame; producer rows with status ``fail`` on practice rules make a
         producer partial.
+    records
+        Per-producer record profile from :func:`kit.diagnostics.records.compute`; used only
+        when there is no activity log (every activity profile blank): see "Archetypes by
+        records".
 
     Returns
     -------
     pandas.DataFrame
         producer_id, archetype (blank when not classified), archetype_reason.
     """
+    if records is not None and profile["weeks"].isna().all() and records["weeks"].notna().any():
+        return _by_records(ctx, records, compliance)
     user = profile["user"].to_numpy()
     ids = ctx.user_ids[user].astype(object)
     p = {c: profile[c].to_numpy(dtype="float64") for c in profile.columns if c != "user"}
@@ -101,18 +139,7 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     assessable = ~np.isnan(weeks) & (weeks >= 1)
     typical = float(np.median(rate[assessable])) if assessable.any() else np.nan
 
-    practice = compliance[
-        (compliance["scope"] == "producer")
-        & (compliance["status"] == "fail")
-        & ~compliance["metric"].map(_SECTION_OF).isin(_USAGE_SECTIONS)
-    ]
-    failed = (
-        practice.sort_values(["producer_id", "rule_order"], kind="stable")
-        .assign(text=practice["rule_id"].map(label).str.lower())
-        .groupby("producer_id", sort=False)["text"]
-        .agg(", ".join)
-    )
-    fails = pd.Series(ids).map(failed)
+    fails = pd.Series(ids).map(_practice_fails(compliance))
     has_fail = fails.notna().to_numpy()
 
     with np.errstate(invalid="ignore"):
@@ -192,4 +219,61 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
             "archetype": np.where(kind == "", None, kind),
             "archetype_reason": reason,
         }
+    )
+
+
+def _by_records(ctx: Context, records: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
+    """The archetypes of :func:`archetypes` decided on record-days, named ``*_by_records``
+    and explained in record words."""
+    found = archetypes(ctx, records, compliance)
+    kind = found["archetype"].to_numpy(dtype=object)
+    p = {c: records[c].to_numpy(dtype="float64") for c in records.columns if c != "user"}
+    weeks, active = p["weeks"], p["active_weeks"]
+    rate = _rate(p["activities"], weeks)
+    assessable = weeks >= 1
+    typical = float(np.median(rate[assessable])) if assessable.any() else np.nan
+    worked = (
+        "created or updated records in "
+        + _num(active, 0)
+        + " of "
+        + _num(weeks, 0)
+        + " weeks since launch ("
+        + _num(rate)
+        + " record-days a week; typical producer "
+        + f"{float(np.nan_to_num(typical)):.1f}".removesuffix(".0")
+        + ")"
+    ).to_numpy(dtype=object)
+    stopped = (
+        "by records: their deal entry stopped: "
+        + _num(_rate(p["early_activities"], p["early_weeks"]))
+        + " record-days a week in their first "
+        + _num(p["early_weeks"], 0)
+        + " weeks but "
+        + _num(_rate(p["recent_activities"], p["recent_weeks"]))
+        + " a week in the last "
+        + _num(p["recent_weeks"], 0)
+        + " ("
+        + _num(p["recent_activities"], 0)
+        + " record-days)"
+    ).to_numpy(dtype=object)
+    reason = found["archetype_reason"].to_numpy(dtype=object)
+    failed = found["producer_id"].map(_practice_fails(compliance))
+    fails = np.where(failed.notna(), ", but fails " + failed.astype(object).fillna(""), "")
+    reason = np.select(
+        [kind == "lapsed", kind == "never_adopted", kind == "partial", kind == "consistent"],
+        [
+            stopped,
+            "by records: never built the habit: " + worked,
+            np.where(
+                fails != "",
+                "by records: " + worked + fails,
+                "by records: uses it only part of the time: " + worked,
+            ),
+            "by records: " + worked + " and meets every practice standard it was assessed on",
+        ],
+        default=reason,
+    )
+    return found.assign(
+        archetype=[None if k is None else f"{k}_by_records" for k in kind],
+        archetype_reason=reason,
     )

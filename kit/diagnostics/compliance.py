@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import Standards, judge
 from kit.results import COMPLIANCE_COLUMNS
 
@@ -64,4 +65,29 @@ def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
         np.where(assessed, value, np.nan), target=target, warn=warn, at_least=at_least
     )
     frame["reason"] = frame["reason"].where(~assessed)
+    _supersede(frame, metrics)
     return frame[list(COMPLIANCE_COLUMNS)].reset_index(drop=True)
+
+
+def _supersede(frame: pd.DataFrame, metrics: pd.DataFrame) -> None:
+    """Leave unscored, in place, a rule whose metric has a stronger signal of the same
+    behaviour (``Metric.superseded_by``) wherever that stronger metric is assessed for the
+    same scope, team and producer: the weaker evidence is reported, never scored twice."""
+    keys = ["scope", "team", "producer_id"]
+    for weak, spec in METRICS.items():
+        rows = (frame["metric"] == weak).to_numpy()
+        if spec.superseded_by is None or not rows.any():
+            continue
+        strong = metrics[(metrics["metric"] == spec.superseded_by) & metrics["assessed"]]
+        hit = (
+            frame.loc[rows, keys]
+            .merge(strong[keys].assign(_strong=True), on=keys, how="left")["_strong"]
+            .notna()
+            .to_numpy()
+        )
+        where = frame.index[rows][hit]
+        label = METRICS[spec.superseded_by].label.lower()
+        frame.loc[where, "status"] = "not_assessed"
+        frame.loc[where, "reason"] = (
+            f"not scored: {label} measures the same behaviour from stronger evidence"
+        )

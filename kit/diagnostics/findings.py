@@ -62,6 +62,31 @@ _ARCHETYPE_TEXT = {
         "it with them every week until it holds.",
         "The standards each partial producer missed last week.",
     ),
+    # read from record dates when the export has no activity log (the weaker signal)
+    "lapsed_by_records": (
+        "lapsed_producers_by_records",
+        "lapsed by records: they entered and moved loans in the CRM in their first weeks but "
+        "far fewer in the last 4 weeks",
+        "Make the lapse visible and required: every pipeline review runs from the CRM, and each "
+        "lapsed producer's weekly 1:1 starts from the loans they entered and moved there.",
+        "The records each lapsed producer created or updated this week.",
+    ),
+    "never_adopted_by_records": (
+        "never_adopted_producers_by_records",
+        "never adopted the CRM by records: they create or update under a quarter of a typical "
+        "producer's records in it",
+        "Check each one has access and a working login, and require every loan they work to be "
+        "entered in the CRM from this week, checked in the pipeline meeting.",
+        "The loans each never-adopted producer entered this week.",
+    ),
+    "partial_by_records": (
+        "partial_producers_by_records",
+        "use the CRM only partly by records: they enter records but miss pipeline standards or "
+        "skip weeks",
+        "Name the standard each one misses (open loans left to age, close dates, loans entered "
+        "only when won) and review it with them every week until it holds.",
+        "The pipeline standards each partial producer missed last week.",
+    ),
 }
 
 
@@ -193,7 +218,7 @@ def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
     totals = counts.sum(axis=1)
     records = []
     n_rules = len(ctx.standards.rules)
-    for order, kind in enumerate(("lapsed", "never_adopted", "partial")):
+    for order, kind in enumerate(_ARCHETYPE_TEXT):
         if kind not in counts:
             continue
         rule_id, text, require, review = _ARCHETYPE_TEXT[kind]
@@ -213,7 +238,7 @@ def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
                     "rule_id": rule_id,
                     "metric": None,
                     "status": "fail",
-                    "severity": "high" if share >= 0.5 or kind != "partial" else "medium",
+                    "severity": "medium" if kind.startswith("partial") and share < 0.5 else "high",
                     "finding": f"{n} of {whose} {total} producers {text}.",
                     "value": share,
                     "numerator": float(n),
@@ -222,7 +247,7 @@ def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
                     "require": require,
                     "owner_role": "sales manager",
                     "review": review,
-                    "_weight": 2.0 if kind != "partial" else 1.0,
+                    "_weight": 1.0 if kind.startswith("partial") else 2.0,
                     "_gap": share,
                     "_order": n_rules + order,
                 }

@@ -180,8 +180,8 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     if ctx.has("contacts"):
         last_contact = ctx.contact_touches["last_human"].to_numpy()
         by_contact = contact >= 0
-        later = last_contact[np.maximum(contact, 0)] > t
-        followed |= by_contact & later
+        if len(last_contact):  # an empty contacts table: no activity points at a contact
+            followed |= by_contact & (last_contact[np.maximum(contact, 0)] > t)
     else:
         by_contact = np.zeros(len(sub), dtype=bool)
     if ctx.has("opportunities"):
@@ -193,7 +193,8 @@ def _overdue(ctx: Context, section: Measurements) -> None:
             g = linked.groupby("opp", sort=False)["t"].max()
             last_opp[g.index.to_numpy()] = g.to_numpy()
         by_opp = ~by_contact & (opp >= 0)
-        followed |= by_opp & (last_opp[np.maximum(opp, 0)] > t)
+        if len(last_opp):  # an empty opportunities table: no activity points at a loan
+            followed |= by_opp & (last_opp[np.maximum(opp, 0)] > t)
     overdue = ~followed
     section.metrics.append(
         share_rows(

@@ -49,6 +49,10 @@ class Metric:
     evidence
         Sentence template of a finding: ``{value}``, ``{numerator}``, ``{denominator}``,
         ``{whose}``, ``{window}`` and the metric's params are filled in.
+    superseded_by
+        A stronger metric of the same behaviour: where it is assessed (same scope, team and
+        producer), a rule on this metric is not scored (see
+        :func:`kit.diagnostics.compliance.compliance`), though the metric is still reported.
     """
 
     id: str
@@ -60,6 +64,7 @@ class Metric:
     scopes: tuple[Scope, ...] = ("organization", "team", "producer")
     params: dict[str, Any] = field(default_factory=dict)
     evidence: str = ""
+    superseded_by: str | None = None
 
 
 _ALL: tuple[Scope, ...] = ("organization", "team", "producer")
@@ -136,6 +141,37 @@ _CATALOGUE: tuple[Metric, ...] = (
         evidence="in {value} of the {denominator} producer-weeks {whose} producers logged in, "
         "they logged no work",
     ),
+    # ----------------------------------------------------------------- adoption by records
+    Metric(
+        "weekly_record_producers",
+        "Weekly record entry (by records)",
+        "Share of producer-weeks in the window in which the producer created or updated at "
+        "least one CRM record, read from the records' own dates: an opportunity they own "
+        "created, moved to another stage (a stage-history entry, credited to its changed_by "
+        "user when that is a CRM user, else the owner; or a stage change date after the "
+        "creation day) or closed as won or lost, or a contact they own created. A weaker "
+        "signal than logged activities: the export says whose record it is, not who typed "
+        "it, and lead routing or an import creates records nobody worked. Weeks as for weekly "
+        "active producers. A rule on it is scored only where weekly active producers cannot "
+        "be measured (no activity log).",
+        "share",
+        "records",
+        "higher",
+        evidence="{whose} CRM records were created or updated in {value} of "
+        "{denominator} producer-weeks over the last {window} days",
+        superseded_by="weekly_active_producers",
+    ),
+    Metric(
+        "records_per_producer_week",
+        "Records entered per producer-week",
+        "Record-days in the window (each record created or updated by the producer counts "
+        "once per day it was touched, as listed under weekly record entry) divided by the "
+        "producer-weeks in the window.",
+        "count",
+        "records",
+        "higher",
+        evidence="{whose} producers created or updated {value} records per producer-week",
+    ),
     # ----------------------------------------------------------------- pipeline
     Metric(
         "stale_open_loans",
@@ -172,6 +208,68 @@ _CATALOGUE: tuple[Metric, ...] = (
         "higher",
         evidence="{value} of {whose} {denominator} open loans carry every field required at "
         "their stage",
+    ),
+    Metric(
+        "aged_open_loans",
+        "Open loans past the age limit",
+        "Share of open loans (an open stage, not won or lost) that entered the pipeline N or "
+        "more days before the as-of date (whole calendar days from the creation day), whatever "
+        "their stage changes: a loan still open long after a typical cycle is dead or "
+        "forgotten and needs a review. Needs only the creation date.",
+        "share",
+        "pipeline",
+        "lower",
+        params={"days": 60},
+        evidence="{value} of {whose} {denominator} open loans entered the pipeline {days}+ "
+        "days ago and are still open",
+    ),
+    Metric(
+        "typical_days_to_win",
+        "Typical days from entry to win",
+        "Median whole days from an opportunity's creation to its close, among loans won with "
+        "a close date in the window: the team's own cycle, to read the age limit of open loans "
+        "against.",
+        "days",
+        "pipeline",
+        "lower",
+        evidence="{whose} loans won in the last {window} days took a median of {value} from "
+        "entry to win ({denominator} loans)",
+    ),
+    Metric(
+        "past_due_open_loans",
+        "Open loans past their expected close date",
+        "Share of open loans with an expected close date (the CRM's close date while a loan "
+        "is open) whose date is before the as-of day: the forecast is stale. Open loans with "
+        "no expected close date are not counted.",
+        "share",
+        "pipeline",
+        "lower",
+        evidence="{value} of {whose} {denominator} open loans are past their expected close date",
+    ),
+    Metric(
+        "closed_loans_complete",
+        "Closed loans with close date and amount",
+        "Share of loans closed as won or lost in the window that record their close date and, "
+        "when won, an amount above zero (a lost loan needs no amount). A loan closed with no "
+        "close date is placed by its last stage change, else its creation.",
+        "share",
+        "pipeline",
+        "higher",
+        evidence="{value} of {whose} {denominator} loans closed in the last {window} days "
+        "record their close date (and, when won, their amount)",
+    ),
+    Metric(
+        "won_in_one_step",
+        "Won loans closed in one step",
+        "Share of loans won with a close date in the window that never showed as worked in "
+        "the pipeline: created on the day they were won (or later), or, where stage history "
+        "is provided, with no stage recorded between their creation and the win. Entered "
+        "after the fact, the pipeline never showed them.",
+        "share",
+        "pipeline",
+        "lower",
+        evidence="{value} of {whose} {denominator} loans won in the last {window} days went "
+        "from entry to won in one step, never worked in the pipeline",
     ),
     # ----------------------------------------------------------------- follow-up
     *(

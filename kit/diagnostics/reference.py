@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from kit.diagnostics import adoption, archetypes, findings, followup, review
+from kit.diagnostics import adoption, archetypes, findings, followup, hygiene, records, review
+from kit.diagnostics import requests as export_requests
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import load_standards
 from kit.sections import SECTIONS
@@ -212,6 +213,69 @@ def _archetypes() -> list[str]:
     ]
 
 
+def _pipeline_only() -> list[str]:
+    s = load_standards()
+    own = set(records.RECORD_METRICS) | set(hygiene.HYGIENE_METRICS)
+    pipeline = [r for r in s.rules if r.metric in own]
+    total = sum(r.weight for r in s.rules)
+    share = sum(r.weight for r in pipeline) / total if total else 0.0
+    dated = [r for r in pipeline if r.metric != "past_due_open_loans"]
+    without = sum(r.weight for r in dated) / total if total else 0.0
+    named = ", ".join(f"`{r.id}`" for r in pipeline)
+    out = [
+        "## An opportunities-only export",
+        "",
+        "The export a consultant most often gets is an opportunities report: owner, stage, "
+        "created and close dates, amount, and nothing else. It still carries evidence of "
+        "adoption, read from the records themselves:",
+        "",
+        "- **Adoption by records** (the weaker signal). A producer's *record-days* are the "
+        "distinct (record, day) pairs on which a record of theirs was created or changed: an "
+        "opportunity they own created, moved stage (a stage-history entry credited to its "
+        "`changed_by` when that is a CRM user, else the owner; or its `stage_changed_at`) or "
+        "closed as won or lost, and a contact they own created, dated up to the as-of date. "
+        "The export says whose record it is, not who typed it, and lead routing or an import "
+        "creates records nobody worked, so these metrics are named *by records* everywhere. "
+        "A rule on `weekly_record_producers` is **not scored where weekly active producers "
+        "can be measured** (same scope, team and producer): the stronger signal of the same "
+        "behaviour is scored, the weaker one is reported beside it, never both.",
+        "- **Archetypes by records.** An export with no activity log at all classifies its "
+        "producers by the archetype rules above applied to record-days a week instead of "
+        "logged activities, named `never_adopted_by_records`, `lapsed_by_records` (their deal "
+        "entry stopped), `partial_by_records` and `consistent_by_records`.",
+        "- **Pipeline hygiene.** Open loans that entered the pipeline N or more days before "
+        "the as-of date (`aged_open_loans`, N from the rule's `days`, default "
+        f"{METRICS['aged_open_loans'].params['days']}; the team's own cycle is reported "
+        "beside it as `typical_days_to_win`, the median days from entry to win of loans won "
+        "in the window); open loans past their `expected_close_date` (the CRM's close date "
+        "while a loan is open: Salesforce CloseDate, HubSpot Close Date); loans closed in "
+        "the window with no close date or, when won, no amount above zero; won loans that "
+        "went from entry to won in one step (created on the day they were won, or with a "
+        "stage history recording no open stage between their creation and the win; an entry "
+        f"within {int(hygiene.CREATION_TOLERANCE.astype('int64'))} minute of the creation "
+        "records the creation itself).",
+        "",
+        f"The shipped standards give these rules ({named}) {_pct(share)} of the standards' "
+        f"weight ({_pct(without)} without the expected close date rule, for an export that "
+        "lacks that column), so an opportunities-only export is scored on at least half of "
+        "it; a full export is scored on both halves, with the records rule left to the "
+        "activity log.",
+        "",
+        "### What the export could not show",
+        "",
+        "Every assessment lists, as requests a leader can forward to whoever runs the export "
+        "(`export_requests` in the results), what is missing, what it would add, and the "
+        "standards it would let the kit score with their weight, heaviest first:",
+        "",
+        "| missing | ask for | it would add |",
+        "| --- | --- | --- |",
+    ]
+    out += [
+        f"| `{r.tables}` | {_cell(r.ask)} | {_cell(r.adds)} |" for r in export_requests.REQUESTS
+    ]
+    return [*out, ""]
+
+
 def _findings() -> list[str]:
     return [
         "## Findings",
@@ -344,6 +408,7 @@ def metrics_markdown() -> str:
         *_standards(),
         *_score(),
         *_archetypes(),
+        *_pipeline_only(),
         *_findings(),
         *_review(),
         *_bundle(),

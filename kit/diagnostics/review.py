@@ -5,6 +5,12 @@ Items (in this order):
 
 ``stale_loan``
     open loans whose stage has not changed in the stage-freshness days (default 14);
+``aged_open_loan``
+    open loans that entered the pipeline the age limit's days ago or more (default 60);
+``past_due_loan``
+    open loans past their expected close date;
+``incomplete_closed_loan``
+    loans closed in the window with no close date, or won with no amount;
 ``untouched_lead``
     leads created in the window that no person has touched;
 ``overdue_next_step``
@@ -83,6 +89,27 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "opportunities",
         "Open loans with no stage change in 14+ days",
         "open loans with no stage change in the stage-freshness days",
+    ),
+    ReviewItem(
+        "aged_open_loan",
+        "aged_loans",
+        "opportunities",
+        "Open loans older than the standard's age limit",
+        "open loans that entered the pipeline the age limit's days ago or more",
+    ),
+    ReviewItem(
+        "past_due_loan",
+        "past_due_loans",
+        "opportunities",
+        "Open loans past their expected close date",
+        "open loans past their expected close date, with the days past due",
+    ),
+    ReviewItem(
+        "incomplete_closed_loan",
+        "incomplete_closed_loans",
+        "opportunities",
+        "Closed loans with no close date or amount",
+        "loans closed in the window with no close date or (won) amount",
     ),
     ReviewItem(
         "untouched_lead",

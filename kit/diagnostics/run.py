@@ -29,10 +29,12 @@ from kit.dataset import Dataset
 from kit.diagnostics import (
     adoption,
     followup,
+    hygiene,
     marketing,
     pipeline,
     quality,
     reconciliation,
+    records,
     relationships,
 )
 from kit.diagnostics.archetypes import archetypes
@@ -41,6 +43,7 @@ from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.plausibility import warnings as plausibility_warnings
+from kit.diagnostics.requests import export_requests
 from kit.diagnostics.review import review_list
 from kit.diagnostics.rows import Measurements, empty_metrics
 from kit.diagnostics.scoring import scores as score_rows
@@ -53,6 +56,7 @@ __all__ = ["diagnose"]
 
 #: The metric modules, run in this order.
 _MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
+_MODULES += (records, hygiene)  # evidence an opportunities-only export carries too
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
@@ -178,7 +182,12 @@ def diagnose(
     compliance = score_compliance(metrics, parsed)
     compliance = _text(_sort(compliance, ["team", "producer_id", "rule_order"]))
 
-    kinds = archetypes(ctx, everything.units["producer_activity"], compliance)
+    kinds = archetypes(
+        ctx,
+        everything.units["producer_activity"],
+        compliance,
+        records=everything.units["producer_records"],
+    )
     base = _all_scopes(ctx)
     scored = score_rows(compliance) if len(compliance) else None
     keys = ["scope", "team", "producer_id", "producer_name"]
@@ -236,6 +245,10 @@ def diagnose(
         shadow_pipeline=_text(frames["shadow_pipeline"]),
         data_quality=_text(_sort(frames["data_quality"], ["team", "table", "dimension", "check"])),
         not_assessed=_not_assessed(everything),
+        record_weekly=_text(
+            frames["record_weekly"].sort_values(["team", "week_number"], kind="stable")
+        ).reset_index(drop=True),
+        export_requests=_text(export_requests(ctx, compliance)),
         parameters=json.loads(json.dumps(parameters, default=str)),
     )
     results.check()

@@ -43,6 +43,7 @@ __all__ = [
     "compliance_heatmap",
     "data_health",
     "lead_source_outcomes",
+    "record_curves",
     "score_colour",
     "seat_roi",
     "shadow_pipeline",
@@ -156,7 +157,13 @@ def _empty(title: str, message: str) -> Chart:
 
 # --------------------------------------------------------------------------- adoption
 def adoption_curves(
-    weekly: pd.DataFrame, *, highlight: str | None = None, teams: Sequence[str] | None = None
+    weekly: pd.DataFrame,
+    *,
+    highlight: str | None = None,
+    teams: Sequence[str] | None = None,
+    column: str = "share_active",
+    title: str = "Producers logging their own work since launch (4-week average)",
+    ylabel: str = "Producers active that week",
 ) -> Chart:
     """Share of producers active each week since launch (4-week average), one line per team.
 
@@ -164,9 +171,11 @@ def adoption_curves(
     point averages the week with the three before it, so a team of six producers reads as a
     trend rather than noise. With
     ``highlight`` that team is drawn in the primary colour and the others in grey, so a team
-    report shows its curve against the rest of the organization.
+    report shows its curve against the rest of the organization. ``column``, ``title`` and
+    ``ylabel`` draw another weekly share the same way (:func:`record_curves`).
     """
-    title = "Producers logging their own work since launch (4-week average)"
+    if column != "share_active":
+        weekly = weekly.rename(columns={column: "share_active"})
     data = weekly.dropna(subset=["share_active"]).sort_values(["team", "week_number"])
     if teams is not None:
         data = data[data["team"].isin(teams)]
@@ -197,7 +206,7 @@ def adoption_curves(
     ax.set_ylim(0, 1.08)
     _percent_axis(ax.yaxis)
     ax.set_xlabel("Weeks since the CRM launch")
-    ax.set_ylabel("Producers active that week")
+    ax.set_ylabel(ylabel)
     ax.set_title(title, pad=18)
     legend_teams = len(names) if highlight is None else 2
     ax.legend(
@@ -219,6 +228,24 @@ def adoption_curves(
             f"{_pct(last['share_active'])} in week {int(last['week_number'])}"
         )
     return Chart(fig, f"Line chart: {title}. {_join(described)}.")
+
+
+def record_curves(
+    record_weekly: pd.DataFrame,
+    *,
+    highlight: str | None = None,
+    teams: Sequence[str] | None = None,
+) -> Chart:
+    """Share of producers who created or updated CRM records each week since launch (4-week
+    average), one line per team: adoption read from record dates, the weaker signal."""
+    return adoption_curves(
+        record_weekly,
+        highlight=highlight,
+        teams=teams,
+        column="share_with_records",
+        title="Producers creating or updating records since launch, by records (4-week average)",
+        ylabel="Producers with records that week",
+    )
 
 
 # --------------------------------------------------------------------------- follow-up

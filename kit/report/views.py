@@ -39,6 +39,8 @@ __all__ = [
     "definitions",
     "demo_dir",
     "executive_summary",
+    "export_requests",
+    "export_requests_block",
     "format_metric",
     "key_numbers",
     "open_borrowers",
@@ -193,12 +195,29 @@ def _metric_value(results: Results, metric: str, *, team: str | None) -> pd.Seri
     return None if rows.empty else rows.iloc[0]
 
 
+def _metric_param(results: Results, metric: str, key: str) -> object:
+    """A metric parameter as the run's standards set it (else the catalogue's default)."""
+    for rule in (results.parameters.get("standards") or {}).get("rules", []):
+        if rule.get("metric") == metric and key in (rule.get("params") or {}):
+            return rule["params"][key]
+    return METRICS[metric].params.get(key)
+
+
 def key_numbers(results: Results, team: str) -> present.Fragment:
     """Headline numbers of a team: the handful a leader reads before anything else."""
     tiles = []
+    logged = _metric_value(results, "active_last_week", team=team)
+    by_records = (
+        (("weekly_record_producers", "of producer-weeks saw records created or updated"),)
+        if logged is None or not logged["assessed"]
+        else ()
+    )
+    days = _metric_param(results, "aged_open_loans", "days")
     for metric, note in (
         ("active_last_week", "of producers logged work in the CRM last week"),
+        *by_records,
         ("stale_open_loans", "of open loans have a stale stage"),
+        ("aged_open_loans", f"of open loans entered the pipeline {days}+ days ago"),
         ("speed_to_lead_1h", "of new leads touched within an hour"),
         ("conversations_with_next_step", "of calls and meetings have a next step"),
         ("funded_loans_in_crm", "of funded loans exist in the CRM"),
@@ -300,7 +319,9 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     picks = {
         "weeks_active_since_launch": "Weeks active since launch",
         "active_last_week": "Active last week",
+        "weekly_record_producers": "Window weeks with records (by records)",
         "stale_open_loans": "Stale open loans",
+        "aged_open_loans": "Open loans past the age limit",
         "speed_to_lead_1h": "Leads touched within 1 hour",
         "conversations_with_next_step": "Conversations with a next step",
         "new_contacts_with_lead_source": "New contacts with lead source",
@@ -441,6 +462,10 @@ _SECTION_CHARTS: dict[str, tuple[_TeamChart | None, _OrganizationChart | None]] 
     "adoption": (
         lambda r, team: plots.adoption_curves(r.weekly, highlight=team),
         lambda r: plots.adoption_curves(r.weekly, highlight=None),
+    ),
+    "records": (
+        lambda r, team: plots.record_curves(r.record_weekly, highlight=team),
+        lambda r: plots.record_curves(r.record_weekly, highlight=None),
     ),
     "follow_up": (lambda r, team: plots.speed_to_lead(r.speed_to_lead, team=team), None),
     "marketing": (
@@ -598,13 +623,64 @@ def portfolio_scores(
     )
     for kind in ("consistent", "partial", "lapsed", "never_adopted"):
         counts = archetypes[kind] if kind in archetypes else pd.Series(dtype="int64")
+        by_records = f"{kind}_by_records"  # an export with no activity log
+        if by_records in archetypes:
+            counts = counts.add(archetypes[by_records], fill_value=0)
         out[label(kind)] = counts.reindex(out.index).fillna(0).astype("int64")
+    read = producers.dropna(subset=["archetype"]).assign(
+        _from=lambda f: f["archetype"].str.endswith("_by_records").map(
+            {True: "records (weaker)", False: "logged work"}
+        )
+    )
+    out["Archetypes from"] = read.groupby("team")["_from"].first().reindex(out.index)
     out["Idle seats"] = roi["idle_seats"].reindex(out.index).round().astype("Int64")
     out["Report"] = [(team_reports or {}).get(t) for t in out.index]
     out = out.reset_index()
     failed = set(failed_teams or [])
     out["Team report"] = [f"{t} (report failed)" if t in failed else t for t in out["Team"]]
     return out.sort_values(["Score", "Team"], ascending=[False, True], na_position="last")
+
+
+# --------------------------------------------------------------------------- export requests
+def export_requests(results: Results) -> pd.DataFrame:
+    """What the export could not show, as requests a leader can forward to whoever runs it.
+
+    Columns: Ask for, It would add, Standards it would let us score, Share of the score
+    (the weight of those standards over the weight of all standards), heaviest first.
+    """
+    req = results.export_requests
+    rules = (results.parameters.get("standards") or {}).get("rules", [])
+    total = float(sum(r.get("weight", 1.0) for r in rules))
+    weight = req["weight"].astype("float64")
+    return pd.DataFrame(
+        {
+            "Ask for": req["request"].to_numpy(),
+            "It would add": req["adds"].to_numpy(),
+            "Standards it would let us score": req["standards"]
+            .replace("", "none of the current standards")
+            .to_numpy(),
+            "Share of the score": (weight / total if total else weight * float("nan")).to_numpy(),
+        }
+    )
+
+
+def export_requests_block(results: Results) -> present.Fragment:
+    """The export requests as a table, or a note that nothing is missing."""
+    table = export_requests(results)
+    if table.empty:
+        return present.callout(
+            "This export held every table and field the assessment reads: nothing to ask for.",
+            kind="good",
+        )
+    return present.table(
+        table,
+        formats={
+            "Ask for": "text",
+            "It would add": "text",
+            "Standards it would let us score": "text",
+            "Share of the score": "percent",
+        },
+    )
 
 
 # --------------------------------------------------------------------------- appendix

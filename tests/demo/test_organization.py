@@ -313,6 +313,21 @@ def test_disciplined_team_keeps_its_open_pipeline_fresh(tables, team_of) -> None
     assert share[team_named("partial")] > 0.5 and share[team_named("never_adopted")] > 0.5
 
 
+def test_disciplined_team_keeps_its_expected_close_dates_current(tables, team_of) -> None:
+    """The expected close date moves with each recorded stage change (45 days past it, 60
+    days past creation at first), and is exported for open loans only: a pipeline that
+    moves has current dates, a pipeline nobody moves is past due."""
+    opps = tables["opportunities"]
+    team = opps["owner_id"].map(team_of)
+    open_ = normalize(opps["status"]) == "open"
+    expected = pd.to_datetime(opps["expected_close_date"])
+    assert expected.notna().eq(open_).all()
+    past_due = _by_team((expected < AS_OF)[open_], team[open_])
+    assert past_due[team_named("disciplined")] < 0.05
+    for story in ("lapsed", "never_adopted", "partial", "mixed"):
+        assert past_due[team_named(story)] > 0.6, story
+
+
 def test_disciplined_team_closes_out_dead_leads_within_days(tables, team_of) -> None:
     history = tables["stage_history"]
     history = history.assign(
@@ -471,7 +486,14 @@ def test_timestamp_and_date_formats(tables) -> None:
             values = tables[name][f.name].dropna()
             pattern = (
                 day
-                if f.name in {"seat_start", "application_date", "funded_date", "next_step_due"}
+                if f.name
+                in {
+                    "seat_start",
+                    "application_date",
+                    "funded_date",
+                    "next_step_due",
+                    "expected_close_date",
+                }
                 else stamp
             )
             assert values.str.fullmatch(pattern).all(), (name, f.name)

@@ -99,3 +99,45 @@ def test_every_rule_row_gets_a_status():
         1.0,
     ]
     assert c.loc[c["rule_id"] == "speed_to_lead", "rule_order"].unique().tolist() == [1]
+
+
+def test_records_rule_is_not_scored_where_the_activity_log_measures_the_behaviour():
+    standards = parse_standards(
+        {
+            "rules": [
+                {
+                    "id": "weekly_pipeline_entry",
+                    "statement": "At least 90% of producers create or update records weekly.",
+                    "metric": "weekly_record_producers",
+                    "direction": "at_least",
+                    "target": 0.9,
+                    "owner_role": "sales manager",
+                }
+            ]
+        }
+    )
+    rows = pd.DataFrame(
+        [
+            _metric("organization", None, None, "weekly_record_producers", 0.95, 19, 20),
+            _metric("team", "North", None, "weekly_record_producers", 0.95, 19, 20),
+            _metric("team", "South", None, "weekly_record_producers", 0.50, 5, 10),
+            _metric("producer", "North", "a1", "weekly_record_producers", 1.0, 4, 4),
+            # the stronger signal: assessed for the organization, North and a1, not South
+            _metric("organization", None, None, "weekly_active_producers", 0.40, 8, 20),
+            _metric("team", "North", None, "weekly_active_producers", 0.40, 8, 20),
+            _metric(
+                "team", "South", None, "weekly_active_producers", None, 0, 0, False, "no weeks"
+            ),
+            _metric("producer", "North", "a1", "weekly_active_producers", 0.5, 2, 4),
+        ]
+    )
+    out = compliance(rows, standards).set_index(["scope", "team", "producer_id"])
+    superseded = (
+        "not scored: weekly active producers measures the same behaviour from stronger evidence"
+    )
+    for key in (("organization", None, None), ("team", "North", None), ("producer", "North", "a1")):
+        found = out.loc[[key]].iloc[0]
+        assert (found["status"], found["reason"]) == ("not_assessed", superseded)
+        assert found["value"] > 0  # the weaker measure is still reported
+    south = out.loc[[("team", "South", None)]].iloc[0]
+    assert south["status"] == "fail" and pd.isna(south["reason"])  # scored on records

@@ -631,6 +631,7 @@ def test_salesforce_preset(tmp_path: Path) -> None:
     assert opps["status"].tolist() == ["won", "open"]
     assert opps["closed_at"].tolist()[0] == pd.Timestamp("2024-02-15")
     assert pd.isna(opps["closed_at"][1])  # expected close date of an open deal is dropped
+    assert opps["expected_close_date"][1] == pd.Timestamp("2024-06-30")  # ... and kept here
     acts = ds["activities"]
     assert acts["activity_id"].tolist() == ["00T1", "00T2", "00U1"]
     assert acts["type"].tolist() == ["call", "email", "meeting"]
@@ -685,6 +686,7 @@ def test_hubspot_preset(tmp_path: Path) -> None:
     assert opps["amount"].tolist()[0] == 325000.0
     assert opps["closed_at"].tolist()[0] == pd.Timestamp("2024-03-01")
     assert pd.isna(opps["closed_at"][1])
+    assert opps["expected_close_date"][1] == pd.Timestamp("2024-07-01")
     assert ds["activities"]["type"].tolist() == ["call"]
     assert ds["activities"]["outcome"].tolist() == ["Connected"]
     assert ("opportunities", "owner_id", "orphan_reference") not in facts(ds)
