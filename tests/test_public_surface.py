@@ -89,7 +89,15 @@ def test_import_kit_loads_no_runner_pandas_or_charts() -> None:
 
 #: Layers of the chain, lowest first. A module may import its own layer or lower ones only.
 LAYERS: list[tuple[str, ...]] = [
-    ("kit._version", "kit.exceptions", "kit._atomic", "kit._safe", "kit._resources"),
+    (
+        "kit._version",
+        "kit.exceptions",
+        "kit._atomic",
+        "kit._safe",
+        "kit._resources",
+        "kit._yaml",
+        "kit._budget",
+    ),
     ("kit.schema", "kit.params"),
     ("kit.dataset",),
     ("kit.intake", "kit.demo"),

@@ -188,8 +188,10 @@ def intake(
 
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "users.csv").write_text("user_id,name,team,role\\nu1,Ana,North,producer\\n")
-    >>> report = intake(d, d / "dataset")
+    >>> (d / "export").mkdir()
+    >>> users = "user_id,name,team,role\\nu1,Ana,North,producer\\n"
+    >>> _ = (d / "export" / "users.csv").write_text(users)
+    >>> report = intake(d / "export", d / "dataset")
     >>> report.tables["users"]["rows_kept"], (d / "dataset" / "manifest.json").is_file()
     (1, True)
     """
