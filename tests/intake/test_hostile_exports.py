@@ -334,17 +334,3 @@ def test_a_file_of_nothing_but_commas_is_described_as_such(tmp_path: Path) -> No
         in blocking(tmp_path)
     )
 
-
-def test_docs_security_cites_only_tests_that_exist() -> None:
-    doc = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
-    cited = set(re.findall(r"\b(test_\w+)\b", doc)) - {"test_hostile", "test_faults"}
-    cited -= {"test_privacy", "test_properties", "test_reproducible", "test_budget"}
-    cited -= {"test_hostile_exports"}
-    defined = {
-        name
-        for path in (ROOT / "tests").rglob("test_*.py")
-        for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
-    }
-    assert cited and sorted(cited - defined) == []
-    for module in re.findall(r"`((?:intake/)?test_\w+\.py)", doc):
-        assert (ROOT / "tests" / module).is_file(), module
