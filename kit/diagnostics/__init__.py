@@ -1,7 +1,10 @@
 """Diagnostics: one vectorized pass over a dataset, every team and producer at once.
 
 - :mod:`kit.diagnostics.metrics` is the metric catalogue and the row builders;
-- :mod:`kit.diagnostics.context` resolves the run's dates and shared lookups;
+- :mod:`kit.diagnostics.context` resolves the run's dates (the data's own time frame comes
+  from :mod:`kit.timeframe`) and shared lookups;
+- :mod:`kit.diagnostics.plausibility` is the gate run before any heavy work: an input no
+  section can assess, a launch after the as-of date, an implausible as-of date;
 - one module per measured section: :mod:`~kit.diagnostics.adoption`,
   :mod:`~kit.diagnostics.pipeline`, :mod:`~kit.diagnostics.followup`,
   :mod:`~kit.diagnostics.relationships`, :mod:`~kit.diagnostics.marketing`,

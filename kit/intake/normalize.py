@@ -84,6 +84,13 @@ NUMERIC_DATE = (
     r"^(?P<a>\d{1,2})(?P<s1>[/.\-])(?P<b>\d{1,2})(?P<s2>[/.\-])(?P<y>\d{4}|\d{2})"
     r"(?:(?P<t>[ T])(?P<h>\d{1,2}):(?P<mi>\d{2})(?P<sec>:\d{2})?(?P<ws>\s*)(?P<ap>[AaPp][Mm])?)?$"
 )
+#: The same shape without captures (a fast match), and values only one order can read.
+_NUMERIC_SHAPE = re.sub(r"\(\?P<\w+>", "(?:", NUMERIC_DATE)
+_AFTER_TWO = r"[/.\-](?:\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?$"
+_DAY_FIRST = r"^(?:1[3-9]|2\d|3[01])[/.\-](?:0?[1-9]|1[0-2])" + _AFTER_TWO
+_MONTH_FIRST = r"^(?:0?[1-9]|1[0-2])[/.\-](?:1[3-9]|2\d|3[01])" + _AFTER_TWO
+#: Numeric dates whose shapes are read in Python, up front (the rest: only those unread).
+_SHAPE_SAMPLE = 20_000
 _TEXT_MONTH_FORMATS = (
     "%d-%b-%Y",
     "%d-%b-%y",
@@ -677,13 +684,13 @@ def _datetime(
         settle("iso", subset, got, np.zeros(len(got), dtype=bool))
     order = _Order(declared=dayfirst)
     if len(todo):
-        numeric_rows = todo
-        order = _numeric(rows(numeric_rows), dayfirst)
-        for positions, fmt, written_day in order.groups:
-            at = numeric_rows[positions]
-            got, _ = _strptime(rows(at), fmt)
-            parsed_day = _day_of(got)
-            settle(order.family, at, got, (got != _NAT) & (parsed_day != written_day))
+        order = _numeric(rows(todo), dayfirst)
+        for fmt in order.formats:
+            attempt(order.family, fmt)
+        if order.dayfirst is not None and len(todo):
+            more = _more_formats(rows(todo), dayfirst=order.dayfirst, tried=order.formats)
+            for fmt in more:
+                attempt(order.family, fmt)
     for fmt in _TEXT_MONTH_FORMATS:
         attempt("text", fmt)
     if len(todo):
@@ -725,16 +732,12 @@ def _datetime(
 # --------------------------------------------------------------------------- day or month first
 @dataclass
 class _Order:
-    """How one column's numeric dates (``03/04/2024``) are read.
-
-    ``groups`` holds, per shape of value, the positions (in the values given to
-    :func:`_numeric`), the strptime format and the day each value states (to catch days that
-    do not exist, which strptime rolls over into the next month).
-    """
+    """How one column's numeric dates (``03/04/2024``) are read: in which order, and the
+    strptime formats of their shapes, most frequent first."""
 
     declared: bool | None = None
     dayfirst: bool | None = None
-    groups: list[tuple[np.ndarray, str, np.ndarray]] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
     description: str | None = None
     ambiguous: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
@@ -806,80 +809,85 @@ def _shape_format(
 
 
 def _numeric(values: pa.Array, dayfirst: bool | None) -> _Order:
-    """Decide (or take) the day/month order of the numeric dates among ``values`` and group
-    them by shape, each with its format. Undecided: the column's examples, and no groups."""
+    """Decide (or take) the day/month order of the numeric dates among ``values``, and the
+    formats of their shapes (found on a sample; :func:`_more_formats` finds the rest).
+    Undecided: the column's examples, and no formats.
+
+    Whole-column work is two regular-expression matches without captures (fast); the
+    numbers themselves are extracted only when no value decides.
+    """
     order = _Order(declared=dayfirst)
-    parts = pc.extract_regex(values, NUMERIC_DATE)
-    matched = ~_null_mask(parts)
-    if not matched.any():
-        return order
-    positions = np.flatnonzero(matched)
-    parts = parts.filter(pa.array(matched))
-
-    def number(name: str) -> np.ndarray:
-        return np.asarray(
-            pc.cast(pc.struct_field(parts, name), pa.int32()).to_numpy(zero_copy_only=False)
-        )
-
-    first, second = number("a"), number("b")
-    examples = values.filter(pa.array(matched))
     if dayfirst is None:
-        decided, n_day, n_month = decide_order(first, second)
-        if decided is None:
-            mixed = (first != second) & (first <= 12) & (second <= 12)
-            order.ambiguous = list(
-                dict.fromkeys(examples.filter(pa.array(mixed)).to_pylist()[:200])
-            )[:3]
-            return order
-        order.dayfirst = decided
-        k = max(n_day, n_month)
-        order.evidence = k
-        if not k:  # 05/05/2024: every value reads the same either way
+        day_ev = pc.fill_null(pc.match_substring_regex(values, _DAY_FIRST), False)
+        month_ev = pc.fill_null(pc.match_substring_regex(values, _MONTH_FIRST), False)
+        n_day, n_month = pc.sum(day_ev).as_py() or 0, pc.sum(month_ev).as_py() or 0
+        if n_day == n_month:
+            matched = pc.fill_null(pc.match_substring_regex(values, _NUMERIC_SHAPE), False)
+            if not pc.any(matched).as_py():
+                return order
+            numeric = values.filter(matched)
+            parts = pc.extract_regex(numeric, NUMERIC_DATE)
+            first, second = (
+                np.asarray(
+                    pc.cast(pc.struct_field(parts, k), pa.int32()).to_numpy(zero_copy_only=False)
+                )
+                for k in ("a", "b")
+            )
+            decided, _, _ = decide_order(first, second)
+            if decided is None:
+                mixed = (first != second) & (first <= 12) & (second <= 12)
+                order.ambiguous = list(
+                    dict.fromkeys(numeric.filter(pa.array(mixed)).to_pylist()[:200])
+                )[:3]
+                return order
+            order.dayfirst = decided  # every value reads the same either way
             order.description = "either way (every value has the same day and month number)"
-        day = "first" if decided else "second"
-        deciding = (first > 12) & (second <= 12) if decided else (second > 12) & (first <= 12)
-        example = examples.filter(pa.array(deciding)).to_pylist()[0] if k else None
-        if k:
+        else:
+            order.dayfirst = n_day > n_month
+            k, other = max(n_day, n_month), min(n_day, n_month)
+            deciding, against = (day_ev, month_ev) if order.dayfirst else (month_ev, day_ev)
+            example = values.filter(deciding).slice(0, 1).to_pylist()[0]
+            order.evidence = k
             order.description = (
                 f"{order.family} ({k:,} value{'s' if k != 1 else ''} such as {example!r} "
-                f"{'have' if k != 1 else 'has'} a {day} number above 12)"
+                f"{'have' if k != 1 else 'has'} a {'first' if order.dayfirst else 'second'} "
+                "number above 12)"
             )
-        if min(n_day, n_month):
-            against = (second > 12) & (first <= 12) if decided else (first > 12) & (second <= 12)
-            odd = examples.filter(pa.array(against)).to_pylist()[:3]
-            order.hints.append(
-                f"read {order.family}, as {max(n_day, n_month):,} values such as {example!r} "
-                f"show; {min(n_day, n_month):,} value(s) read only the other way "
-                f"({', '.join(repr(v) for v in odd)}) and are left unread: check them at the "
-                f"source, or give the column's `format:` if it mixes both orders"
-            )
+            if other:
+                odd = values.filter(against).slice(0, 3).to_pylist()
+                order.hints.append(
+                    f"read {order.family}, as {k:,} values such as {example!r} show; "
+                    f"{other:,} value(s) read only the other way "
+                    f"({', '.join(repr(v) for v in odd)}) and are left unread: check them at "
+                    "the source, or give the column's `format:` if it mixes both orders"
+                )
     else:
         order.dayfirst = dayfirst
         order.description = f"{order.family} (declared in the mapping)"
-    written_day = first if order.dayfirst else second
-    s1, s2, y, t, sec, ws, ap = (
-        pc.struct_field(parts, k) for k in ("s1", "s2", "y", "t", "sec", "ws", "ap")
-    )
-    key = pc.binary_join_element_wise(
-        s1,
-        s2,
-        pc.cast(pc.utf8_length(y), pa.string()),
-        t,
-        pc.cast(pc.utf8_length(sec), pa.string()),
-        ws,
-        pc.cast(pc.utf8_length(ap), pa.string()),
-        "|",
-    )
-    shapes = pc.dictionary_encode(key)
-    codes = shapes.indices.to_numpy(zero_copy_only=False)
-    for k, shape in enumerate(shapes.dictionary.to_pylist()):
-        a, b, year, tt, ss, w, p = shape.split("|")
-        fmt = _shape_format(
-            a, b, int(year), tt, ss != "0", w, p != "0", dayfirst=bool(order.dayfirst)
-        )
-        sel = codes == k
-        order.groups.append((positions[sel], fmt, written_day[sel]))
+    order.formats = _shape_formats(values.slice(0, _SHAPE_SAMPLE), dayfirst=bool(order.dayfirst))
     return order
+
+
+def _shape_formats(values: pa.Array, *, dayfirst: bool, skip: set[str] | None = None) -> list[str]:
+    """The strptime formats of the numeric dates among ``values`` (distinct values read in
+    Python), most frequent first, leaving out those in ``skip``."""
+    counts: Counter[str] = Counter()
+    distinct = pc.value_counts(values)
+    for value, n in zip(
+        distinct.field("values").to_pylist(), distinct.field("counts").to_pylist(), strict=True
+    ):
+        fmt = None if value is None else numeric_format(value, dayfirst=dayfirst)
+        if fmt is not None and fmt not in (skip or ()):
+            counts[fmt] += n
+    return [fmt for fmt, _ in counts.most_common()]
+
+
+def _more_formats(values: pa.Array, *, dayfirst: bool, tried: list[str]) -> list[str]:
+    """Formats of numeric dates still unread after ``tried`` (shapes the sample missed)."""
+    matched = pc.fill_null(pc.match_substring_regex(values, _NUMERIC_SHAPE), False)
+    if not pc.any(matched).as_py():
+        return []
+    return _shape_formats(values.filter(matched), dayfirst=dayfirst, skip=set(tried))
 
 
 def unread_hint(values: list[str], *, dayfirst: bool | None, generic: bool = True) -> str | None:
@@ -931,13 +939,6 @@ def _iso_text(us: np.ndarray) -> list[str]:
     return [s[:10] if s.endswith("T00:00:00") else s.replace("T", " ") for s in stamps]
 
 
-def _day_of(us: np.ndarray) -> np.ndarray:
-    """Day of the month of microsecond timestamps (0 where blank)."""
-    days = np.where(us == _NAT, 0, us).astype("datetime64[us]").astype("datetime64[D]")
-    months = days.astype("datetime64[M]")
-    return np.where(us == _NAT, 0, (days - months).astype(np.int64) + 1)
-
-
 @functools.lru_cache(maxsize=256)
 def _day_pattern(fmt: str) -> str | None:
     """A regular expression matching text written in strptime format ``fmt``, with the day
@@ -986,11 +987,15 @@ def _strptime(s: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
     got = _int64(parsed)
     rolled = np.zeros(len(got), dtype=bool)
     pattern = _day_pattern(fmt)
-    if pattern is None:
+    if pattern is None or parsed.null_count == len(parsed):
         return got, rolled
-    day = _day_of(got)
-    # a rolled-over day lands on the 1st to the 3rd of the next month
-    candidates = np.flatnonzero((got != _NAT) & (day <= 3))
+    day = np.asarray(pc.fill_null(pc.day(parsed), 0).to_numpy(zero_copy_only=False))
+    month = np.asarray(pc.fill_null(pc.month(parsed), 0).to_numpy(zero_copy_only=False))
+    # a day a month lacks rolls over into the next month's first days: 29-31 February into
+    # 1-3 March, 31 April, June, September or November into the 1st of the next month
+    candidates = np.flatnonzero(
+        ((month == 3) & (day >= 1) & (day <= 3)) | (np.isin(month, (5, 7, 10, 12)) & (day == 1))
+    )
     if len(candidates):
         found = pc.extract_regex(s.take(pa.array(candidates)), pattern)
         written = pc.cast(pc.struct_field(found, "d"), pa.int32())

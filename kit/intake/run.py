@@ -1228,13 +1228,16 @@ class _Intake:
         parts: list[_Part], offsets: np.ndarray, f: Field, positions: np.ndarray
     ) -> list[str]:
         """The quality issue of each unusable value of ``f`` at global ``positions``."""
-        out = []
-        for g in positions:
-            i = int(np.searchsorted(offsets, g, side="right") - 1)
-            local = np.array([int(g - offsets[i])])
-            kinds = _bad_kinds(f, parts[i].columns[f.name], local)
-            out.append(next(k for k, rows in kinds.items() if rows[0]))
-        return out
+        owner = np.searchsorted(offsets, positions, side="right") - 1
+        out = np.empty(len(positions), dtype=object)
+        for i in np.unique(owner):
+            sel = owner == i
+            kinds = _bad_kinds(f, parts[i].columns[f.name], positions[sel] - offsets[i])
+            issue = np.empty(int(sel.sum()), dtype=object)
+            for kind, rows in kinds.items():  # disjoint
+                issue[rows] = kind
+            out[sel] = issue
+        return out.tolist()
 
     @staticmethod
     def not_stage_changes(

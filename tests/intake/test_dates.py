@@ -246,3 +246,29 @@ def test_the_guide_shows_the_ambiguous_dates_error_the_kit_gives(tmp_path: Path)
     guide = (Path(__file__).resolve().parents[2] / "docs" / "mapping.md").read_text()
     shown = guide.split("## Dates", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
     assert " ".join(shown.split()) == problem.removeprefix("  - ")
+
+
+def test_an_ambiguous_column_takes_the_order_every_other_date_column_shows(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "users.csv").write_text(
+        "user_id,name,team,role,seat_start\nu1,A,T,producer,01/06/2025\nu2,B,T,producer,02/03/2025\n"
+    )
+    (tmp_path / "contacts.csv").write_text("contact_id,created_at\nc1,25/06/2025\nc2,03/07/2025\n")
+    ds = read_export(tmp_path)
+    assert ds["users"]["seat_start"].tolist() == [
+        pd.Timestamp("2025-06-01"),
+        pd.Timestamp("2025-03-02"),
+    ]
+    assert ds.manifest["date_orders"][0] == (
+        "users.csv: users.seat_start read day-first (its values read both ways; the export's "
+        "other dates are day-first, e.g. contacts.csv: contacts.created_at)"
+    )
+    # columns that disagree decide nothing: the ambiguous one blocks
+    (tmp_path / "logins.csv").write_text("user_id,login_at\nu1,06/25/2025 10:00\n")
+    message = blocking(tmp_path)
+    assert (
+        "and no value has a day above 12 to tell which (and the export's other date columns "
+        "disagree: contacts.csv: contacts.created_at is day-first, logins.csv: logins.login_at "
+        "month-first)" in message
+    )
