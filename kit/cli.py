@@ -136,7 +136,16 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     is_flag=True,
     help="Internal consultant copy: show borrower names, emails and phones.",
 )
-@click.option("--pdf", is_flag=True, help="Also print every report to PDF with Chromium.")
+@click.option(
+    "--pdf", is_flag=True, help="Also print every report to PDF (Chromium, Chrome or Edge)."
+)
+@click.option(
+    "--browser",
+    default=None,
+    metavar="PATH",
+    help="The browser that prints the PDFs (implies --pdf) [default: $ADOPTION_KIT_BROWSER, "
+    "else the first Chromium, Chrome or Edge found].",
+)
 @click.option(
     "--logo",
     type=_EXISTING,
@@ -164,6 +173,7 @@ def assess_command(
     workers: int | None,
     show_pii: bool,
     pdf: bool,
+    browser: str | None,
     logo: Path | None,
     brand_colour: str | None,
     force: bool,
@@ -187,7 +197,8 @@ def assess_command(
         teams=list(teams) or None,
         workers=workers,
         show_pii=show_pii,
-        pdf=pdf,
+        pdf=pdf or browser is not None,
+        browser=browser,
         force=force,
         render_options={"logo": logo, "brand_colour": brand_colour},
     )

@@ -250,6 +250,7 @@ def assess(
     workers: int | None = None,
     show_pii: bool = False,
     pdf: bool = False,
+    browser: str | Path | None = None,
     force: bool = False,
     progress: bool = True,
     render_options: dict[str, Any] | None = None,
@@ -272,6 +273,9 @@ def assess(
         Worker processes executing team notebooks (default: CPU cores).
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
+    pdf, browser
+        Also print every report to PDF, with ``browser`` (default: the Chromium, Chrome or
+        Edge :func:`kit.report.render.find_browser` finds).
     render_options
         Passed to :func:`kit.report.render.render_html` (e.g. ``logo``, ``brand_colour``).
     notebooks
@@ -295,11 +299,12 @@ def assess(
 
         raise ParameterError(f"--workers {workers} must be at least 1")
     _check_out_dir(out, force=force)
-    from kit.report.render import check_branding
+    from kit.report.render import check_branding, require_browser
 
     check_branding(
         **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
     )
+    printer = require_browser(browser) if pdf else None
     seconds: dict[str, float] = {}
 
     mark = time.perf_counter()
@@ -395,7 +400,7 @@ def assess(
 
             mark = time.perf_counter()
             for html in sorted(stage.glob("**/*.html")):
-                render_pdf(html, html.with_suffix(".pdf"))
+                render_pdf(html, html.with_suffix(".pdf"), browser=printer)
             seconds["pdf"] = time.perf_counter() - mark
         seconds["total"] = time.perf_counter() - started
         run = {
