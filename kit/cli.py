@@ -159,6 +159,14 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     metavar="#RRGGBB",
     help="Brand colour of the report header, e.g. '#0b5394'.",
 )
+@click.option(
+    "--notebooks",
+    "notebooks",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Execute customized copies of the notebooks (from `adoption-kit notebooks DIR`).",
+)
 @click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
 def assess_command(
     source: Path,
@@ -176,6 +184,7 @@ def assess_command(
     browser: str | None,
     logo: Path | None,
     brand_colour: str | None,
+    notebooks: Path | None,
     force: bool,
 ) -> None:
     """From a CRM export (or intake dataset) to a folder of client-ready reports."""
@@ -201,6 +210,7 @@ def assess_command(
         browser=browser,
         force=force,
         render_options={"logo": logo, "brand_colour": brand_colour},
+        notebooks=notebooks,
     )
     click.echo(result.summary())
 
@@ -228,6 +238,26 @@ def demo_command(out_dir: Path, scale: str, workers: int | None) -> None:
 
     result = run_demo(out_dir, scale=scale, workers=workers)
     click.echo(result.summary())
+
+
+@cli.command("notebooks", short_help="Copy the parameterized notebooks into a folder of yours.")
+@click.argument("out_dir", type=_PATH)
+@click.option("--force", is_flag=True, help="Replace notebooks of the same name in OUT_DIR.")
+def notebooks_command(out_dir: Path, force: bool) -> None:
+    """Copy the kit's parameterized notebooks into OUT_DIR, to explore or customize.
+
+    With their parameters blank they open the bundled demo organization; point results_dir
+    at an assessment's data/results to explore a client. Customized copies are what
+    `adoption-kit assess ... --notebooks OUT_DIR` executes.
+    """
+    from kit._resources import copy_notebooks
+
+    copied = copy_notebooks(out_dir, force=force)
+    click.echo(f"Copied {len(copied)} notebooks to {out_dir}: {', '.join(p.name for p in copied)}")
+    click.echo(
+        f"Open them with: jupyter lab {out_dir}  (JupyterLab: pip install "
+        '"crm-adoption-kit[lab]")'
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,8 @@
 - :mod:`kit.report.plots` draws the charts, each with its alt text;
 - :mod:`kit.report.execute` runs the notebooks with papermill on warm kernels;
 - :mod:`kit.report.render` converts an executed notebook to HTML (and PDF) through the
-  kit's nbconvert template;
+  kit's nbconvert template; :mod:`kit.report.exporter` offers the same to
+  ``jupyter nbconvert --to adoption_report``;
 - :mod:`kit.report.exports` and :mod:`kit.report.workbook` write the CSVs and the workbook.
 
 The modules are imported on demand (``from kit.report import views``): charts load
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 __all__ = [
     "execute",
+    "exporter",
     "exports",
     "plots",
     "present",

@@ -57,6 +57,7 @@ __all__ = [
     "prepare_notebook",
     "render_html",
     "render_pdf",
+    "report_html",
     "require_browser",
 ]
 
@@ -431,7 +432,26 @@ def render_html(
         nb = nbformat.read(source, as_version=4)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the executed notebook {source}: {exc}") from None
-    nb, facts = prepare_notebook(nb, source=str(source))
+    page = report_html(
+        nb, source=str(source), show_pii=show_pii, logo=logo, brand_colour=brand_colour
+    )
+    return write_text(out_html, page)
+
+
+def report_html(
+    nb: NotebookNode,
+    *,
+    source: str = "notebook",
+    show_pii: bool = False,
+    logo: str | os.PathLike[str] | None = None,
+    brand_colour: str | None = None,
+) -> str:
+    """The report page of an executed notebook, as :func:`render_html` writes it.
+
+    ``jupyter nbconvert --to adoption_report`` calls this too (through
+    :class:`kit.report.exporter.ReportExporter`), so both give the same page.
+    """
+    nb, facts = prepare_notebook(nb, source=source)
     if facts.get("show_pii") and not show_pii:
         raise ParameterError(
             f"{source} was executed with show_pii=True (borrower PII unmasked); render it "
@@ -439,7 +459,7 @@ def render_html(
         )
     resources = {
         "kit": _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour),
-        "metadata": {"path": str(source.parent), "name": source.stem},
+        "metadata": {"path": str(Path(source).parent), "name": Path(source).stem},
     }
     try:
         exporter = _exporter(str(templates_dir()))
@@ -449,8 +469,8 @@ def render_html(
         ) from None
     page, _ = exporter.from_notebook_node(nb, resources=resources)
     page = _with_contents(page)
-    _check_self_contained(page, source=str(source))
-    return write_text(out_html, page)
+    _check_self_contained(page, source=source)
+    return page
 
 
 # --------------------------------------------------------------------------- PDF
