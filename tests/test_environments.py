@@ -145,3 +145,25 @@ def test_assess_ignores_a_decoy_python3_kernelspec(tmp_path, demo_reports: Path)
     page = (tmp_path / "out" / "teams" / "old-mill.html").read_text(encoding="utf-8")
     assert "Our own closing note" in page
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_help_loads_nothing_heavy():
+    """``adoption-kit --help`` (and each command's) answers without pandas or Jupyter."""
+    code = (
+        "import sys; from kit.cli import main; "
+        "codes = [main([*args, '--help']) for args in ([], ['assess'], ['notebooks'])]; "
+        "heavy = ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'nbformat', 'papermill', "
+        "'jupyter_client', 'kit.runner', 'pandera'); "
+        "print(codes, sorted(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "[0, 0, 0] []"
+
+
+def test_pandera_is_loaded_only_to_validate_a_table():
+    code = (
+        "import sys, kit.schema, kit.intake, kit.report.views; print('pandera' in sys.modules); "
+        "kit.schema.table_schema('users'); print('pandera' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]

@@ -36,6 +36,7 @@ SURFACES: dict[str, list[str]] = {
     "kit.results": ["FRAMES", "Results", "load_results"],
     "kit.report": [
         "execute",
+        "explore",
         "exporter",
         "exports",
         "plots",

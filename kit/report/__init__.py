@@ -1,5 +1,7 @@
 """Reports: results reshaped for people, charts, HTML and the exports a leader opens.
 
+- :mod:`kit.report.explore` is the analyst's API: the numbers behind the reports as
+  DataFrames, down to one producer;
 - :mod:`kit.report.views` picks a team's rows and labels them (DataFrames, one call per cell);
 - :mod:`kit.report.quality_views` does the same for the data-quality appendix;
 - :mod:`kit.report.present` turns frames and words into escaped report blocks;
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "execute",
+    "explore",
     "exporter",
     "exports",
     "plots",
