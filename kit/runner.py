@@ -124,6 +124,13 @@ def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool
     return read_export(source, mapping=mapping), True
 
 
+def _links(page: str) -> dict[str, str]:
+    """The links from ``page`` (relative to the report folder) to the folder's other pages."""
+    up = "../" * page.count("/")
+    pages = {"Portfolio": "index.html", "Data-quality appendix": "data-quality.html"}
+    return {label: up + target for label, target in pages.items() if target != page}
+
+
 @contextmanager
 def _workers(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     """The pool of report workers (none for one worker), each starting its kernel at once.
@@ -352,7 +359,7 @@ def assess(
                 executed=stage / "notebooks" / f"{stem}.ipynb",
                 html=stage / html,
                 workdir=stage,
-                render=render,
+                render={**render, "links": _links(html)},
             )
 
         dataset_dir = "data/dataset" if from_export else str(source.resolve())

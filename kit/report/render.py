@@ -387,6 +387,7 @@ def render_html(
     show_pii: bool = False,
     logo: str | os.PathLike[str] | None = None,
     brand_colour: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Path:
     """Render an executed notebook into a client-ready, self-contained HTML report.
 
@@ -404,6 +405,9 @@ def render_html(
         An image file (PNG, JPEG, GIF, WebP or SVG, under 1 MB) shown in the header.
     brand_colour
         Hex colour of the header band, e.g. ``"#0b6e4f"`` (default: the kit's navy).
+    links
+        Other pages of the assessment, label to relative link (e.g. ``{"Portfolio":
+        "../index.html"}``), shown as a bar above the header on screen.
 
     Returns
     -------
@@ -433,7 +437,12 @@ def render_html(
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the executed notebook {source}: {exc}") from None
     page = report_html(
-        nb, source=str(source), show_pii=show_pii, logo=logo, brand_colour=brand_colour
+        nb,
+        source=str(source),
+        show_pii=show_pii,
+        logo=logo,
+        brand_colour=brand_colour,
+        links=links,
     )
     return write_text(out_html, page)
 
@@ -445,6 +454,7 @@ def report_html(
     show_pii: bool = False,
     logo: str | os.PathLike[str] | None = None,
     brand_colour: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> str:
     """The report page of an executed notebook, as :func:`render_html` writes it.
 
@@ -457,8 +467,10 @@ def report_html(
             f"{source} was executed with show_pii=True (borrower PII unmasked); render it "
             "with show_pii=True as an internal copy, or rerun it with show_pii=False for leaders"
         )
+    kit = _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour)
+    kit["links"] = [{"label": label, "href": href} for label, href in (links or {}).items()]
     resources = {
-        "kit": _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour),
+        "kit": kit,
         "metadata": {"path": str(Path(source).parent), "name": Path(source).stem},
     }
     try:

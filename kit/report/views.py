@@ -280,6 +280,8 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Standard": rows["statement"].to_numpy(),
+            # pass / warn / fail beside the standard, so a phone shows it without scrolling
+            "Status": rows["status"].to_numpy(),
             "Measured": [format_metric(v, u) for v, u in zip(rows["value"], units, strict=True)],
             "Target": [
                 ("at least " if d == "at_least" else "at most ") + format_metric(t, u)
@@ -296,7 +298,6 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
                     strict=True,
                 )
             ],
-            "Status": rows["status"].to_numpy(),
             "Owner": rows["owner_role"].map(label).to_numpy(),
         }
     )
