@@ -1,31 +1,56 @@
-# `make demo` and `make test` each create the virtual environment they need on first use.
-VENV   ?= .venv
-PYTHON ?= python3
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Each target creates the virtual environment it needs on first use and installs only what it
+# needs: `make demo` the kit alone, `make lab` adds JupyterLab, `make test` the test tools.
+# Packages are installed with uv (seconds; installed into the venv by pip first) and fall back
+# to pip when uv cannot be had; `make INSTALLER=pip ...` uses pip alone.
+VENV      ?= .venv
+PYTHON    ?= python3
+INSTALLER ?= uv
+BIN       := $(VENV)/bin
 
-.PHONY: install demo test test-fast lint benchmark clean
+.PHONY: install demo lab test test-fast lint benchmark clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the kit with its test extra
+# $(call install,REQUIREMENT): uv when asked for and available, else pip
+define install
+	@if [ "$(INSTALLER)" = uv ] && { [ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet uv; } \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); then :; \
+	else $(BIN)/python -m pip install --quiet $(1); fi
+endef
 
-demo: $(STAMP)  ## generate the demo export and render the full assessment into reports/demo
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(call install,-e .)
+	touch $@
+
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(call install,-e ".[lab]")
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(call install,-e ".[test]")
+	touch $@
+
+install: $(VENV)/.installed-test  ## create .venv with the kit and its test tools (for developers)
+
+demo: $(VENV)/.installed-demo  ## generate the demo export and render the full assessment into reports/demo
 	$(BIN)/adoption-kit demo --out reports/demo
 
-test: $(STAMP)  ## lint and run the whole test suite
+lab: $(VENV)/.installed-lab  ## open the parameterized notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks
+
+test: $(VENV)/.installed-test  ## lint and run the whole test suite (about 5 minutes on 2 cores)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)  ## the edit-test loop: lint, doctests and every test but the slow end-to-end ones
+test-fast: $(VENV)/.installed-test  ## the edit-test loop: lint, doctests and every test but the slow ones (about 1 minute)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest -m "not slow"
 
-benchmark: $(STAMP)  ## time every stage at the small scale (SCALE=medium|large for more)
+lint: $(VENV)/.installed-test  ## ruff only
+	$(BIN)/ruff check kit tests $(wildcard benchmarks)
+
+benchmark: $(VENV)/.installed-test  ## time every stage at the small scale (SCALE=medium|large for more)
 	$(BIN)/python benchmarks/run.py --scale $(or $(SCALE),small)
 
 clean:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["neutralize_formulas", "slugify_teams"]
+__all__ = ["FORMULA_START", "neutralize_formulas", "slugify_teams"]
 
 _RESERVED = {
     "con",
@@ -18,7 +18,9 @@ _RESERVED = {
     *(f"com{i}" for i in range(10)),
     *(f"lpt{i}" for i in range(10)),
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Text starting with one of these may run as a formula when a spreadsheet opens or edits it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_START
 _MAX_SLUG = 60
 
 

@@ -156,7 +156,16 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     is_flag=True,
     help="Internal consultant copy: show borrower names, emails and phones.",
 )
-@click.option("--pdf", is_flag=True, help="Also print every report to PDF with Chromium.")
+@click.option(
+    "--pdf", is_flag=True, help="Also print every report to PDF (Chromium, Chrome or Edge)."
+)
+@click.option(
+    "--browser",
+    default=None,
+    metavar="PATH",
+    help="The browser that prints the PDFs (implies --pdf) [default: $ADOPTION_KIT_BROWSER, "
+    "else the first Chromium, Chrome or Edge found].",
+)
 @click.option(
     "--logo",
     type=_EXISTING,
@@ -169,6 +178,14 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     default=None,
     metavar="#RRGGBB",
     help="Brand colour of the report header, e.g. '#0b5394'.",
+)
+@click.option(
+    "--notebooks",
+    "notebooks",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Execute customized copies of the notebooks (from `adoption-kit notebooks DIR`).",
 )
 @click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
 def assess_command(
@@ -186,8 +203,10 @@ def assess_command(
     workers: int | None,
     show_pii: bool,
     pdf: bool,
+    browser: str | None,
     logo: Path | None,
     brand_colour: str | None,
+    notebooks: Path | None,
     force: bool,
 ) -> None:
     """From a CRM export (or intake dataset) to a folder of client-ready reports."""
@@ -210,11 +229,13 @@ def assess_command(
         teams=list(teams) or None,
         workers=workers,
         show_pii=show_pii,
-        pdf=pdf,
+        pdf=pdf or browser is not None,
+        browser=browser,
         force=force,
         render_options={"logo": logo, "brand_colour": brand_colour},
         strict=strict,
         echo=click.echo,
+        notebooks=notebooks,
     )
     click.echo(result.summary())
 
@@ -279,6 +300,26 @@ def _stopped(exc: _Stopped) -> int:
         err=True,
     )
     return 128 + exc.signum
+
+
+@cli.command("notebooks", short_help="Copy the parameterized notebooks into a folder of yours.")
+@click.argument("out_dir", type=_PATH)
+@click.option("--force", is_flag=True, help="Replace notebooks of the same name in OUT_DIR.")
+def notebooks_command(out_dir: Path, force: bool) -> None:
+    """Copy the kit's parameterized notebooks into OUT_DIR, to explore or customize.
+
+    With their parameters blank they open the bundled demo organization; point results_dir
+    at an assessment's data/results to explore a client. Customized copies are what
+    `adoption-kit assess ... --notebooks OUT_DIR` executes.
+    """
+    from kit._resources import copy_notebooks
+
+    copied = copy_notebooks(out_dir, force=force)
+    click.echo(f"Copied {len(copied)} notebooks to {out_dir}: {', '.join(p.name for p in copied)}")
+    click.echo(
+        f"Open them with: jupyter lab {out_dir}  (JupyterLab: pip install "
+        '"crm-adoption-kit[lab]")'
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

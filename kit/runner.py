@@ -146,6 +146,13 @@ def _time_frame_summary(dataset: Dataset, gate: Any, engagement: Engagement) -> 
     return "\n".join(lines)
 
 
+def _links(page: str) -> dict[str, str]:
+    """The links from ``page`` (relative to the report folder) to the folder's other pages."""
+    up = "../" * page.count("/")
+    pages = {"Portfolio": "index.html", "Data-quality appendix": "data-quality.html"}
+    return {label: up + target for label, target in pages.items() if target != page}
+
+
 @contextmanager
 def _workers(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     """The pool of report workers (none for one worker), each starting its kernel at once.
@@ -272,6 +279,7 @@ def assess(
     workers: int | None = None,
     show_pii: bool = False,
     pdf: bool = False,
+    browser: str | Path | None = None,
     force: bool = False,
     progress: bool = True,
     render_options: dict[str, Any] | None = None,
@@ -296,6 +304,9 @@ def assess(
         Worker processes executing team notebooks (default: CPU cores).
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
+    pdf, browser
+        Also print every report to PDF, with ``browser`` (default: the Chromium, Chrome or
+        Edge :func:`kit.report.render.find_browser` finds).
     render_options
         Passed to :func:`kit.report.render.render_html` (e.g. ``logo``, ``brand_colour``).
     notebooks
@@ -327,11 +338,12 @@ def assess(
         raise ParameterError(f"--workers {workers} must be at least 1")
     _check_out_dir(out, force=force)
     check_apart(source, out)
-    from kit.report.render import check_branding
+    from kit.report.render import check_branding, require_browser
 
     check_branding(
         **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
     )
+    printer = require_browser(browser) if pdf else None
     seconds: dict[str, float] = {}
 
     mark = time.perf_counter()
@@ -394,7 +406,7 @@ def assess(
                 executed=stage / "notebooks" / f"{stem}.ipynb",
                 html=stage / html,
                 workdir=stage,
-                render=render,
+                render={**render, "links": _links(html)},
             )
 
         dataset_dir = "data/dataset" if from_export else str(source.resolve())
@@ -442,7 +454,7 @@ def assess(
 
             mark = time.perf_counter()
             for html in sorted(stage.glob("**/*.html")):
-                render_pdf(html, html.with_suffix(".pdf"))
+                render_pdf(html, html.with_suffix(".pdf"), browser=printer)
             seconds["pdf"] = time.perf_counter() - mark
         seconds["total"] = time.perf_counter() - started
         run = {

@@ -3,7 +3,10 @@
 Everything else in the kit (the demo generator, intake, diagnostics, the docs) reads the
 model from here. A table is a tuple of :class:`Field` specifications; :func:`table_schema`
 turns one into a declarative :mod:`pandera` schema, so validation is generated from the same
-specification the documentation is generated from.
+specification the documentation is generated from. pandera is optional (``pip install
+"crm-adoption-kit[validate]"``): intake types and checks every table itself, so the kit
+imports pandera only when :func:`table_schema` or :func:`validate_table` is called, to check
+a dataset prepared outside the kit.
 
 Examples
 --------
@@ -17,13 +20,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-import pandera.pandas as pa
 
 from kit.exceptions import SchemaError
 from kit.sections import section_title
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -502,7 +507,19 @@ REQUIRED_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.requi
 
 
 # --------------------------------------------------------------------------- pandera
+def _pandera() -> Any:
+    try:
+        import pandera.pandas
+    except ImportError:
+        raise SchemaError(
+            "validating a table against the canonical model needs pandera: "
+            'pip install "crm-adoption-kit[validate]"'
+        ) from None
+    return pandera.pandas
+
+
 def _column(f: Field) -> pa.Column:
+    pa = _pandera()
     checks = []
     if f.vocabulary is not None:
         checks.append(
@@ -531,6 +548,7 @@ def table_schema(name: str) -> pa.DataFrameSchema:
         table = TABLES[name]
     except KeyError:
         raise SchemaError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
+    pa = _pandera()
     return pa.DataFrameSchema(
         {f.name: _column(f) for f in table.fields},
         name=name,
@@ -549,9 +567,10 @@ def validate_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         With one line per problem naming the table, the field, the check and up to five
         example values.
     """
+    schema = table_schema(name)
     try:
-        return table_schema(name).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+        return schema.validate(frame, lazy=True)
+    except _pandera().errors.SchemaErrors as exc:
         cases = exc.failure_cases
         lines = []
         for (column, check), group in cases.groupby(["column", "check"], sort=True, dropna=False):

@@ -68,3 +68,46 @@ def test_installed_wheel_finds_its_notebooks_and_templates(wheel: Path, tmp_path
     assert notebooks == str(site / "kit" / "_bundled" / "notebooks")
     assert templates == str(site / "kit" / "_bundled" / "templates")
     assert int(rules) >= 8
+
+
+def test_wheel_metadata_is_complete(wheel: Path):
+    """A license file, typing marker, classifiers, the nbconvert exporter; no dead URL."""
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        meta = z.read(metadata).decode("utf-8")
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entries = z.read(entry_points).decode("utf-8")
+    assert "kit/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert "License-Expression: MIT" in meta
+    assert "Classifier: Typing :: Typed" in meta
+    assert "Classifier: Framework :: Jupyter :: JupyterLab" in meta
+    assert "example.invalid" not in meta and "Project-URL" not in meta
+    assert "[nbconvert.exporters]\nadoption_report = kit.report.exporter:ReportExporter" in entries
+    # the demo needs no JupyterLab, pandera or openpyxl; they are extras
+    runtime = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    for extra_only in ("jupyterlab", "pandera", "openpyxl", "pytest"):
+        assert not [r for r in runtime if extra_only in r and "extra ==" not in r], extra_only
+    assert "Provides-Extra: lab" in meta and "Provides-Extra: test" in meta
+
+
+def test_an_installed_wheel_copies_its_notebooks_out(wheel: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    done = subprocess.run(
+        [sys.executable, "-m", "kit", "notebooks", str(tmp_path / "mine")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == [
+        "data_quality.ipynb",
+        "portfolio.ipynb",
+        "team_assessment.ipynb",
+    ]
+    assert (tmp_path / "mine" / "portfolio.ipynb").read_bytes() == (
+        site / "kit" / "_bundled" / "notebooks" / "portfolio.ipynb"
+    ).read_bytes()

@@ -47,6 +47,8 @@ SURFACES: dict[str, list[str]] = {
     ],
     "kit.report": [
         "execute",
+        "explore",
+        "exporter",
         "exports",
         "plots",
         "present",

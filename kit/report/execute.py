@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,14 @@ from typing import Any
 
 from kit._atomic import held_tempdir, remove_held
 
-__all__ = ["NotebookJob", "NotebookOutcome", "run_job", "warm_up"]
+__all__ = [
+    "KERNEL_NAME",
+    "NotebookJob",
+    "NotebookOutcome",
+    "kernel_spec_manager",
+    "run_job",
+    "warm_up",
+]
 
 #: Imported once per kernel so later notebooks find them loaded.
 _WARM_UP = """
@@ -30,6 +38,9 @@ matplotlib.use("agg")
 import pandas, seaborn, matplotlib.pyplot
 import kit, kit.report.plots, kit.report.present, kit.report.views, kit.report.quality_views
 """
+
+#: The kernel every report runs in: this very interpreter, whatever kernelspecs are installed.
+KERNEL_NAME = "adoption-kit"
 
 _kernel: Any = None  # this worker's KernelManager
 _client: Any = None  # this worker's own client of it (warm-up and resets)
@@ -67,6 +78,31 @@ class NotebookOutcome:
         return self.error is None
 
 
+def kernel_spec_manager() -> Any:
+    """A kernelspec manager that knows one kernel: ipykernel in the kit's own interpreter.
+
+    Report kernels are never looked up by name among the user's kernelspecs: a ``python3``
+    kernelspec on ``JUPYTER_PATH`` (a shared Jupyter image, a conda base install) or in the
+    user's home would otherwise win and start an interpreter without the kit, or one that
+    does not exist. Every kernel name resolves to :data:`KERNEL_NAME`.
+    """
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class _OwnInterpreter(KernelSpecManager):  # type: ignore[misc]
+        def find_kernel_specs(self) -> dict[str, str]:
+            return {KERNEL_NAME: ""}
+
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name=f"Python {sys.version_info.major}.{sys.version_info.minor} (kit)",
+                language="python",
+                metadata={"debugger": False},
+            )
+
+    return _OwnInterpreter()
+
+
 def _alive() -> bool:
     from jupyter_core.utils import run_sync
 
@@ -94,7 +130,12 @@ def _kernel_manager() -> Any:
         _remove_sockets()
     # IPC sockets in a folder of this worker's own: two workers' kernels never share a path.
     _sockets = sockets = held_tempdir("adoption-kit-kernel-")  # a killed run's: removed now
-    _kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    _kernel = AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=kernel_spec_manager(),
+        transport="ipc",
+        ip=str(sockets / "kernel"),
+    )
     run_sync(_kernel.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
     pending = _send(_WARM_UP)  # queued until the kernel is up
     _warm_worker()  # meanwhile, on this process's core

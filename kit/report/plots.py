@@ -18,9 +18,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec
 
 import matplotlib
 
@@ -67,29 +68,45 @@ STATUS_COLOURS: dict[str, str] = {
     "not_assessed": "#9e9e9e",
 }
 _STATUS_ORDER = ("fail", "warn", "pass", "not_assessed")
+_P = ParamSpec("_P")
 _WIDTH = 8.0  # inches: legible on a laptop at 100 dpi, scales down on phones
 
 
-def _style() -> None:
-    sns.set_theme(
-        style="whitegrid",
-        context="notebook",
-        rc={
-            "axes.edgecolor": PALETTE["grid"],
-            "axes.labelcolor": PALETTE["text"],
-            "axes.titlesize": 12,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "axes.labelsize": 11,
-            "xtick.color": PALETTE["text"],
-            "ytick.color": PALETTE["text"],
-            "grid.color": PALETTE["grid"],
-            "font.family": ["DejaVu Sans"],
-            "figure.dpi": 100,
-            "savefig.dpi": 100,
-            "figure.autolayout": False,
-        },
-    )
+def _theme() -> dict[str, Any]:
+    """The kit's chart style as matplotlib settings: seaborn's "whitegrid" look, its
+    "notebook" sizes and "deep" palette, with the kit's colours and fonts."""
+    from cycler import cycler
+
+    return {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("notebook"),
+        "axes.prop_cycle": cycler(color=sns.color_palette("deep")),
+        "font.family": ["DejaVu Sans"],
+        "axes.edgecolor": PALETTE["grid"],
+        "axes.labelcolor": PALETTE["text"],
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.labelsize": 11,
+        "xtick.color": PALETTE["text"],
+        "ytick.color": PALETTE["text"],
+        "grid.color": PALETTE["grid"],
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "figure.autolayout": False,
+    }
+
+
+def _styled(chart: Callable[_P, Chart]) -> Callable[_P, Chart]:
+    """Draw ``chart`` in the kit's style, inside a settings context: the analyst's own
+    matplotlib and seaborn settings are the same before and after (no ``sns.set_theme``)."""
+
+    @functools.wraps(chart)
+    def draw(*args: _P.args, **kwargs: _P.kwargs) -> Chart:
+        with matplotlib.rc_context(_theme()):
+            return chart(*args, **kwargs)
+
+    return draw
 
 
 def score_colour(score: float | None) -> str:
@@ -127,7 +144,6 @@ class Chart:
 
 
 def _figure(height: float) -> tuple[Figure, Any]:
-    _style()
     fig, ax = plt.subplots(figsize=(_WIDTH, height), layout="constrained")
     return fig, ax
 
@@ -156,6 +172,7 @@ def _empty(title: str, message: str) -> Chart:
 
 
 # --------------------------------------------------------------------------- adoption
+@_styled
 def adoption_curves(
     weekly: pd.DataFrame,
     *,
@@ -252,6 +269,7 @@ def record_curves(
 SPEED_BANDS: tuple[str, ...] = ("5 minutes", "1 hour", "24 hours", "later", "never")
 
 
+@_styled
 def speed_to_lead(speed: pd.DataFrame, *, team: str) -> Chart:
     """How fast new leads got a first human touch, as a share of the team's leads."""
     title = f"How fast {team}'s new leads got a first human touch"
@@ -290,6 +308,7 @@ def speed_to_lead(speed: pd.DataFrame, *, team: str) -> Chart:
 
 
 # --------------------------------------------------------------------------- marketing
+@_styled
 def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> Chart:
     """Applications and funded loans by lead source (the whole organization without ``team``)."""
     who = team or "the organization"
@@ -329,6 +348,7 @@ def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> C
 
 
 # --------------------------------------------------------------------------- reconciliation
+@_styled
 def shadow_pipeline(shadow: pd.DataFrame, *, team: str | None = None) -> Chart:
     """Funded LOS loans that are in the CRM vs missing from it, per team or per producer."""
     by = "team" if team is None else "producer_name"
@@ -367,6 +387,7 @@ def shadow_pipeline(shadow: pd.DataFrame, *, team: str | None = None) -> Chart:
 
 
 # --------------------------------------------------------------------------- seat ROI
+@_styled
 def seat_roi(roi: pd.DataFrame) -> Chart:
     """Seats paid for vs producers actually active, per team."""
     title = "Seats paid for vs producers active in the last 30 days"
@@ -394,6 +415,7 @@ def seat_roi(roi: pd.DataFrame) -> Chart:
 
 
 # --------------------------------------------------------------------------- scores
+@_styled
 def team_scores(scores: pd.DataFrame) -> Chart:
     """Adoption score of every team, coloured on the red / amber / green scale."""
     title = "Adoption score by team (0-100)"
@@ -424,6 +446,7 @@ def team_scores(scores: pd.DataFrame) -> Chart:
     return Chart(fig, f"Bar chart of adoption scores by team: {_join(parts, 60)}.")
 
 
+@_styled
 def compliance_heatmap(
     compliance: pd.DataFrame, *, rule_labels: dict[str, str] | None = None
 ) -> Chart:
@@ -471,6 +494,7 @@ def compliance_heatmap(
 
 
 # --------------------------------------------------------------------------- data quality
+@_styled
 def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
     """Share of the team's records passing each data-quality check: the ``limit`` weakest."""
     title = f"Data quality: {team}'s weakest checks"

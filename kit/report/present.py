@@ -61,6 +61,7 @@ __all__ = [
     "not_assessed",
     "score_band",
     "status_badge",
+    "status_word",
     "summary_card",
     "table",
 ]
@@ -444,6 +445,16 @@ def status_badge(status: object, *, text: str | None = None) -> Fragment:
     key = str(status).strip().lower().replace(" ", "_")
     colour, word = _STATUSES.get(key, ("grey", str(status)))
     return Fragment(f'<span class="kit-badge kit-badge--{colour}">{_esc(text or word)}</span>')
+
+
+def status_word(status: object) -> str:
+    """The word a report shows for a status or severity code (the badge's text).
+
+    >>> status_word("warn"), status_word("not_assessed")
+    ('Warning', 'Not assessed')
+    """
+    key = str(status).strip().lower().replace(" ", "_")
+    return _STATUSES.get(key, ("grey", str(status)))[1]
 
 
 _CALLOUT_KINDS = ("info", "good", "warning", "risk", "muted")

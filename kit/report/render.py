@@ -12,8 +12,8 @@ The header and footer facts come from the notebook itself: it displays
 :func:`kit.report.present.header` once, which records them in a hidden output. ``show_pii`` guards
 borrower PII: a notebook executed with ``show_pii=True`` renders only as an internal copy.
 
-:func:`render_pdf` prints a rendered report with the system's Chromium (headless), never a
-downloaded browser.
+:func:`render_pdf` prints a rendered report with a headless Chromium, Google Chrome or
+Microsoft Edge already on the machine (:func:`find_browser`), never a downloaded browser.
 
 Examples
 --------
@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from datetime import date
 from html import escape, unescape
 from pathlib import Path
@@ -47,13 +48,17 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 __all__ = [
+    "BROWSER_ENV",
     "HIDDEN_TAGS",
     "TEMPLATE",
     "check_branding",
+    "find_browser",
     "find_chromium",
     "prepare_notebook",
     "render_html",
     "render_pdf",
+    "report_html",
+    "require_browser",
     "warm_exporter",
 ]
 
@@ -390,6 +395,7 @@ def render_html(
     show_pii: bool = False,
     logo: str | os.PathLike[str] | None = None,
     brand_colour: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Path:
     """Render an executed notebook into a client-ready, self-contained HTML report.
 
@@ -407,6 +413,9 @@ def render_html(
         An image file (PNG, JPEG, GIF, WebP or SVG, under 1 MB) shown in the header.
     brand_colour
         Hex colour of the header band, e.g. ``"#0b6e4f"`` (default: the kit's navy).
+    links
+        Other pages of the assessment, label to relative link (e.g. ``{"Portfolio":
+        "../index.html"}``), shown as a bar above the header on screen.
 
     Returns
     -------
@@ -435,15 +444,42 @@ def render_html(
         nb = nbformat.read(source, as_version=4)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the executed notebook {source}: {exc}") from None
-    nb, facts = prepare_notebook(nb, source=str(source))
+    page = report_html(
+        nb,
+        source=str(source),
+        show_pii=show_pii,
+        logo=logo,
+        brand_colour=brand_colour,
+        links=links,
+    )
+    return write_text(out_html, page)
+
+
+def report_html(
+    nb: NotebookNode,
+    *,
+    source: str = "notebook",
+    show_pii: bool = False,
+    logo: str | os.PathLike[str] | None = None,
+    brand_colour: str | None = None,
+    links: Mapping[str, str] | None = None,
+) -> str:
+    """The report page of an executed notebook, as :func:`render_html` writes it.
+
+    ``jupyter nbconvert --to adoption_report`` calls this too (through
+    :class:`kit.report.exporter.ReportExporter`), so both give the same page.
+    """
+    nb, facts = prepare_notebook(nb, source=source)
     if facts.get("show_pii") and not show_pii:
         raise ParameterError(
             f"{source} was executed with show_pii=True (borrower PII unmasked); render it "
             "with show_pii=True as an internal copy, or rerun it with show_pii=False for leaders"
         )
+    kit = _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour)
+    kit["links"] = [{"label": label, "href": href} for label, href in (links or {}).items()]
     resources = {
-        "kit": _template_facts(facts, logo=_logo(logo), brand_colour=brand_colour),
-        "metadata": {"path": str(source.parent), "name": source.stem},
+        "kit": kit,
+        "metadata": {"path": str(Path(source).parent), "name": Path(source).stem},
     }
     try:
         exporter = _exporter(str(templates_dir()))
@@ -453,25 +489,131 @@ def render_html(
         ) from None
     page, _ = exporter.from_notebook_node(nb, resources=resources)
     page = _with_contents(page)
-    _check_self_contained(page, source=str(source))
-    return write_text(out_html, page)
+    _check_self_contained(page, source=source)
+    return page
 
 
 # --------------------------------------------------------------------------- PDF
 _PAPER = {"letter": "letter", "a4": "A4"}
-_CHROMIUM_NAMES = ("chromium", "chromium-browser")
+#: The environment variable naming the browser that prints PDFs (as ``--browser`` does).
+BROWSER_ENV = "ADOPTION_KIT_BROWSER"
+#: Chromium-based browsers by the names their packages put on PATH, Chromium first.
+_BROWSER_NAMES = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+    "microsoft-edge",
+    "microsoft-edge-stable",
+    "msedge",
+)
+#: Where installers put them when they are not on PATH: macOS application bundles (under
+#: /Applications or ~/Applications), Windows installs (under Program Files or the user's
+#: local application data), and Linux installs outside PATH.
+_MAC_APPS = (
+    "Google Chrome.app/Contents/MacOS/Google Chrome",
+    "Chromium.app/Contents/MacOS/Chromium",
+    "Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    "Google Chrome Canary.app/Contents/MacOS/Google Chrome Canary",
+)
+_WINDOWS_APPS = (
+    "Google/Chrome/Application/chrome.exe",
+    "Chromium/Application/chrome.exe",
+    "Microsoft/Edge/Application/msedge.exe",
+)
+_WINDOWS_ROOTS = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
+_LINUX_PATHS = (
+    "/usr/bin/chromium",
+    "/snap/bin/chromium",
+    "/opt/google/chrome/chrome",
+    "/opt/microsoft/msedge/msedge",
+)
+
+
+def _browser_locations(system: str, environ: Mapping[str, str], home: Path) -> list[Path]:
+    """Install locations of Chromium, Chrome and Edge on ``system`` (``platform.system()``)."""
+    if system == "Darwin":
+        return [
+            root / app
+            for root in (Path("/Applications"), home / "Applications")
+            for app in _MAC_APPS
+        ]
+    if system == "Windows":
+        roots = [Path(environ[name]) for name in _WINDOWS_ROOTS if environ.get(name)]
+        return [root / app for app in _WINDOWS_APPS for root in roots]
+    return [Path(p) for p in _LINUX_PATHS]
+
+
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def find_browser(
+    browser: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    system: str | None = None,
+) -> Path | None:
+    """The Chromium-based browser that prints PDFs: Chromium, Google Chrome or Microsoft Edge.
+
+    ``browser`` (a path, or a name on PATH) wins, then the :data:`BROWSER_ENV` environment
+    variable; otherwise the first found of the usual names on PATH and then the usual
+    install locations of macOS, Windows and Linux. ``None`` when none is found (or the one
+    named does not exist).
+    """
+    import platform
+
+    environ = os.environ if environ is None else environ
+    named = browser if browser is not None else environ.get(BROWSER_ENV) or None
+    if named is not None:
+        path = Path(named).expanduser()
+        if _runnable(path):
+            return path
+        found = shutil.which(str(named), path=environ.get("PATH"))
+        return Path(found) if found else None
+    for name in _BROWSER_NAMES:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found:
+            return Path(found)
+    home = Path(environ.get("HOME") or Path.home())
+    for path in _browser_locations(system or platform.system(), environ, home):
+        if _runnable(path):
+            return path
+    return None
 
 
 def find_chromium(chromium: str | os.PathLike[str] | None = None) -> Path | None:
-    """The system's Chromium: ``chromium`` given, else ``chromium``/``chromium-browser``."""
-    if chromium is not None:
-        found = shutil.which(str(chromium))
-        return Path(found) if found else None
-    for name in _CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
+    """The browser that prints PDFs (kept for earlier callers): see :func:`find_browser`."""
+    return find_browser(chromium)
+
+
+def require_browser(browser: str | os.PathLike[str] | None = None) -> Path:
+    """:func:`find_browser`, or a :class:`ParameterError` saying how to get one.
+
+    The runner calls it before any long work when PDFs are asked for.
+    """
+    found = find_browser(browser)
+    if found is None:
+        raise _no_browser(browser)
+    return found
+
+
+def _no_browser(browser: str | os.PathLike[str] | None) -> KitError:
+    where = browser if browser is not None else os.environ.get(BROWSER_ENV)
+    if where:
+        source = "--browser" if browser is not None else BROWSER_ENV
+        return ParameterError(
+            f"PDF output: the browser {where} ({source}) was not found or cannot be run. "
+            "Give the full path of Chromium, Google Chrome or Microsoft Edge."
+        )
+    return ParameterError(
+        "PDF output needs Chromium, Google Chrome or Microsoft Edge, and none was found on "
+        "PATH or where they are usually installed. Install one (Debian/Ubuntu: apt-get "
+        "install chromium), or point at it with --browser PATH or the "
+        f"{BROWSER_ENV} environment variable, or leave out --pdf: the HTML reports do not "
+        "need it."
+    )
 
 
 def render_pdf(
@@ -479,18 +621,21 @@ def render_pdf(
     pdf: str | os.PathLike[str],
     *,
     paper: Literal["letter", "a4"] = "letter",
+    browser: str | os.PathLike[str] | None = None,
     chromium: str | os.PathLike[str] | None = None,
     timeout: float = 180,
 ) -> Path:
-    """Print a rendered report to PDF with the system's headless Chromium.
+    """Print a rendered report to PDF with a headless Chromium, Chrome or Edge.
 
-    The report's print stylesheet applies (cover page, a page per section, charts never
-    split); ``paper`` sets Letter or A4. Network access is disabled for the browser.
+    The report's print stylesheet applies (a cover page, then the sections one after the
+    other, charts and table rows never split); ``paper`` sets Letter or A4. ``browser`` is
+    the browser to use (default: :func:`find_browser`; ``chromium`` is its former name).
+    Network access is disabled for the browser.
 
     Raises
     ------
     KitError
-        Chromium is not installed, or it failed or timed out.
+        No browser was found, or it failed or timed out.
 
     Examples
     --------
@@ -499,14 +644,7 @@ def render_pdf(
     """
     if paper not in _PAPER:
         raise ParameterError(f"paper {paper!r} must be 'letter' or 'a4'")
-    exe = find_chromium(chromium)
-    if exe is None:
-        raise KitError(
-            "PDF output needs the system's Chromium, which was not found"
-            + (f" at {chromium}" if chromium else " on PATH")
-            + ". Install it with your package manager (Debian/Ubuntu: apt-get install "
-            "chromium) or leave out --pdf; the HTML reports do not need it."
-        )
+    exe = require_browser(browser if browser is not None else chromium)
     html = Path(html)
     try:
         page = html.read_text(encoding="utf-8")
@@ -535,6 +673,7 @@ def render_pdf(
                 "--disable-dev-shm-usage",
                 f"--user-data-dir={profile}",
                 "--no-pdf-header-footer",
+                "--print-to-pdf-no-header",  # the same, for browsers before version 112
                 f"--print-to-pdf={out}",
                 printable.resolve().as_uri(),
             ]
@@ -543,13 +682,13 @@ def render_pdf(
                     command, capture_output=True, text=True, timeout=timeout, check=False
                 )
             except subprocess.TimeoutExpired:
-                raise KitError(f"Chromium did not print {html} within {timeout:.0f} s") from None
+                raise KitError(f"{exe.name} did not print {html} within {timeout:.0f} s") from None
         finally:
             printable.unlink(missing_ok=True)
         if out.read_bytes()[:5] != b"%PDF-":
             detail = (done.stderr or "").strip().splitlines()[-3:]
             raise KitError(
-                f"Chromium ({exe}) could not print {html} to PDF (exit {done.returncode})",
+                f"{exe} could not print {html} to PDF (exit {done.returncode})",
                 problems=detail,
             )
     return Path(pdf)

@@ -257,7 +257,9 @@ def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFram
     """The section's metrics for the team beside the whole organization.
 
     Columns: Measure, ``team``, Organization, Based on (the count behind the team's value).
+    An unknown ``team`` raises :class:`~kit.exceptions.ParameterError` naming the teams.
     """
+    team = resolve_team(results, team)
     m = results.metrics
     ids = [k for k, metric in METRICS.items() if metric.section == section]
     team_rows = m[(m["scope"] == "team") & (m["team"] == team) & m["metric"].isin(ids)]
@@ -280,12 +282,15 @@ def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFram
 
 def compliance(results: Results, team: str) -> pd.DataFrame:
     """Every standard with the team's measured value, its target and pass / warn / fail."""
+    team = resolve_team(results, team)
     c = results.compliance
     rows = c[(c["scope"] == "team") & (c["team"] == team)].sort_values("rule_order")
     units = rows["metric"].map(lambda k: METRICS[k].unit)
     return pd.DataFrame(
         {
             "Standard": rows["statement"].to_numpy(),
+            # pass / warn / fail beside the standard, so a phone shows it without scrolling
+            "Status": rows["status"].to_numpy(),
             "Measured": [format_metric(v, u) for v, u in zip(rows["value"], units, strict=True)],
             "Target": [
                 ("at least " if d == "at_least" else "at most ") + format_metric(t, u)
@@ -302,7 +307,6 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
                     strict=True,
                 )
             ],
-            "Status": rows["status"].to_numpy(),
             "Owner": rows["owner_role"].map(label).to_numpy(),
         }
     )
@@ -310,6 +314,7 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
 
 def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     """One row per producer: score, archetype and the behaviours behind it."""
+    team = resolve_team(results, team)
     s = results.scores
     rows = s[(s["scope"] == "producer") & (s["team"] == team)]
     m = results.metrics

@@ -1,11 +1,17 @@
 """A minimal, fast and reproducible ``.xlsx`` writer for plain tables.
 
-:func:`workbook_bytes` writes each frame as one sheet: a bold, frozen header row, column
-widths from the first rows, numbers as numbers, text as inline strings, blanks left empty.
+:func:`workbook_bytes` writes each frame as one sheet: a bold, frozen header row with an
+autofilter, column widths from the header and the first rows, numbers as numbers with an
+Excel number format (thousands separators, percentages, dollars, minutes, days), text as
+inline strings, blanks left empty. Text that a spreadsheet could take for a formula (starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written as it is, with Excel's
+quote-prefix style: it shows without an apostrophe and stays text when the cell is edited.
+
 The sheet XML is built column by column with :mod:`pyarrow.compute` (no Python loop over
 cells), so a 100,000-row review list takes well under a second where openpyxl's cell objects
 took half a minute. The zip entries carry a fixed date, so the same frames give the same
-bytes.
+bytes. Excel's limits are the caller's to respect (:func:`kit.report.exports.fit_to_excel`
+cuts and records); a sheet beyond them is refused.
 
 Examples
 --------
@@ -20,6 +26,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
@@ -27,7 +34,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["workbook_bytes"]
+from kit._safe import FORMULA_START
+
+__all__ = ["FORMATS", "MAX_CELL_CHARS", "MAX_ROWS", "Sheet", "workbook_bytes"]
+
+#: Number formats by name: what a column (or one cell) of a sheet may be shown as.
+FORMATS: dict[str, str] = {
+    "integer": "#,##0",
+    "decimal": "#,##0.0",
+    "number": "#,##0.00",
+    "percent": "0.0%",
+    "score": "0",
+    "currency": '"$"#,##0',
+    "minutes": '#,##0 "min"',
+    "days": '#,##0.0 "days"',
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+    "text": "@",
+}
+#: Excel's limits: rows of a sheet (the header included) and characters in one cell.
+MAX_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
 
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_DOC_TIME = "2000-01-01T00:00:00Z"
@@ -40,24 +67,75 @@ _ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
 _WIDTH_ROWS = 200  # column widths look at the header and the first rows, like a person would
 _MAX_WIDTH = 60
-_STYLE_HEADER, _STYLE_DATETIME = 1, 2
+_MIN_WIDTH = 8
+_STYLE_HEADER = 1
 
-_STYLES = (
-    _DECL + f'<styleSheet xmlns="{_MAIN}">'
-    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
+
+@dataclass(frozen=True)
+class Sheet:
+    """A frame and how to show it.
+
+    ``formats`` maps a column to a name of :data:`FORMATS`, or to one name per row (a
+    sequence; ``None`` keeps the default) for a column mixing units. Without one, integers
+    show with thousands separators, other numbers with two decimals (whole ones without),
+    date-times as dates (with the time when any has one).
+    """
+
+    frame: pd.DataFrame
+    formats: Mapping[str, object] = field(default_factory=dict)
+    autofilter: bool = True
+
+
+class _Styles:
+    """The workbook's cell styles (``cellXfs``), added as the sheets ask for them."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str | None, bool], int] = {}
+
+    def id(self, fmt: str | None, *, quote: bool = False) -> int:
+        key = (fmt, quote)
+        if key == (None, False):
+            return 0
+        if key not in self._ids:
+            self._ids[key] = len(self._ids) + 2  # 0: normal, 1: header
+        return self._ids[key]
+
+    def xml(self) -> str:
+        codes = sorted({fmt for fmt, _ in self._ids if fmt is not None})
+        num_ids = {fmt: 164 + i for i, fmt in enumerate(codes)}
+        num_fmts = "".join(
+            f'<numFmt numFmtId="{num_ids[f]}" formatCode="{escape(FORMATS[f], quote=True)}"/>'
+            for f in codes
+        )
+        xfs = [
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
+            '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" '
+            'applyFill="1" applyBorder="1" applyAlignment="1"><alignment vertical="top" '
+            'wrapText="1"/></xf>',
+        ]
+        for (fmt, quote), _ in sorted(self._ids.items(), key=lambda kv: kv[1]):
+            number = f' numFmtId="{num_ids[fmt]}" applyNumberFormat="1"' if fmt else ' numFmtId="0"'
+            prefix = ' quotePrefix="1"' if quote else ""
+            xfs.append(f'<xf{number} fontId="0" fillId="0" borderId="0" xfId="0"{prefix}/>')
+        return (
+            _DECL
+            + f'<styleSheet xmlns="{_MAIN}">'
+            + (f'<numFmts count="{len(codes)}">{num_fmts}</numFmts>' if codes else "")
+            + '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+            '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill>'
+            '<fill><patternFill patternType="solid"><fgColor rgb="FFDCE6F1"/>'
+            '<bgColor indexed="64"/></patternFill></fill></fills>'
+            '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            '<border><left/><right/><top/><bottom style="thin"><color rgb="FF8EA9C1"/></bottom>'
+            "<diagonal/></border></borders>"
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+            "</cellStyleXfs>"
+            f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        )
 
 
 def _letter(index: int) -> str:
@@ -78,47 +156,121 @@ def _xml_text(values: pa.Array) -> pa.Array:
     return values
 
 
-def _column_cells(series: pd.Series, ref: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """The ``<c>`` element of every cell of one column ('' when blank), and each cell's
-    value as text (for the column width)."""
+def _style_ids(names: np.ndarray, styles: _Styles, *, quote: bool = False) -> pa.Array:
+    """Each cell's style id, as text, from its format name (``None``: the default)."""
+    codes, uniques = pd.factorize(pd.Series(names, dtype=object), use_na_sentinel=False)
+    ids = np.array([str(styles.id(u, quote=quote)) for u in uniques], dtype=object)
+    return pa.array(ids[codes] if len(codes) else [], type=pa.string())
+
+
+def _per_row(fmt: object, n: int) -> np.ndarray:
+    """A column's format as one name (or ``None``) per row."""
+    if fmt is None or isinstance(fmt, str):
+        return np.full(n, fmt, dtype=object)
+    names = np.asarray(pd.Series(list(fmt), dtype=object).where(pd.notna(list(fmt)), None))
+    if len(names) != n:
+        raise ValueError(f"{len(names)} formats given for a column of {n} rows")
+    return names
+
+
+def _shown(value: float, fmt: str | None) -> str:
+    """About the text Excel shows for ``value`` in format ``fmt``: for column widths only."""
+    if fmt == "percent":
+        return f"{value:.1%}"
+    if fmt == "currency":
+        return f"${value:,.0f}"
+    if fmt == "minutes":
+        return f"{value:,.0f} min"
+    if fmt == "days":
+        return f"{value:,.1f} days"
+    if fmt in ("integer", "score"):
+        return f"{value:,.0f}"
+    if fmt == "decimal":
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def _column_cells(
+    series: pd.Series, ref: pa.Array, fmt: object, styles: _Styles
+) -> tuple[pa.Array, list[str]]:
+    """The ``<c>`` element of every cell of one column ('' when blank), and the text of the
+    first cells as Excel shows them (for the column width)."""
     dtype = series.dtype
+    n = len(series)
     if pd.api.types.is_bool_dtype(dtype):
         arr = pa.array(series.astype("boolean"), type=pa.bool_(), from_pandas=True)
-        shown = pc.if_else(arr, "TRUE", "FALSE")
         value = pc.if_else(arr, "1", "0")
         head, tail = '" t="b"><v>', "</v></c>"
+        shown = [str(v) for v in pc.if_else(arr, "TRUE", "FALSE").slice(0, _WIDTH_ROWS).to_pylist()]
     elif pd.api.types.is_numeric_dtype(dtype):
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(numbers)
         if pd.api.types.is_integer_dtype(dtype):
             digits = np.where(finite, numbers, 0).astype(np.int64).astype(str)
+            default = np.full(n, "integer", dtype=object)
         else:
             digits = numbers.astype(str)  # shortest text that reads back as the same float
+            whole = finite & (np.mod(np.where(finite, numbers, 0), 1) == 0)
+            default = np.where(whole, "integer", "number").astype(object)
+        names = _per_row(fmt, n)
+        names = np.where(pd.isna(names), default, names)
         value = pc.if_else(pa.array(finite), pa.array(digits), pa.scalar(None, pa.string()))
-        shown = value
-        head, tail = '"><v>', "</v></c>"
+        head = pc.binary_join_element_wise('" s="', _style_ids(names, styles), '"><v>', "")
+        tail = "</v></c>"
+        shown = [
+            _shown(v, f)
+            for v, f in zip(numbers[:_WIDTH_ROWS], names[:_WIDTH_ROWS], strict=True)
+            if np.isfinite(v)
+        ]
     elif pd.api.types.is_datetime64_any_dtype(dtype):
         stamps = series.dt.tz_localize(None) if getattr(dtype, "tz", None) else series
         micros = (stamps.to_numpy("datetime64[us]") - _EXCEL_EPOCH).astype("timedelta64[us]")
         days = micros.astype(np.int64) / 86_400_000_000
         arr = pa.array(np.where(stamps.isna().to_numpy(), np.nan, days), from_pandas=True)
         value = pc.cast(arr, pa.string())
-        shown = pa.array(stamps.dt.strftime("%Y-%m-%d %H:%M:%S"), type=pa.string())
-        head, tail = f'" s="{_STYLE_DATETIME}"><v>', "</v></c>"
+        timed = bool((stamps.dropna() != stamps.dropna().dt.normalize()).any())
+        default_fmt = "datetime" if timed else "date"
+        names = _per_row(fmt, n)
+        names = np.where(pd.isna(names), default_fmt, names)
+        head = pc.binary_join_element_wise('" s="', _style_ids(names, styles), '"><v>', "")
+        tail = "</v></c>"
+        pattern = "%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d"
+        shown = stamps.iloc[:_WIDTH_ROWS].dt.strftime(pattern).dropna().tolist()
     else:
         if isinstance(dtype, pd.StringDtype):
-            shown = pc.cast(pa.array(series, from_pandas=True), pa.string())
+            text = pc.cast(pa.array(series, from_pandas=True), pa.string())
         else:
-            text = series.astype(object).where(series.notna(), None)
-            shown = pa.array(text.map(str, na_action="ignore"), type=pa.string(), from_pandas=True)
-        value = _xml_text(shown)
-        head, tail = '" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
+            objects = series.astype(object).where(series.notna(), None)
+            text = pa.array(
+                objects.map(str, na_action="ignore"), type=pa.string(), from_pandas=True
+            )
+        longest = pc.max(pc.utf8_length(text)).as_py() or 0
+        if longest > MAX_CELL_CHARS:
+            raise ValueError(
+                f"column {series.name!r} holds a text of {longest:,} characters; Excel holds "
+                f"{MAX_CELL_CHARS:,} in a cell (cut it first: kit.report.exports.fit_to_excel)"
+            )
+        value = _xml_text(text)
+        risky = pc.fill_null(pc.starts_with(text, FORMULA_START[0]), False)
+        for start in FORMULA_START[1:]:
+            risky = pc.or_(risky, pc.fill_null(pc.starts_with(text, start), False))
+        quoted = styles.id(None, quote=True) if pc.any(risky).as_py() else 0
+        plain = '" t="inlineStr"><is><t xml:space="preserve">'
+        head = pc.if_else(risky, f'" s="{quoted}"{plain[1:]}', plain)
+        tail = "</t></is></c>"
+        shown = [t for t in text.slice(0, _WIDTH_ROWS).to_pylist() if t is not None]
     cells = pc.binary_join_element_wise(ref, head, value, tail, "")
     return pc.fill_null(cells, ""), shown
 
 
-def _sheet_xml(frame: pd.DataFrame) -> str:
+def _sheet_xml(sheet: Sheet, styles: _Styles) -> str:
+    frame = sheet.frame
     n = len(frame)
+    if n + 1 > MAX_ROWS:
+        raise ValueError(
+            f"{n:,} rows do not fit a sheet ({MAX_ROWS - 1:,} at most below the header); "
+            "cut it first: kit.report.exports.fit_to_excel"
+        )
     rows = pa.array(np.arange(2, n + 2).astype(str)) if n else pa.array([], pa.string())
     header, body, widths = [], [], []
     for i, name in enumerate(frame.columns):
@@ -129,11 +281,10 @@ def _sheet_xml(frame: pd.DataFrame) -> str:
             f'<is><t xml:space="preserve">{title}</t></is></c>'
         )
         ref = pc.binary_join_element_wise(f'<c r="{letter}', rows, "")
-        cells, shown = _column_cells(frame.iloc[:, i], ref)
+        cells, shown = _column_cells(frame.iloc[:, i], ref, sheet.formats.get(name), styles)
         body.append(cells)
-        lengths = pc.utf8_length(shown.slice(0, _WIDTH_ROWS - 1))
-        longest = max(len(str(name)), pc.max(lengths).as_py() or 0)
-        widths.append(min(_MAX_WIDTH, longest + 2))
+        longest = max([len(str(name)), *(len(t) for t in shown)])
+        widths.append(max(_MIN_WIDTH, min(_MAX_WIDTH, longest + 2)))
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)
@@ -143,23 +294,30 @@ def _sheet_xml(frame: pd.DataFrame) -> str:
         data = "".join(lines.to_pylist())
     else:
         data = ""
+    last = f"{_letter(len(frame.columns) - 1)}{n + 1}" if len(frame.columns) else "A1"
     view = (
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
         'sqref="A2"/></sheetView></sheetViews>'
     )
+    autofilter = f'<autoFilter ref="A1:{last}"/>' if _filtered(sheet) else ""
     return (
-        _DECL + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">{view}'
+        _DECL + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>{view}'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + f'<sheetData><row r="1">{"".join(header)}</row>{data}</sheetData>'
+        + f'<sheetData><row r="1">{"".join(header)}</row>{data}</sheetData>{autofilter}'
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
         "</worksheet>"
     )
 
 
-def _package(names: list[str]) -> dict[str, str]:
-    """Every part of the workbook but the sheets."""
+def _filtered(sheet: Sheet) -> bool:
+    return sheet.autofilter and len(sheet.frame.columns) > 0
+
+
+def _package(names: list[str], filters: dict[int, str], styles: str) -> dict[str, str]:
+    """Every part of the workbook but the sheets; ``filters`` maps a sheet's position to the
+    range of its autofilter."""
     sheets = "".join(
         f'<sheet name="{escape(name, quote=True)}" sheetId="{i}" r:id="rId{i}"/>'
         for i, name in enumerate(names, start=1)
@@ -172,6 +330,11 @@ def _package(names: list[str]) -> dict[str, str]:
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
         for i in range(1, len(names) + 1)
+    )
+    defined = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+        f"{escape(_quoted(names[i]), quote=False)}!{_absolute(area)}</definedName>"
+        for i, area in sorted(filters.items())
     )
     office = "application/vnd.openxmlformats-officedocument"
     return {
@@ -205,23 +368,45 @@ def _package(names: list[str]) -> dict[str, str]:
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{_FIXED_DOC_TIME}</dcterms:modified>'
         "</cp:coreProperties>",
         "xl/workbook.xml": _DECL + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f"<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets></workbook>",
+        f"<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>"
+        + (f"<definedNames>{defined}</definedNames>" if defined else "")
+        + "</workbook>",
         "xl/_rels/workbook.xml.rels": _DECL + f'<Relationships xmlns="{_PKG_REL}">{sheet_rels}'
         f'<Relationship Id="rId{len(names) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
         "</Relationships>",
-        "xl/styles.xml": _STYLES,
+        "xl/styles.xml": styles,
     }
 
 
-def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """The ``.xlsx`` file holding each frame as a sheet named by its key.
+def _quoted(name: str) -> str:
+    """A sheet name as a formula refers to it: ``'Review list'``."""
+    return "'" + name.replace("'", "''") + "'"
 
-    Sheet names must already be valid (at most 31 characters, none of ``[]:*?/\\``) and text
-    cells already safe from formula injection; see :func:`kit.report.exports.write_workbook`.
+
+def _absolute(area: str) -> str:
+    """``A1:F20`` -> ``$A$1:$F$20``."""
+    import re
+
+    return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", area)
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
+    """The ``.xlsx`` file holding each frame (or :class:`Sheet`) as a sheet named by its key.
+
+    Sheet names must already be valid (at most 31 characters, none of ``[]:*?/\\``), and
+    each sheet within Excel's limits (:data:`MAX_ROWS` rows, :data:`MAX_CELL_CHARS`
+    characters in a cell): a sheet beyond them raises :class:`ValueError`; see
+    :func:`kit.report.exports.write_workbook`, which cuts and records.
     """
-    parts = _package(list(sheets))
-    for i, frame in enumerate(sheets.values(), start=1):
-        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(frame)
+    styles = _Styles()
+    parts: dict[str, str] = {}
+    filters: dict[int, str] = {}
+    for i, item in enumerate(sheets.values()):
+        sheet = item if isinstance(item, Sheet) else Sheet(item)
+        parts[f"xl/worksheets/sheet{i + 1}.xml"] = _sheet_xml(sheet, styles)
+        if _filtered(sheet):
+            filters[i] = f"A1:{_letter(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
+    parts.update(_package(list(sheets), filters, styles.xml()))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for name in sorted(parts, key=lambda p: (not p.startswith("[Content"), p)):

@@ -123,11 +123,21 @@ def _assert_readable(page) -> None:
 def _assert_prints_and_fits_a_phone(browser, html: Path, page, tmp_path: Path, name: str):
     page.screenshot(path=tmp_path / f"{name}-desktop.png", full_page=True)
     page.emulate_media(media="print")
-    # every section starts a page; charts and cards are never split
+    # the first section starts after the cover, the others follow on (no half-empty pages);
+    # a heading stays with what follows it; charts and cards are never split
+    breaks = page.evaluate(
+        "[...document.querySelectorAll('main > .cell')].filter(c => c.querySelector('h2'))"
+        ".map(c => getComputedStyle(c).breakBefore)"
+    )
+    assert breaks[0] == "page" and set(breaks[1:]) <= {"auto"}, breaks
     assert page.evaluate(
         "[...document.querySelectorAll('main h2')].every("
-        "h => getComputedStyle(h).breakBefore === 'page')"
+        "h => getComputedStyle(h).breakAfter === 'avoid')"
     )
+    assert page.evaluate(
+        "[...document.querySelectorAll('nav.report-nav')].every("
+        "n => getComputedStyle(n).display === 'none')"
+    ), "the bar of links between pages is left off paper"
     assert page.evaluate(
         "[...document.querySelectorAll('.kit-figure, .kit-summary, .kit-callout')].every("
         "e => getComputedStyle(e).breakInside === 'avoid')"
@@ -140,6 +150,22 @@ def _assert_prints_and_fits_a_phone(browser, html: Path, page, tmp_path: Path, n
         "e => getComputedStyle(e).overflowX === 'auto')"
     )
     assert phone.locator("header.report-header").is_visible()
+    # charts keep a legible size: drawn at three quarters of their laptop size or more
+    # (the smallest chart text, 9 pt, is 9 px and up), scrolling sideways in their own box
+    scales = phone.evaluate(
+        "[...document.querySelectorAll('.kit-figure img')].map("
+        "i => i.getBoundingClientRect().width / Number(i.getAttribute('width')))"
+    )
+    assert scales and min(scales) >= 0.72, scales
+    assert phone.evaluate(
+        "[...document.querySelectorAll('.kit-figure')].every("
+        "e => getComputedStyle(e).overflowX === 'auto')"
+    )
+    # a wide table keeps its key column in view while the rest scrolls under it
+    assert phone.evaluate(
+        "[...document.querySelectorAll('.kit-table td:first-child')].every("
+        "e => getComputedStyle(e).position === 'sticky')"
+    )
     phone.screenshot(path=tmp_path / f"{name}-phone.png", full_page=True)
     visit.assert_clean()
     for device in ("desktop", "phone"):
@@ -171,6 +197,22 @@ def test_demo_team_report_in_a_real_browser_offline(browser, demo_reports, run, 
     _assert_readable(page)
     visit.assert_clean()
     _assert_prints_and_fits_a_phone(browser, html, page, tmp_path, "team")
+    # on a phone the standards table shows whether each standard passed without scrolling
+    phone, _ = _open(browser, html, PHONE)
+    status = phone.locator(".kit-table th", has_text="Status").first
+    box = status.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
+    # the team report links back to the portfolio and on to the data-quality appendix
+    nav = page.locator("nav.report-nav a")
+    assert [(nav.nth(i).inner_text(), nav.nth(i).get_attribute("href")) for i in range(2)] == [
+        ("Portfolio", "../index.html"),
+        ("Data-quality appendix", "../data-quality.html"),
+    ]
+    page.emulate_media(media="screen")
+    nav.first.click()
+    page.wait_for_load_state("load")
+    assert Path(unquote(urlparse(page.url).path)) == (demo_reports / "index.html").resolve()
+    visit.assert_clean()
 
 
 def test_demo_portfolio_in_a_real_browser_offline(browser, demo_reports, run, tmp_path):
@@ -185,6 +227,9 @@ def test_demo_portfolio_in_a_real_browser_offline(browser, demo_reports, run, tm
     assert hrefs == sorted(f"teams/{slug}.html" for slug in run["teams"].values())
     visit.assert_clean()
     _assert_prints_and_fits_a_phone(browser, html, page, tmp_path, "portfolio")
+    # the data-quality appendix is a link, in the page bar and where the text mentions it
+    assert page.locator("nav.report-nav a[href='data-quality.html']").count() == 1
+    assert page.locator("main a[href='data-quality.html']").count() >= 1
     # following a link opens the team's report, still without leaving the folder
     page.emulate_media(media="screen")
     page.locator("main a[href^='teams/']").first.click()

@@ -113,3 +113,27 @@ def test_score_colour_bands_match_the_report(score, colour):
 
     assert SCORE_BANDS == (50.0, 75.0)
     assert plots.score_colour(score) == colour
+
+
+def test_charts_leave_the_analysts_plot_settings_alone(monkeypatch):
+    """The kit's style applies inside each chart only: no global seaborn theme."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    def no_global_theme(*args, **kwargs):
+        raise AssertionError("a kit chart changed the global seaborn theme")
+
+    monkeypatch.setattr(sns, "set_theme", no_global_theme)
+    with mpl.rc_context({"xtick.color": "#ff00ff", "font.size": 17.0, "axes.grid": False}):
+        before = dict(mpl.rcParams)
+        scores = pd.DataFrame({"scope": ["team"], "team": ["North"], "score": [82.0]})
+        chart = plots.team_scores(scores)
+        assert dict(mpl.rcParams) == before
+        # the chart itself is in the kit's style, not the analyst's
+        tick = chart.figure.axes[0].get_xticklabels()[0]
+        assert mpl.colors.to_hex(tick.get_color()) == plots.PALETTE["text"]
+        assert chart.figure.axes[0].xaxis.get_gridlines()[0].get_visible()
+        # and a plot of the analyst's own after it keeps the analyst's settings
+        _, ax = plt.subplots()
+        ax.plot([1, 2], [1, 2])
+        assert mpl.colors.to_hex(ax.get_xticklabels()[0].get_color()) == "#ff00ff"

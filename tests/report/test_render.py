@@ -278,8 +278,8 @@ def test_unreadable_notebook_is_a_clear_input_error(tmp_path):
         render_html(tmp_path / "bad.ipynb", tmp_path / "r.html")
 
 
-def test_pdf_needs_the_system_chromium(tmp_path):
-    with pytest.raises(KitError, match=r"needs the system's Chromium.*apt-get install chromium"):
+def test_pdf_needs_a_browser_that_exists(tmp_path):
+    with pytest.raises(KitError, match=r"no-chromium \(--browser\) was not found"):
         render_pdf(tmp_path / "r.html", tmp_path / "r.pdf", chromium=tmp_path / "no-chromium")
     with pytest.raises(ParameterError, match="paper"):
         render_pdf(tmp_path / "r.html", tmp_path / "r.pdf", paper="legal")  # type: ignore[arg-type]
@@ -449,7 +449,7 @@ def test_pdf_is_printed_by_the_system_chromium(leader_report, tmp_path, paper, b
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-")
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
-    assert len(boxes) >= 4  # a cover page, then a page per section
+    assert len(boxes) >= 2  # a cover page, then the sections
     width, height = (float(v) for v in boxes[0])
     assert (width, height) == pytest.approx(box, abs=1)  # points; A4 is 210 x 297 mm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["team.pdf"]

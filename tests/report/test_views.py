@@ -202,3 +202,9 @@ def test_rule_labels_name_each_standard_by_its_measure(results):
         "stage_freshness": "Open loans with a stale stage",
         "funded_in_crm": "Funded loans present in the CRM",
     }
+
+
+def test_compliance_puts_the_status_beside_the_standard(results):
+    """On a phone the first columns are what shows: the standard and whether it passed."""
+    columns = views.compliance(results, "North").columns.tolist()
+    assert columns[:2] == ["Standard", "Status"]
