@@ -26,9 +26,11 @@ import codecs
 import csv
 import fnmatch
 import hashlib
+import html
 import io
 import lzma
 import os
+import re
 import stat
 import unicodedata
 import zipfile
@@ -936,18 +938,107 @@ def _blank(values: Iterable[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _sheet_rows(unit: Unit) -> list[list[object]]:
-    """Every row of the unit's sheet from A1, blank cells as ``""`` (read by calamine)."""
+#: A sheet whose cells, laid out as a grid, would exceed this many (and 50 times the cells it
+#: holds) is read cell by cell: calamine would allocate the whole grid (a stray cell at
+#: XFD1048576 makes that 17 billion cells).
+_DENSE_LIMIT = 20_000_000
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _sheet_xml(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding worksheet ``sheet`` of an .xlsx workbook."""
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rid = re.search(r'\br:id="([^"]*)"', tag)
+        if name and rid and html.unescape(name.group(1)) == sheet:
+            for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+                if f'Id="{rid.group(1)}"' in rel:
+                    target = re.search(r'Target="([^"]*)"', rel)
+                    if target:
+                        path = target.group(1).lstrip("/")
+                        return path if path.startswith("xl/") else f"xl/{path}"
+    return None
+
+
+def _sparse_sheet(unit: Unit) -> bool:
+    """Whether the sheet's cells are spread over a grid too large to allocate whole."""
+    try:
+        with zipfile.ZipFile(unit.file.path) as zf:
+            member = _sheet_xml(zf, unit.sheet or "")
+            if member is None:
+                return False
+            cells = max_row = max_col = 0
+            tail = b""
+            with zf.open(member) as stream:
+                while chunk := stream.read(1 << 22):
+                    data = tail + chunk
+                    end = data.rfind(b"<c ")
+                    scan, tail = (data[:end], data[end:]) if end > 0 else (data, b"")
+                    for letters, digits in _CELL_REF.findall(scan):
+                        cells += 1
+                        max_row = max(max_row, int(digits))
+                        col = 0
+                        for ch in letters:
+                            col = col * 26 + ch - 64
+                        max_col = max(max_col, col)
+                for letters, digits in _CELL_REF.findall(tail):
+                    cells += 1
+                    max_row = max(max_row, int(digits))
+                    col = 0
+                    for ch in letters:
+                        col = col * 26 + ch - 64
+                    max_col = max(max_col, col)
+    except (zipfile.BadZipFile, OSError, zlib.error):
+        return False  # calamine reports a damaged workbook clearly
+    grid = max_row * max_col
+    return grid > _DENSE_LIMIT and grid > 50 * max(cells, 1)
+
+
+def _sheet_rows(unit: Unit) -> Iterable[tuple[int, list[object]]]:
+    """Every row of the unit's sheet with its row number, blank cells as ``""`` or ``None``.
+
+    calamine reads it (fast) unless its cells are spread over a grid too large to allocate,
+    which openpyxl then reads cell by cell.
+    """
+    if unit.file.path.suffix.lower() == ".xlsx" and _sparse_sheet(unit):
+        return _sparse_rows(unit)
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(unit.file.path))
         try:
-            return list(wb.get_sheet_by_name(unit.sheet).to_python(skip_empty_area=False))
+            rows = wb.get_sheet_by_name(unit.sheet).to_python(skip_empty_area=False)
         finally:
             wb.close()
     except Exception as exc:  # corrupt workbook: calamine raises several types
         raise InputError(f"{unit.file.rel}: cannot open the workbook: {exc}") from None
+    return enumerate(rows, start=1)
+
+
+def _sparse_rows(unit: Unit) -> list[tuple[int, list[object]]]:
+    """The rows a sparse sheet holds, read by openpyxl without padding to the declared size."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(unit.file.path, read_only=True, data_only=True)
+    except Exception as exc:  # corrupt workbook
+        raise InputError(f"{unit.file.rel}: cannot open the workbook: {exc}") from None
+    try:
+        ws = wb[unit.sheet]
+        ws.reset_dimensions()
+        out = []
+        for cells in ws.iter_rows():
+            row = next((c.row for c in cells if getattr(c, "row", None)), None)
+            if row is not None:
+                out.append((int(row), [c.value for c in cells]))
+        return out
+    finally:
+        wb.close()
 
 
 def _read_sheet(unit: Unit, meter: Meter | None = None) -> RawTable:
@@ -960,7 +1051,7 @@ def _read_sheet(unit: Unit, meter: Meter | None = None) -> RawTable:
     header: list[str] | None = None
     rows: list[list[object]] = []
     numbers: list[int] = []
-    for r, values in enumerate(_sheet_rows(unit), start=1):
+    for r, values in _sheet_rows(unit):
         if meter is not None and not r % 1024:
             meter.check()
         if _blank(values):

@@ -32,10 +32,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from kit.diagnostics.metrics import METRICS, SECTIONS
+from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.review import REVIEW_ITEMS
 from kit.exceptions import ParameterError
 from kit.results import Results, load_results
+from kit.sections import SECTIONS
 
 __all__ = [
     "open_results",
@@ -85,8 +86,9 @@ def _team(results: Results, team: str) -> str:
 
 
 def _section(section: str | None) -> str | None:
-    if section is not None and section not in SECTIONS:
-        raise _unknown("section", section, list(SECTIONS), where="a report section")
+    measured = [s.id for s in SECTIONS.values() if s.measured]
+    if section is not None and section not in measured:
+        raise _unknown("section", section, measured, where="a report section")
     return section
 
 

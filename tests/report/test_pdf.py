@@ -80,13 +80,14 @@ def test_a_missing_browser_says_how_to_get_one(tmp_path: Path, monkeypatch) -> N
 
 
 def test_assess_refuses_a_missing_browser_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "export").mkdir()
     done = subprocess.run(
         [
             sys.executable,
             "-m",
             "kit",
             "assess",
-            str(tmp_path),
+            str(tmp_path / "export"),
             "--out",
             str(tmp_path / "out"),
             "--browser",
