@@ -24,7 +24,9 @@ partial
     source...).
 consistent
     Everything else: works in the CRM most weeks at a typical volume and fails no practice
-    standard it was assessed on.
+    standard it was judged on (a rule measured on too few records is not judged). The reason
+    names any practice standard it is in the warn band on, so "meets every practice
+    standard" is said only of a producer who does.
 
 A producer seated for less than one complete week since launch, or assessed without
 activities, gets no archetype (blank) and a reason.
@@ -73,6 +75,22 @@ def _num(values: np.ndarray, digits: int = 1) -> pd.Series:
     return text.str.replace(r"\.0+$", "", regex=True)
 
 
+def _practice(compliance: pd.DataFrame, status: str) -> pd.Series:
+    """Per producer id: the practice rules (outside the usage sections) with ``status``,
+    as ``stage freshness, next step``."""
+    rows = compliance[
+        (compliance["scope"] == "producer")
+        & (compliance["status"] == status)
+        & ~compliance["metric"].map(_SECTION_OF).isin(_USAGE_SECTIONS)
+    ]
+    return (
+        rows.sort_values(["producer_id", "rule_order"], kind="stable")
+        .assign(text=rows["rule_id"].map(label).str.lower())
+        .groupby("producer_id", sort=False)["text"]
+        .agg(", ".join)
+    )
+
+
 def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) -> pd.DataFrame:
     """Classify every scored producer.
 
@@ -101,19 +119,10 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     assessable = ~np.isnan(weeks) & (weeks >= 1)
     typical = float(np.median(rate[assessable])) if assessable.any() else np.nan
 
-    practice = compliance[
-        (compliance["scope"] == "producer")
-        & (compliance["status"] == "fail")
-        & ~compliance["metric"].map(_SECTION_OF).isin(_USAGE_SECTIONS)
-    ]
-    failed = (
-        practice.sort_values(["producer_id", "rule_order"], kind="stable")
-        .assign(text=practice["rule_id"].map(label).str.lower())
-        .groupby("producer_id", sort=False)["text"]
-        .agg(", ".join)
-    )
-    fails = pd.Series(ids).map(failed)
+    fails = pd.Series(ids).map(_practice(compliance, "fail"))
     has_fail = fails.notna().to_numpy()
+    warns = pd.Series(ids).map(_practice(compliance, "warn"))
+    has_warn = warns.notna().to_numpy()
 
     with np.errstate(invalid="ignore"):
         lapsed = (
@@ -180,8 +189,16 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
                 dtype=object
             ),
             ("uses it only part of the time: " + worked).to_numpy(dtype=object),
-            (worked + " and meets every practice standard it was assessed on").to_numpy(
-                dtype=object
+            np.where(
+                has_warn,
+                (
+                    worked
+                    + ", fails no practice standard but is in the warn band on "
+                    + warns.astype(object).where(has_warn, "")
+                ).to_numpy(dtype=object),
+                (worked + " and meets every practice standard it was judged on").to_numpy(
+                    dtype=object
+                ),
             ),
         ],
         default="",

@@ -3,7 +3,9 @@
 Each rule of the standards is joined to its metric's rows (organization, team and, where the
 metric exists per producer, producer rows) and given a status: ``pass`` when the value meets
 the target, ``warn`` when it misses the target but meets the warn level, ``fail`` otherwise,
-and ``not_assessed`` (with the metric's reason) when the value could not be measured.
+``not_assessed`` (with the metric's reason) when the value could not be measured, and
+``too_few`` (with the count) when it was measured on fewer records than the evidence
+minimum (:mod:`kit.diagnostics.evidence`): shown, but not scored, ranked or flagged.
 
 Examples
 --------
@@ -16,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kit.diagnostics.evidence import too_few, too_few_reason
+from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import _EPS, Standards
 
 __all__ = ["COMPLIANCE_COLUMNS", "compliance"]
@@ -82,8 +86,16 @@ def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     meets = np.where(at_least, value >= target - _EPS, value <= target + _EPS)
     near = np.where(at_least, value >= warn - _EPS, value <= warn + _EPS)
     assessed = frame["assessed"].to_numpy(dtype=bool) & ~np.isnan(value)
+    denominator = frame["denominator"].to_numpy(dtype="float64")
+    few = assessed & too_few(denominator, frame["unit"].to_numpy(dtype=object))
     frame["status"] = np.select(
-        [~assessed, meets, near], ["not_assessed", "pass", "warn"], default="fail"
+        [~assessed, few, meets, near], ["not_assessed", "too_few", "pass", "warn"], default="fail"
     )
-    frame["reason"] = frame["reason"].where(~assessed)
+    reason = frame["reason"].where(~assessed).astype(object)
+    if few.any():
+        nouns = frame["metric"].map(lambda m: METRICS[m].noun)
+        reason[few] = [
+            too_few_reason(d, n) for d, n in zip(denominator[few], nouns[few], strict=True)
+        ]
+    frame["reason"] = reason
     return frame[list(COMPLIANCE_COLUMNS)].reset_index(drop=True)

@@ -86,7 +86,10 @@ class Metric:
         Default parameters (a standards rule may override them, e.g. ``days``).
     evidence
         Sentence template of a finding: ``{value}``, ``{numerator}``, ``{denominator}``,
-        ``{whose}``, ``{window}`` and the metric's params are filled in.
+        ``{whose}``, ``{window}``, ``{seat_days}`` and the metric's params are filled in.
+    noun
+        What the denominator counts (``open loans``, ``calls and meetings``): the report's
+        "Based on" column and the "too few to judge" reason name it.
     """
 
     id: str
@@ -98,6 +101,7 @@ class Metric:
     scopes: tuple[Scope, ...] = ("organization", "team", "producer")
     params: dict[str, Any] = field(default_factory=dict)
     evidence: str = ""
+    noun: str = "records"
 
 
 _ALL: tuple[Scope, ...] = ("organization", "team", "producer")
@@ -115,6 +119,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers were active in {value} of their {denominator} "
         "producer-weeks over the last {window} days",
     ),
@@ -126,6 +131,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producers",
         evidence="{value} of {whose} {denominator} producers logged any work in the CRM in "
         "the last 7 days",
     ),
@@ -137,6 +143,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers were active in {value} of their {denominator} "
         "producer-weeks since launch",
     ),
@@ -149,6 +156,7 @@ _CATALOGUE: tuple[Metric, ...] = (
             "share",
             "adoption",
             "higher",
+            noun="producers",
             evidence=f"{{value}} of {{whose}} {{denominator}} producers were active at day {day}",
         )
         for day in (30, 60, 90)
@@ -161,6 +169,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers logged {value} activities per producer-week",
     ),
     Metric(
@@ -171,6 +180,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "presence",
         "lower",
+        noun="producer-weeks with a login",
         evidence="in {value} of the {denominator} producer-weeks {whose} producers logged in, "
         "they logged no work",
     ),
@@ -185,6 +195,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "pipeline",
         "lower",
         params={"days": 14},
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans have not changed stage in "
         "{days}+ days",
     ),
@@ -197,6 +208,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="new leads",
         evidence="{value} of {whose} {denominator} new leads in the last {window} days were "
         "never touched by a person",
     ),
@@ -208,6 +220,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "higher",
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans carry every field required at "
         "their stage",
     ),
@@ -222,6 +235,7 @@ _CATALOGUE: tuple[Metric, ...] = (
             "share",
             "follow_up",
             "higher",
+            noun="new leads",
             evidence=f"{{value}} of {{whose}} {{denominator}} new leads in the last {{window}} "
             f"days were touched by a person within {text}",
         )
@@ -235,6 +249,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "minutes",
         "follow_up",
         "lower",
+        noun="touched leads",
         evidence="{whose} median time from new lead to first human touch was {value} "
         "({denominator} touched leads)",
     ),
@@ -245,6 +260,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "higher",
+        noun="calls and meetings",
         evidence="{value} of {whose} {denominator} calls and meetings in the last {window} "
         "days recorded an outcome",
     ),
@@ -255,6 +271,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "higher",
+        noun="calls and meetings",
         evidence="{value} of {whose} {denominator} calls and meetings in the last {window} "
         "days recorded a next step",
     ),
@@ -267,6 +284,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "lower",
+        noun="next steps due",
         evidence="{value} of {whose} {denominator} next steps due in the last {window} days "
         "are overdue with no follow-up",
     ),
@@ -280,6 +298,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "higher",
         params={"days": 90, "touches": "any"},
+        noun="past clients",
         evidence="{value} of {whose} {denominator} past clients were touched in the last "
         "{days} days",
     ),
@@ -292,6 +311,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "higher",
         params={"days": 30, "touches": "human"},
+        noun="referral partners",
         evidence="{value} of {whose} {denominator} referral partners were touched by a person "
         "in the last {days} days",
     ),
@@ -303,6 +323,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "relationships",
         "higher",
+        noun="referral partners",
         evidence="{whose} {denominator} referral partners, {value} sent a new contact in the "
         "last {window} days",
     ),
@@ -315,6 +336,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "lower",
         scopes=_TEAM,
+        noun="contacts",
         evidence="{value} of {whose} {denominator} contacts have no owner",
     ),
     # ----------------------------------------------------------------- marketing
@@ -326,6 +348,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="new contacts",
         evidence="{value} of {whose} {denominator} new contacts in the last {window} days "
         "have a lead source",
     ),
@@ -337,6 +360,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="campaign contacts",
         evidence="{value} of {whose} {denominator} contacts in campaigns have both a lifecycle "
         "stage and a lead source",
     ),
@@ -347,6 +371,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="touches",
         evidence="{value} of {whose} {denominator} touches in the last {window} days were "
         "made by a person",
     ),
@@ -360,6 +385,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "shadow_pipeline",
         "higher",
+        noun="funded LOS loans",
         evidence="only {value} of {whose} {denominator} loans funded in the last {window} days "
         "exist in the CRM",
     ),
@@ -373,8 +399,9 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="seats",
         evidence="{value} of {whose} {denominator} paid seats had no logged work in the last "
-        "30 days",
+        "{seat_days} days",
     ),
     Metric(
         "cost_per_active_producer",
@@ -385,6 +412,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="active producers",
         evidence="{whose} seats cost {value} a month per producer actually working in the CRM",
     ),
     Metric(
@@ -395,6 +423,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="seats",
         evidence="{whose} idle seats cost {value} a month",
     ),
     # ----------------------------------------------------------------- data quality
@@ -407,6 +436,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "higher",
+        noun="records",
         evidence="{value} of {whose} {denominator} records have no data-quality issue",
     ),
     Metric(
@@ -417,6 +447,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "higher",
+        noun="human activities",
         evidence="{value} of {whose} {denominator} activities in the last {window} days were "
         "logged within 24 hours",
     ),
@@ -427,6 +458,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "minutes",
         "data_quality",
         "lower",
+        noun="human activities",
         evidence="{whose} median delay between an activity and its logging was {value}",
     ),
     Metric(
@@ -437,6 +469,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "lower",
+        noun="contacts",
         evidence="{value} of {whose} {denominator} contacts look like duplicates",
     ),
 )

@@ -4,7 +4,8 @@ pipeline meeting, team by team.
 Items (in this order):
 
 ``stale_loan``
-    open loans whose stage has not changed in the stage-freshness days (default 14);
+    open loans whose stage has not changed in the stage-freshness days (the ``days`` of the
+    standards' stale-loan rule);
 ``untouched_lead``
     leads created in the window that no person has touched;
 ``overdue_next_step``
@@ -23,24 +24,33 @@ and age in days, with a non-personal detail (stage, activity type, dates, amount
 borrower's name, email, phone or any free text. Records that cannot be attributed to a team
 are left out (they appear in the data-quality section instead).
 
+Titles are templates filled from the standards (:func:`review_title`), so a custom
+standards file with other cadences changes every heading that names one.
+
 Examples
 --------
 >>> REVIEW_COLUMNS
 ('team', 'item', 'record_id', 'producer_id', 'producer_name', 'age_days', 'detail')
+>>> review_title("stale_loan", {"rules": [{"metric": "stale_open_loans", "params": {"days": 21}}]})
+'Open loans with no stage change in 21+ days'
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from kit.diagnostics.metrics import METRICS
+
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
+    from kit.diagnostics.standards import Standards
 
-__all__ = ["REVIEW_COLUMNS", "REVIEW_ITEMS", "ReviewItem", "review_list"]
+__all__ = ["REVIEW_COLUMNS", "REVIEW_ITEMS", "ReviewItem", "review_list", "review_title"]
 
 REVIEW_COLUMNS: tuple[str, ...] = (
     "team",
@@ -65,9 +75,12 @@ class ReviewItem:
         The canonical table its record ids belong to (``None``: an LOS loan number), used to
         name the borrower in an internal consultant copy.
     title
-        The heading of its table in a team report.
+        The heading of its table in a team report: a template whose ``{name}`` placeholders
+        are the parameters of ``metric`` in the standards (see :func:`review_title`).
     definition
         What it lists, in one line (the metrics reference quotes it).
+    metric
+        The metric whose parameters (``days``) fill the title, if any.
     """
 
     id: str
@@ -75,6 +88,7 @@ class ReviewItem:
     record_table: str | None
     title: str
     definition: str
+    metric: str | None = None
 
 
 def _items(*items: ReviewItem) -> dict[str, ReviewItem]:
@@ -87,8 +101,9 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "stale_loan",
         "stale_loans",
         "opportunities",
-        "Open loans with no stage change in 14+ days",
+        "Open loans with no stage change in {days}+ days",
         "open loans with no stage change in the stage-freshness days",
+        "stale_open_loans",
     ),
     ReviewItem(
         "untouched_lead",
@@ -115,15 +130,17 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "past_client_out_of_cadence",
         "past_client_out_of_cadence",
         "contacts",
-        "Past clients not touched in 90+ days",
+        "Past clients not touched in {days}+ days",
         "past clients not touched within their cadence",
+        "past_clients_touched",
     ),
     ReviewItem(
         "partner_out_of_cadence",
         "partner_out_of_cadence",
         "contacts",
-        "Referral partners not touched in 30+ days",
+        "Referral partners not touched in {days}+ days",
         "referral partners not touched by a person within cadence",
+        "partners_touched",
     ),
     ReviewItem(
         "missing_lead_source",
@@ -140,6 +157,30 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "LOS loans funded in the window not in the CRM",
     ),
 )
+
+
+def _metric_params(standards: Standards | Mapping[str, Any], metric: str) -> dict[str, Any]:
+    """The parameters of ``metric`` in ``standards`` (a :class:`Standards` or its dict in a
+    results bundle): the first rule's that measures it, else the catalogue's defaults."""
+    rules = standards.get("rules", []) if isinstance(standards, Mapping) else standards.rules
+    for rule in rules:
+        found = rule.get("metric") if isinstance(rule, Mapping) else rule.metric
+        if found == metric:
+            params = rule.get("params") if isinstance(rule, Mapping) else rule.params
+            return {**METRICS[metric].params, **(params or {})}
+    return dict(METRICS[metric].params)
+
+
+def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
+    """The heading of a review item, its cadence taken from ``standards``.
+
+    ``standards`` is a :class:`kit.diagnostics.standards.Standards` or the dict a results
+    bundle keeps (``results.parameters["standards"]``).
+    """
+    spec = REVIEW_ITEMS[item]
+    if spec.metric is None:
+        return spec.title
+    return spec.title.format(**_metric_params(standards, spec.metric))
 
 
 def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -38,9 +38,12 @@ from kit.diagnostics import (
 from kit.diagnostics.archetypes import archetypes
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
+from kit.diagnostics.evidence import MIN_DENOMINATOR, MIN_WEIGHT_SHARE, NOT_ENOUGH_EVIDENCE
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS, Measurements, empty_metrics
+from kit.diagnostics.reconciliation import SEAT_ACTIVE_DAYS
 from kit.diagnostics.review import review_list
+from kit.diagnostics.scoring import SCORE_COLUMNS
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
 from kit.exceptions import ParameterError
@@ -171,30 +174,32 @@ def diagnose(
     keys = ["scope", "team", "producer_id", "producer_name"]
     if scored is not None:
         base = base.merge(scored, on=keys, how="left")
-    for column in ("rules_assessed", "passed", "warned", "failed", "not_assessed"):
+    for column in ("rules_assessed", "passed", "warned", "failed", "not_assessed", "too_few"):
         base[column] = base[column].fillna(0).astype("int64") if column in base else 0
-    if "score" not in base:
-        base["score"] = np.nan
+    for column in ("score", "weight_assessed", "weight_total"):
+        base[column] = base[column].astype("float64") if column in base else np.nan
+    for column in ("weight_assessed", "weight_total"):
+        base[column] = base[column].fillna(0.0)
+    base["evidence"] = (
+        base["evidence"].fillna(NOT_ENOUGH_EVIDENCE) if "evidence" in base else NOT_ENOUGH_EVIDENCE
+    )
+    if "missing" not in base:
+        base["missing"] = None
+    base["missing"] = base["missing"].where(
+        base["missing"].notna() | (base["evidence"] != NOT_ENOUGH_EVIDENCE) | (
+            base["weight_total"] > 0
+        ),
+        "no standard applies",
+    )
     base = base.merge(kinds, on="producer_id", how="left")
     scores = _text(
         _sort(
-            base[
-                [
-                    *keys,
-                    "score",
-                    "rules_assessed",
-                    "passed",
-                    "warned",
-                    "failed",
-                    "not_assessed",
-                    "archetype",
-                    "archetype_reason",
-                ]
-            ],
+            base[[*SCORE_COLUMNS, "archetype", "archetype_reason"]],
             ["team", "producer_id"],
         )
     )
-    scores["score"] = scores["score"].astype("float64")
+    for column in ("score", "weight_assessed", "weight_total"):
+        scores[column] = scores[column].astype("float64")
 
     ranked = _text(rank_findings(ctx, compliance, scores, metrics))
     review = _text(review_list(ctx, everything.units))
@@ -211,6 +216,8 @@ def diagnose(
         "producers": len(ctx.producer_codes),
         "tables": {name: len(frame) for name, frame in sorted(dataset.tables.items())},
         "standards": parsed.to_dict(),
+        "seat_active_days": SEAT_ACTIVE_DAYS,
+        "evidence": {"min_denominator": MIN_DENOMINATOR, "min_weight_share": MIN_WEIGHT_SHARE},
         **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
     }
     return Results(
