@@ -90,7 +90,7 @@ def test_import_kit_loads_no_runner_pandas_or_charts() -> None:
 #: Layers of the chain, lowest first. A module may import its own layer or lower ones only.
 LAYERS: list[tuple[str, ...]] = [
     ("kit._version", "kit.exceptions", "kit._atomic", "kit._safe", "kit._resources"),
-    ("kit.sections", "kit.schema", "kit.params"),
+    ("kit.sections", "kit.schema", "kit.params", "kit.formatting"),
     ("kit.dataset",),
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),

@@ -45,7 +45,6 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.metrics import METRICS
-from kit.schema import label
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -85,7 +84,7 @@ def _practice(compliance: pd.DataFrame, status: str) -> pd.Series:
     ]
     return (
         rows.sort_values(["producer_id", "rule_order"], kind="stable")
-        .assign(text=rows["rule_id"].map(label).str.lower())
+        .assign(text=rows["metric"].map(lambda m: METRICS[m].phrase))
         .groupby("producer_id", sort=False)["text"]
         .agg(", ".join)
     )

@@ -158,7 +158,11 @@ def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
     if unattributed > 0:
         causes.append(f"{_count(unattributed)} of the {_count(org_den)} {noun} belong to no team")
     if judged:
-        text = f"Each of {teams} meets it on its own"
+        text = (
+            "The one team judged meets it on its own"
+            if judged == 1
+            else f"Each of {teams} meets it on its own"
+        )
         return text + (": " + " and ".join(causes) if causes else "") + "."
     return ("No team could be judged on it: " + " and ".join(causes) + ".") if causes else ""
 
@@ -270,8 +274,8 @@ def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
                 "status": "fail",
                 "severity": "high" if broken or share >= 0.5 else "medium",
                 "finding": (
-                    f"{n} of {whose} {total} producers ({format_value(share, 'share')}) do not "
-                    f"work fully in the CRM: {kinds}."
+                    f"{n} of {whose} {total} producers ({format_value(share, 'share')}) "
+                    f"{_plural(n, 'does', 'do')} not work fully in the CRM: {kinds}."
                 ),
                 "value": share,
                 "numerator": float(n),

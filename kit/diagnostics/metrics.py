@@ -103,6 +103,11 @@ class Metric:
     evidence: str = ""
     noun: str = "records"
 
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: ``open loans with a stale stage``."""
+        return self.label[:1].lower() + self.label[1:]
+
 
 _ALL: tuple[Scope, ...] = ("organization", "team", "producer")
 _TEAM: tuple[Scope, ...] = ("organization", "team")

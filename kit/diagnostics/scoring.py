@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.evidence import NOT_ENOUGH_EVIDENCE, enough_weight
+from kit.diagnostics.metrics import METRICS
 
 __all__ = ["POINTS", "SCORE_COLUMNS", "scores"]
 
@@ -62,14 +63,15 @@ SCORED = "scored"
 
 
 def _missing(compliance: pd.DataFrame, judged: np.ndarray) -> pd.Series:
-    """Per scope key: the rules not judged, grouped by reason (``rule, rule (reason); ...``)."""
-    rows = compliance.loc[~judged, [*_KEYS, "rule_id", "reason"]]
+    """Per scope key: the rules not judged, named by what they measure and grouped by reason
+    (``open loans with a stale stage, ... (no activities provided); ...``)."""
+    rows = compliance.loc[~judged, [*_KEYS, "metric", "reason"]]
     if rows.empty:
         return pd.Series(dtype=object)
     reason = rows["reason"].astype(object).where(rows["reason"].notna(), "not assessed")
     reason = reason.str.replace(r"^not assessed: ", "", regex=True)
     # "too few to judge: 3 open loans (fewer than 5)" -> one group per rule; others by reason
-    rows = rows.assign(_reason=reason, _rule=rows["rule_id"].str.replace("_", " "))
+    rows = rows.assign(_reason=reason, _rule=rows["metric"].map(lambda m: METRICS[m].phrase))
     grouped = (
         rows.groupby([*_KEYS, "_reason"], dropna=False, sort=False)["_rule"]
         .agg(", ".join)
