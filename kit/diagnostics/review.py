@@ -80,7 +80,8 @@ class ReviewItem:
     definition
         What it lists, in one line (the metrics reference quotes it).
     metric
-        The metric whose parameters (``days``) fill the title, if any.
+        The metric whose records it lists: its parameters (``days``) fill the title, and
+        where the metric is not assessed the item could not be checked.
     """
 
     id: str
@@ -111,6 +112,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "contacts",
         "New leads nobody has touched",
         "leads created in the window that no person has touched",
+        "leads_without_touch",
     ),
     ReviewItem(
         "overdue_next_step",
@@ -118,6 +120,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "activities",
         "Overdue next steps",
         "next steps past their due date with no later human activity",
+        "overdue_next_steps",
     ),
     ReviewItem(
         "missing_next_step",
@@ -125,6 +128,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "activities",
         "Calls and meetings with no next step",
         "calls and meetings of the last 7 days logged without a next step",
+        "conversations_with_next_step",
     ),
     ReviewItem(
         "past_client_out_of_cadence",
@@ -148,6 +152,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "contacts",
         "New contacts with no lead source",
         "contacts created in the window with no lead source",
+        "new_contacts_with_lead_source",
     ),
     ReviewItem(
         "funded_loan_missing_from_crm",
@@ -155,6 +160,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         None,
         "Funded loans missing from the CRM",
         "LOS loans funded in the window not in the CRM",
+        "funded_loans_in_crm",
     ),
 )
 
@@ -178,7 +184,7 @@ def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
     bundle keeps (``results.parameters["standards"]``).
     """
     spec = REVIEW_ITEMS[item]
-    if spec.metric is None:
+    if spec.metric is None or "{" not in spec.title:
         return spec.title
     return spec.title.format(**_metric_params(standards, spec.metric))
 

@@ -488,6 +488,11 @@ def compliance_heatmap(
         lambda s: (
             f"{(s == 'pass').sum()} pass, {(s == 'warn').sum()} warn, {(s == 'fail').sum()} fail"
             + (f", {(s == 'too_few').sum()} too few to judge" if (s == "too_few").any() else "")
+            + (
+                f", {(s == 'not_assessed').sum()} not assessed"
+                if (s == "not_assessed").any()
+                else ""
+            )
         )
     )
     parts = [f"{t}: {c}" for t, c in counts.items()]
@@ -501,7 +506,8 @@ def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
     rows = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
     if rows.empty:
         return _empty(title, "no records to check")
-    names = rows["check"].astype(str).str.replace("_", " ").str.capitalize()
+    text = rows["check"].astype(str).str.replace("_", " ")
+    names = text.str[:1].str.upper() + text.str[1:]
     repeated = names.duplicated(keep=False)
     names = names.where(~repeated, names + " (" + rows["table"].astype(str) + ")")
     rows = rows.assign(name=names).sort_values(["share_ok", "name"]).head(limit)

@@ -718,11 +718,39 @@ def review_blocks(
                 else ""
             )
         )
+    unchecked = _unchecked_review_items(results, team)
+    note = (
+        present.note_list(
+            "Could not be checked (their records are not in the export):", unchecked, kind="muted"
+        ).data
+        if unchecked
+        else ""
+    )
     if not parts:
-        return present.callout(
-            "Nothing to review this week: no item is out of standard.", kind="good"
-        )
-    return present.Fragment("\n".join(parts))
+        if len(unchecked) == len(REVIEW_ITEMS):
+            return present.Fragment(note)
+        nothing = present.callout(
+            "Nothing to review this week: no item that could be checked is out of standard.",
+            kind="good",
+        ).data
+        return present.Fragment("\n".join(p for p in (nothing, note) if p))
+    return present.Fragment("\n".join([*parts, *([note] if note else [])]))
+
+
+def _unchecked_review_items(results: Results, team: str) -> list[str]:
+    """Review items whose metric is not assessed for ``team``, with the reason: an empty list
+    there means "not checked", never "nothing out of standard"."""
+    m = results.metrics
+    rows = m[(m["scope"] == "team") & (m["team"] == team)].set_index("metric")
+    out = []
+    for item, spec in REVIEW_ITEMS.items():
+        if spec.metric is None or spec.metric not in rows.index:
+            continue
+        row = rows.loc[spec.metric]
+        if not bool(row["assessed"]):
+            reason = str(row["reason"] or "not assessed").removeprefix("not assessed: ")
+            out.append(f"{review_title(item, _standards(results))} ({reason})")
+    return out
 
 
 # --------------------------------------------------------------------------- portfolio
@@ -831,15 +859,17 @@ def portfolio_scores(
         )
         for t in out.index
     ]
-    out["Standards passed"] = (
-        teams["passed"].astype("Int64").astype("str")
-        + " of "
-        + teams["rules_assessed"].astype("Int64").astype("str")
-        + " judged"
-    )
+    judged = teams["rules_assessed"].reindex(out.index)
+    out["Standards passed"] = [
+        f"{int(teams.loc[t, 'passed'])} of {int(n)} judged" if n else "none judged"
+        for t, n in judged.items()
+    ]
+    classified = producers[producers["archetype"].notna()].groupby("team").size()
     for kind in ("consistent", "partial", "lapsed", "never_adopted"):
         counts = archetypes[kind] if kind in archetypes else pd.Series(dtype="int64")
-        out[label(kind)] = counts.reindex(out.index).fillna(0).astype("int64")
+        counts = counts.reindex(out.index).fillna(0).astype("Int64")
+        # no producer classified (no activities): not assessed, never "0 lapsed"
+        out[label(kind)] = counts.where(classified.reindex(out.index).fillna(0) > 0, pd.NA)
     out["Idle seats"] = roi["idle_seats"].reindex(out.index).round().astype("Int64")
     out["Report"] = [(team_reports or {}).get(t) for t in out.index]
     out = out.reset_index()

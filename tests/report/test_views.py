@@ -154,7 +154,22 @@ def test_review_list_is_oldest_first_and_has_no_borrower_columns(results):
 
 
 def test_review_blocks_say_when_there_is_nothing_to_review(results):
-    assert "Nothing to review this week" in views.review_blocks(results, "South").data
+    block = views.review_blocks(results, "South").data
+    assert "Nothing to review this week: no item that could be checked is out of standard." in (
+        block
+    )
+    assert "Funded loans missing from the CRM (no LOS loans provided)" in block
+
+
+def test_an_empty_review_list_never_claims_unchecked_items_are_in_standard(results):
+    """On the real Maven export (no activities, contacts or LOS loans) the review list said
+    "no item is out of standard" although nothing could be checked."""
+    unassessed = results.metrics.assign(
+        assessed=False, value=nan, reason="not assessed: no activities provided"
+    )
+    block = views.review_blocks(dataclasses.replace(results, metrics=unassessed), "South").data
+    assert "Nothing to review" not in block and "out of standard" not in block
+    assert "Could not be checked" in block
 
 
 def test_portfolio_scores_rank_teams_and_mark_failed_reports(results):
@@ -167,7 +182,9 @@ def test_portfolio_scores_rank_teams_and_mark_failed_reports(results):
     assert pd.isna(table["Report"].iloc[1])
     not_selected = views.portfolio_scores(results, team_reports={"North": "teams/north.html"})
     assert not_selected["Team report"].tolist() == ["North", "South"]
-    assert table["Standards passed"].tolist() == ["1 of 1 judged", "0 of 0 judged"]
+    assert table["Standards passed"].tolist() == ["1 of 1 judged", "none judged"]
+    # no producer classified: the archetype counts are not assessed, never zeros
+    assert table["Lapsed"].isna().all()
     assert table["Score based on"].tolist() == [
         "1 of 2 standards",
         "not enough evidence (0 of 2 standards judged)",
