@@ -718,7 +718,7 @@ def review_blocks(
                 else ""
             )
         )
-    unchecked = _unchecked_review_items(results, team)
+    checked, unchecked = _review_coverage(results, team)
     note = (
         present.note_list(
             "Could not be checked (their records are not in the export):", unchecked, kind="muted"
@@ -727,7 +727,7 @@ def review_blocks(
         else ""
     )
     if not parts:
-        if len(unchecked) == len(REVIEW_ITEMS):
+        if not checked:
             return present.Fragment(note)
         nothing = present.callout(
             "Nothing to review this week: no item that could be checked is out of standard.",
@@ -737,20 +737,23 @@ def review_blocks(
     return present.Fragment("\n".join([*parts, *([note] if note else [])]))
 
 
-def _unchecked_review_items(results: Results, team: str) -> list[str]:
-    """Review items whose metric is not assessed for ``team``, with the reason: an empty list
-    there means "not checked", never "nothing out of standard"."""
+def _review_coverage(results: Results, team: str) -> tuple[int, list[str]]:
+    """How many review items could be checked for ``team``, and the others with the reason
+    (their metric is not assessed): an empty list there means "not checked", never "nothing
+    out of standard"."""
     m = results.metrics
     rows = m[(m["scope"] == "team") & (m["team"] == team)].set_index("metric")
-    out = []
+    checked, unchecked = 0, []
     for item, spec in REVIEW_ITEMS.items():
         if spec.metric is None or spec.metric not in rows.index:
             continue
         row = rows.loc[spec.metric]
-        if not bool(row["assessed"]):
+        if bool(row["assessed"]):
+            checked += 1
+        else:
             reason = str(row["reason"] or "not assessed").removeprefix("not assessed: ")
-            out.append(f"{review_title(item, _standards(results))} ({reason})")
-    return out
+            unchecked.append(f"{review_title(item, _standards(results))} ({reason})")
+    return checked, unchecked
 
 
 # --------------------------------------------------------------------------- portfolio
