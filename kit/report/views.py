@@ -721,7 +721,7 @@ def review_blocks(
     checked, unchecked = _review_coverage(results, team)
     note = (
         present.note_list(
-            "Could not be checked (their records are not in the export):", unchecked, kind="muted"
+            "Not checked:", unchecked, kind="muted"
         ).data
         if unchecked
         else ""

@@ -169,7 +169,7 @@ def test_an_empty_review_list_never_claims_unchecked_items_are_in_standard(resul
     )
     block = views.review_blocks(dataclasses.replace(results, metrics=unassessed), "South").data
     assert "Nothing to review" not in block and "out of standard" not in block
-    assert "Could not be checked" in block
+    assert "Not checked:" in block
 
 
 def test_portfolio_scores_rank_teams_and_mark_failed_reports(results):
