@@ -50,6 +50,7 @@ __all__ = [
     "counted",
     "format_count",
     "format_level",
+    "format_number",
     "format_of",
     "format_standard",
     "format_value",
@@ -226,6 +227,15 @@ def format_count(value: object) -> str:
     ('1,234', '0')
     """
     return "0" if _missing(value) else f"{float(value):,.0f}"  # type: ignore[arg-type]
+
+
+def format_number(value: object) -> str:
+    """A plain number with one decimal and thousands separators: ``1,234.5``.
+
+    >>> format_number(1234.46), format_number(2)
+    ('1,234.5', '2.0')
+    """
+    return "" if _missing(value) else f"{float(value):,.1f}"  # type: ignore[arg-type]
 
 
 def format_of(numerator: object, denominator: object, noun: str = "") -> str:

@@ -20,11 +20,13 @@ Examples
 >>> import pandas as pd
 >>> c = pd.DataFrame({"scope": ["team"] * 4, "team": ["West"] * 4, "producer_id": [None] * 4,
 ...                   "producer_name": [None] * 4, "status": ["pass", "warn", "fail", "too_few"],
-...                   "weight": [2.0, 1.0, 1.0, 1.0], "rule_id": ["a", "b", "c", "d"],
+...                   "weight": [2.0, 1.0, 1.0, 1.0], "metric": ["stale_open_loans"] * 4,
 ...                   "reason": [None, None, None, "too few to judge: 2 open loans"]})
 >>> row = scores(c).iloc[0]
 >>> float(row["score"]), row["evidence"], float(row["weight_assessed"]), float(row["weight_total"])
 (62.5, 'scored', 4.0, 5.0)
+>>> row["missing"]
+'open loans with a stale stage (too few to judge: 2 open loans)'
 >>> scores(c.assign(status=["pass", "too_few", "not_assessed", "too_few"]))["evidence"].iloc[0]
 'not enough evidence'
 """

@@ -39,7 +39,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.exceptions import ParameterError
-from kit.formatting import format_value
+from kit.formatting import format_count, format_number, format_value
 from kit.schema import label
 
 if TYPE_CHECKING:
@@ -225,8 +225,8 @@ def _score(value: float) -> str:
 # Every number goes through the one formatter (kit.formatting), so a table cell reads like
 # the finding beside it: 0.996 is ">99%" in both, 2,400 minutes "40 hours" in both.
 _SCALAR_FORMATTERS = {
-    "count": lambda v: f"{v:,.0f}",
-    "number": lambda v: f"{v:,.1f}",
+    "count": format_count,
+    "number": format_number,
     "percent": lambda v: format_value(v, "share"),
     "currency": lambda v: format_value(v, "currency"),
     "days": lambda v: format_value(v, "days"),
