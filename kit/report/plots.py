@@ -501,11 +501,26 @@ def compliance_heatmap(
 
 # --------------------------------------------------------------------------- data quality
 def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
-    """Share of the team's records passing each data-quality check: the ``limit`` weakest."""
+    """Share of the team's records passing each data-quality check: the ``limit`` weakest.
+
+    A check run on fewer records than the evidence minimum is too few to judge, so it is
+    not ranked among the weakest (the alt text says how many were left out).
+    """
+    from kit.diagnostics.evidence import MIN_DENOMINATOR
+
     title = f"Data quality: {team}'s weakest checks"
-    rows = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
+    mine = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
+    rows = mine[mine["records"] >= MIN_DENOMINATOR]
+    few = len(mine) - len(rows)
+    left_out = (
+        f" ({few} {'check' if few == 1 else 'checks'} on fewer than {MIN_DENOMINATOR} records "
+        "left out: too few to judge)"
+        if few
+        else ""
+    )
     if rows.empty:
-        return _empty(title, "no records to check")
+        message = "no check ran on enough records to judge" if few else "no records to check"
+        return _empty(title, message)
     text = rows["check"].astype(str).str.replace("_", " ")
     names = text.str[:1].str.upper() + text.str[1:]
     repeated = names.duplicated(keep=False)
@@ -522,4 +537,6 @@ def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
     ax.set_xlabel("Records with no issue")
     ax.set_title(title)
     parts = [f"{n} {_pct(v)}" for n, v in zip(rows["name"], rows["share_ok"], strict=True)]
-    return Chart(fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}.")
+    return Chart(
+        fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}{left_out}."
+    )

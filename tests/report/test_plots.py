@@ -156,6 +156,23 @@ def test_data_health_names_repeated_checks_by_table_and_keeps_the_weakest():
     )
 
 
+def test_data_health_does_not_rank_checks_on_too_few_records():
+    quality = pd.DataFrame(
+        {
+            "team": ["A"] * 2,
+            "table": ["contacts", "activities"],
+            "check": ["Missing lead source", "Logged late"],
+            "records": [10, 2],
+            "share_ok": [0.9, 0.5],
+        }
+    )
+    chart = plots.data_health(quality, team="A")
+    assert chart.alt == (
+        "Bar chart: Data quality: A's weakest checks, share of records with no issue: "
+        "Missing lead source 90% (1 check on fewer than 5 records left out: too few to judge)."
+    )
+
+
 def test_chart_renders_as_inline_image_with_its_alt_text():
     scores = pd.DataFrame({"scope": ["team"], "team": ["<North>"], "score": [80.0]})
     html = plots.team_scores(scores)._repr_html_()
