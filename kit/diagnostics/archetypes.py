@@ -166,7 +166,7 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
         + _num(p["recent_weeks"], 0)
         + " ("
         + _num(p["recent_activities"], 0)
-        + " activities)"
+        + np.where(np.nan_to_num(p["recent_activities"]) == 1, " activity)", " activities)")
     )
     missing = np.isnan(weeks)
     reason = np.select(

@@ -45,7 +45,7 @@ def test_each_archetype_with_its_reason():
     }
     assert out.loc["a1", "archetype_reason"] == (
         "logged 12 activities a week in their first 6 weeks but 0.2 a week in the last 4 "
-        "(1 activities)"
+        "(1 activity)"
     )
     assert out.loc["b1", "archetype_reason"] == (
         "never built the habit: active in 3 of 20 weeks since launch "
