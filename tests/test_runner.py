@@ -221,7 +221,7 @@ def test_real_maven_export_renders_with_missing_sections_not_assessed(tmp_path):
     assert "2 of 2 team reports written" in done.stdout
     page = (out / "teams" / "cara-losch.html").read_text(encoding="utf-8")
     assert "Not assessed:" in page and "no activities provided" in page
-    assert "Not scored: no standard could be assessed." in page
+    assert "Not enough evidence to score: 0 of 11 standards could be judged" in page
     portfolio = (out / "index.html").read_text(encoding="utf-8")
     assert "no LOS loans provided" in portfolio
     run = json.loads((out / "run.json").read_text())
