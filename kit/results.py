@@ -85,6 +85,11 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "warned",
     "failed",
     "not_assessed",
+    "too_few",
+    "weight_assessed",
+    "weight_total",
+    "evidence",
+    "missing",
 )
 
 #: Columns of :attr:`Results.findings`, ranked.
@@ -142,12 +147,16 @@ class Results:
         Every organization, team and producer (where the metric exists per producer) x
         every rule: scope, team, producer_id, producer_name, rule_id, statement, metric,
         target, warn, direction (at_least | at_most), value, numerator, denominator,
-        status (pass | warn | fail | not_assessed), reason, owner_role, weight, rule_order.
+        status (pass | warn | fail | not_assessed | too_few: measured on fewer records than
+        the evidence minimum), reason, owner_role, weight, rule_order.
     scores
         Adoption score per organization, team and producer: scope, team, producer_id,
-        producer_name, score (0-100, NaN when no rule was assessed), rules_assessed, passed,
-        warned, failed, not_assessed, archetype (never_adopted | lapsed | partial |
-        consistent; producers only, blank when not classified) and archetype_reason.
+        producer_name, score (0-100, NaN when under half of the standards' weight was
+        judged), rules_assessed (judged: pass, warn or fail), passed, warned, failed,
+        not_assessed, too_few, weight_assessed, weight_total, evidence (scored | not enough
+        evidence), missing (the rules not judged and why), archetype (never_adopted |
+        lapsed | partial | consistent; producers only, blank when not classified) and
+        archetype_reason.
     findings
         Ranked findings: rank (1 = most important), team_rank (rank within the team), scope
         (organization | team | producer), team, producer_id, producer_name, rule_id, metric,

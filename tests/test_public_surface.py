@@ -111,7 +111,7 @@ LAYERS: list[tuple[str, ...]] = [
         "kit._yaml",
         "kit._budget",
     ),
-    ("kit.sections", "kit.schema", "kit.params"),
+    ("kit.sections", "kit.schema", "kit.params", "kit.formatting"),
     ("kit.dataset", "kit.timeframe"),
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),

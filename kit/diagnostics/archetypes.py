@@ -24,7 +24,9 @@ partial
     source...).
 consistent
     Everything else: works in the CRM most weeks at a typical volume and fails no practice
-    standard it was assessed on.
+    standard it was judged on (a rule measured on too few records is not judged). The reason
+    names any practice standard it is in the warn band on, so "meets every practice
+    standard" is said only of a producer who does.
 
 A producer seated for less than one complete week since launch, or assessed without
 activities, gets no archetype (blank) and a reason.
@@ -52,7 +54,6 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.metrics import METRICS
-from kit.schema import label
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -84,16 +85,17 @@ def _num(values: np.ndarray, digits: int = 1) -> pd.Series:
     return text.str.replace(r"\.0+$", "", regex=True)
 
 
-def _practice_fails(compliance: pd.DataFrame) -> pd.Series:
-    """Per producer id, the practice standards they fail, in words (``stage freshness, ...``)."""
-    practice = compliance[
+def _practice(compliance: pd.DataFrame, status: str) -> pd.Series:
+    """Per producer id: the practice rules (outside the usage sections) with ``status``,
+    as ``stage freshness, next step``."""
+    rows = compliance[
         (compliance["scope"] == "producer")
-        & (compliance["status"] == "fail")
+        & (compliance["status"] == status)
         & ~compliance["metric"].map(_SECTION_OF).isin(_USAGE_SECTIONS)
     ]
     return (
-        practice.sort_values(["producer_id", "rule_order"], kind="stable")
-        .assign(text=practice["rule_id"].map(label).str.lower())
+        rows.sort_values(["producer_id", "rule_order"], kind="stable")
+        .assign(text=rows["metric"].map(lambda m: METRICS[m].phrase))
         .groupby("producer_id", sort=False)["text"]
         .agg(", ".join)
     )
@@ -139,8 +141,10 @@ def archetypes(
     assessable = ~np.isnan(weeks) & (weeks >= 1)
     typical = float(np.median(rate[assessable])) if assessable.any() else np.nan
 
-    fails = pd.Series(ids).map(_practice_fails(compliance))
+    fails = pd.Series(ids).map(_practice(compliance, "fail"))
     has_fail = fails.notna().to_numpy()
+    warns = pd.Series(ids).map(_practice(compliance, "warn"))
+    has_warn = warns.notna().to_numpy()
 
     with np.errstate(invalid="ignore"):
         lapsed = (
@@ -185,7 +189,7 @@ def archetypes(
         + _num(p["recent_weeks"], 0)
         + " ("
         + _num(p["recent_activities"], 0)
-        + " activities)"
+        + np.where(np.nan_to_num(p["recent_activities"]) == 1, " activity)", " activities)")
     )
     missing = np.isnan(weeks)
     reason = np.select(
@@ -207,8 +211,16 @@ def archetypes(
                 dtype=object
             ),
             ("uses it only part of the time: " + worked).to_numpy(dtype=object),
-            (worked + " and meets every practice standard it was assessed on").to_numpy(
-                dtype=object
+            np.where(
+                has_warn,
+                (
+                    worked
+                    + ", fails no practice standard but is in the warn band on "
+                    + warns.astype(object).where(has_warn, "")
+                ).to_numpy(dtype=object),
+                (worked + " and meets every practice standard it was judged on").to_numpy(
+                    dtype=object
+                ),
             ),
         ],
         default="",
@@ -257,7 +269,7 @@ def _by_records(ctx: Context, records: pd.DataFrame, compliance: pd.DataFrame) -
         + " record-days)"
     ).to_numpy(dtype=object)
     reason = found["archetype_reason"].to_numpy(dtype=object)
-    failed = found["producer_id"].map(_practice_fails(compliance))
+    failed = found["producer_id"].map(_practice(compliance, "fail"))
     fails = np.where(failed.notna(), ", but fails " + failed.astype(object).fillna(""), "")
     reason = np.select(
         [kind == "lapsed", kind == "never_adopted", kind == "partial", kind == "consistent"],

@@ -3,7 +3,9 @@
 Each rule of the standards is joined to its metric's rows (organization, team and, where the
 metric exists per producer, producer rows) and given a status: ``pass`` when the value meets
 the target, ``warn`` when it misses the target but meets the warn level, ``fail`` otherwise,
-and ``not_assessed`` (with the metric's reason) when the value could not be measured.
+``not_assessed`` (with the metric's reason) when the value could not be measured, and
+``too_few`` (with the count) when it was measured on fewer records than the evidence
+minimum (:mod:`kit.diagnostics.evidence`): shown, but not scored, ranked or flagged.
 
 Examples
 --------
@@ -16,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kit.diagnostics.evidence import too_few, too_few_reason
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.standards import Standards, judge
 from kit.results import COMPLIANCE_COLUMNS
@@ -61,10 +64,19 @@ def compliance(metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     warn = frame["warn"].to_numpy(dtype="float64")
     at_least = frame["direction"].to_numpy() == "at_least"
     assessed = frame["assessed"].to_numpy(dtype=bool) & ~np.isnan(value)
-    frame["status"] = judge(
+    denominator = frame["denominator"].to_numpy(dtype="float64")
+    few = assessed & too_few(denominator, frame["unit"].to_numpy(dtype=object))
+    judged = judge(
         np.where(assessed, value, np.nan), target=target, warn=warn, at_least=at_least
     )
-    frame["reason"] = frame["reason"].where(~assessed)
+    frame["status"] = np.where(few, "too_few", judged)
+    reason = frame["reason"].where(~assessed).astype(object)
+    if few.any():
+        nouns = frame["metric"].map(lambda m: METRICS[m].noun)
+        reason[few] = [
+            too_few_reason(d, n) for d, n in zip(denominator[few], nouns[few], strict=True)
+        ]
+    frame["reason"] = reason
     _supersede(frame, metrics)
     return frame[list(COMPLIANCE_COLUMNS)].reset_index(drop=True)
 

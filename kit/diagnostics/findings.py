@@ -4,21 +4,30 @@ A finding is produced for
 
 * every failed or warned compliance row (organization, team and producer scope): the
   metric's evidence sentence with the measured value and the count behind it, the standard
-  it misses, the operating change to require, who owns it and what the manager reviews;
-* teams with a notable share (at least 20%) of lapsed, never-adopted or partial producers;
-* the organization's idle-seat spend (more than 10% of seats idle) and its archetype mix.
+  it misses, the operating change to require, who owns it and what the manager reviews. A
+  value measured on too few records (status ``too_few``, :mod:`kit.diagnostics.evidence`)
+  or not assessed is never a finding. An organization finding says how many teams miss
+  the standard; when no team misses it on its own, it says where the gap comes from
+  (teams with too few records, records that belong to no team), never "0 of N teams fail";
+* teams (and the organization) where at least 20% of the producers, together, are lapsed,
+  never adopted or partial: one finding naming how many of each;
+* the organization's idle seats (more than 10% of seats idle), with their monthly cost.
 
-Order (rank 1 first): organization before team before producer findings; then ``high``
-(failed) before ``medium`` (warn band); then rule weight (higher first); then the shortfall
-from the target (share metrics in percentage points, other units relative to the target;
-bigger first); then the number of records behind it (more first); then the rule's order in
-the standards file; then team and producer id alphabetically, so ties always break the same
-way. ``team_rank`` is the rank within the team (team and producer findings).
+Every number is written by :mod:`kit.formatting` (threshold-safe: a value that misses its
+standard never reads as the target) from the same frame the tables and CSVs show.
+
+Order (rank 1 first): ``high`` (failed) before ``medium`` (warn band); then impact:
+organization before team before producer findings (a gap across a whole team matters more
+than one producer's), then rule weight (higher first), then the shortfall from the target
+(share metrics in percentage points, other units relative to the target; bigger first),
+then the number of records behind it (more first); then the rule's order in the standards
+file; then team and producer id alphabetically, so ties always break the same way.
+``team_rank`` is the rank within the team (team and producer findings), in the same order.
 
 Examples
 --------
->>> format_value(0.584, "share"), format_value(95, "minutes"), format_value(1234.6, "currency")
-('58%', '1.6 hours', '$1,235')
+>>> ARCHETYPE_SHARE, IDLE_SHARE
+(0.2, 0.1)
 """
 
 from __future__ import annotations
@@ -30,59 +39,59 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.reconciliation import SEAT_ACTIVE_DAYS
+from kit.formatting import format_count, format_standard, format_value
 from kit.results import FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["findings", "format_standard", "format_value"]
+__all__ = ["ARCHETYPE_SHARE", "IDLE_SHARE", "findings"]
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _SEVERITY_ORDER = {"high": 0, "medium": 1}
-_ARCHETYPE_SHARE = 0.2
-_IDLE_SHARE = 0.1
+#: A team (or the organization) gets an archetype finding when at least this share of its
+#: producers, together, are lapsed, never adopted or partial.
+ARCHETYPE_SHARE = 0.2
+#: The organization gets an idle-seat finding when more than this share of seats is idle.
+IDLE_SHARE = 0.1
+#: Per archetype that needs a fix: (how many of them, what to require, what to review).
 _ARCHETYPE_TEXT = {
     "lapsed": (
-        "lapsed_producers",
-        "lapsed: they used the CRM in their first weeks but logged far less in the last 4 weeks",
+        "{n} lapsed (used the CRM in their first weeks, logged far less in the last 4)",
         "Make the lapse visible and required: every pipeline and lead review runs from the "
         "CRM, and each lapsed producer's weekly 1:1 starts from their CRM activity.",
         "Each lapsed producer's logged work this week.",
     ),
     "never_adopted": (
-        "never_adopted_producers",
-        "never adopted the CRM: they log under a quarter of a typical producer's work in it",
-        "Check each one has access and a working login, pair them with a consistent user for "
-        "two weeks, and set a 30-day onboarding goal with a weekly check.",
+        "{n} never adopted it (under a quarter of a typical producer's logged work)",
+        "Check each never-adopted producer has access and a working login, pair them with a "
+        "consistent user for two weeks, and set a 30-day onboarding goal with a weekly check.",
         "Each never-adopted producer's logins and logged work this week.",
     ),
     "partial": (
-        "partial_producers",
-        "use the CRM only partly: they log some work but miss practice standards or skip weeks",
-        "Name the standard each one misses (stage updates, next steps, lead source) and review "
-        "it with them every week until it holds.",
+        "{n} {uses} it only partly (some work logged, but practice standards missed or weeks "
+        "skipped)",
+        "Name the standard each partial producer misses (stage updates, next steps, lead "
+        "source) and review it with them every week until it holds.",
         "The standards each partial producer missed last week.",
     ),
     # read from record dates when the export has no activity log (the weaker signal)
     "lapsed_by_records": (
-        "lapsed_producers_by_records",
-        "lapsed by records: they entered and moved loans in the CRM in their first weeks but "
-        "far fewer in the last 4 weeks",
+        "{n} lapsed by records (entered and moved loans in the CRM in their first weeks, far "
+        "fewer in the last 4)",
         "Make the lapse visible and required: every pipeline review runs from the CRM, and each "
         "lapsed producer's weekly 1:1 starts from the loans they entered and moved there.",
         "The records each lapsed producer created or updated this week.",
     ),
     "never_adopted_by_records": (
-        "never_adopted_producers_by_records",
-        "never adopted the CRM by records: they create or update under a quarter of a typical "
-        "producer's records in it",
+        "{n} never adopted it by records (under a quarter of a typical producer's records)",
         "Check each one has access and a working login, and require every loan they work to be "
         "entered in the CRM from this week, checked in the pipeline meeting.",
         "The loans each never-adopted producer entered this week.",
     ),
     "partial_by_records": (
-        "partial_producers_by_records",
-        "use the CRM only partly by records: they enter records but miss pipeline standards or "
-        "skip weeks",
+        "{n} {uses} it only partly by records (records entered, but pipeline standards missed "
+        "or weeks skipped)",
         "Name the standard each one misses (open loans left to age, close dates, loans entered "
         "only when won) and review it with them every week until it holds.",
         "The pipeline standards each partial producer missed last week.",
@@ -90,38 +99,8 @@ _ARCHETYPE_TEXT = {
 }
 
 
-def format_value(value: float, unit: str) -> str:
-    """Format a measured value for a sentence (58%, 12 days, 1.6 hours, $1,235)."""
-    if value is None or value != value:
-        return "n/a"
-    if unit == "share":
-        pct = value * 100
-        if 0 < pct < 1:
-            return "<1%"
-        if 99 < pct < 100:
-            return ">99%"
-        return f"{pct:.0f}%"
-    if unit == "minutes":
-        if value < 90:
-            return f"{value:.0f} minutes" if round(value) != 1 else "1 minute"
-        if value < 36 * 60:
-            return f"{value / 60:.1f} hours"
-        return f"{value / 1440:.1f} days"
-    if unit == "days":
-        return f"{value:.0f} days" if round(value) != 1 else "1 day"
-    if unit == "currency":
-        return f"${value:,.0f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def format_standard(direction: str, target: float, unit: str) -> str:
-    """``at most 10%`` / ``at least 80%``."""
-    word = "at least" if direction == "at_least" else "at most"
-    return f"{word} {format_value(target, unit)}"
-
-
 def _count(x: float) -> str:
-    return "0" if x != x else f"{x:,.0f}"
+    return format_count(x)
 
 
 def _whose(scope: str, team: object, name: object) -> str:
@@ -144,13 +123,55 @@ def _fill(template: str, values: dict[str, pd.Series | str]) -> pd.Series:
     return text.str[:1].str.upper() + text.str[1:]
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
+    """How the teams stand on a rule the organization misses, in one sentence.
+
+    Never "0 of N teams fail": when no team misses the standard on its own, the sentence
+    says where the organization's gap comes from instead.
+    """
+    rows = compliance[(compliance["scope"] == "team") & (compliance["rule_id"] == rule_id)]
+    status = rows["status"]
+    fail, warn = int((status == "fail").sum()), int((status == "warn").sum())
+    judged = int(status.isin(["pass", "warn", "fail"]).sum())
+    few = int((status == "too_few").sum())
+    org = compliance[(compliance["scope"] == "organization") & (compliance["rule_id"] == rule_id)]
+    org_den = float(org["denominator"].iloc[0]) if len(org) else np.nan
+    team_den = float(rows["denominator"].fillna(0).sum())
+    unattributed = round(org_den - team_den) if org_den == org_den else 0
+    noun = METRICS[rows["metric"].iloc[0]].noun if len(rows) else "records"
+    teams = f"the {judged} teams" + (" judged" if judged < len(rows) else "")
+    if fail or warn:
+        if fail:
+            text = f"{fail} of {teams} {_plural(fail, 'fails', 'fail')} it"
+            if warn:
+                text += f" and {warn} {_plural(warn, 'is', 'are')} in the warn band"
+        else:
+            are = _plural(warn, "is", "are")
+            text = f"No team fails it; {warn} of {teams} {are} in the warn band"
+        return text + "."
+    causes = []
+    if few:
+        causes.append(f"{few} {_plural(few, 'team has', 'teams have')} too few {noun} to judge")
+    if unattributed > 0:
+        causes.append(f"{_count(unattributed)} of the {_count(org_den)} {noun} belong to no team")
+    if judged:
+        text = (
+            "The one team judged meets it on its own"
+            if judged == 1
+            else f"Each of {teams} meets it on its own"
+        )
+        return text + (": " + " and ".join(causes) if causes else "") + "."
+    return ("No team could be judged on it: " + " and ".join(causes) + ".") if causes else ""
+
+
 def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     gaps = compliance[compliance["status"].isin(["fail", "warn"])].reset_index(drop=True)
     if not len(gaps):
         return pd.DataFrame()
-    team = compliance[compliance["scope"] == "team"]
-    team_fails = team[team["status"] == "fail"].groupby("rule_id").size()
-    team_assessed = team[team["status"] != "not_assessed"].groupby("rule_id").size()
     whose = (
         pd.Series(
             np.where(
@@ -171,21 +192,26 @@ def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
         rows = gaps[mask].reset_index(drop=True)
         spec = METRICS[rule.metric]
         standard = format_standard(rule.direction, rule.target, spec.unit)
+        shown = rows["value"].map(
+            lambda v, u=spec.unit, r=rule: format_value(
+                v, u, direction=r.direction, target=r.target, warn=r.warn
+            )
+        )
         values: dict[str, pd.Series | str] = {
-            "value": rows["value"].map(lambda v, u=spec.unit: format_value(v, u)),
+            "value": shown,
             "numerator": rows["numerator"].map(_count),
             "denominator": rows["denominator"].map(_count),
             "whose": whose[mask].reset_index(drop=True),
             "window": str(ctx.window_days),
+            "seat_days": str(SEAT_ACTIVE_DAYS),
             **{k: str(v) for k, v in rule.params.items()},
         }
         text = _fill(spec.evidence, values) + f" (standard: {standard})."
-        if rule.id in team_assessed:
-            org = (rows["scope"] == "organization").to_numpy()
-            failing = int(team_fails.get(rule.id, 0))
-            text[org] = text[org] + (
-                f" {failing} of {int(team_assessed[rule.id])} teams fail this standard."
-            )
+        org = (rows["scope"] == "organization").to_numpy()
+        if org.any():
+            teams = _teams_sentence(rule.id, compliance)
+            if teams:
+                text[org] = text[org] + " " + teams
         value = rows["value"].to_numpy(dtype="float64")
         gap = np.abs(value - rule.target)
         if spec.unit != "share":
@@ -210,66 +236,90 @@ def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+#: Archetypes that need a fix, in the order a finding names them.
+_NEEDS_FIX = (
+    "lapsed",
+    "never_adopted",
+    "partial",
+    "lapsed_by_records",
+    "never_adopted_by_records",
+    "partial_by_records",
+)
+
+
 def _archetype_findings(ctx: Context, scores: pd.DataFrame) -> pd.DataFrame:
+    """One finding per team (and the organization) whose lapsed, never-adopted and partial
+    producers together are at least :data:`ARCHETYPE_SHARE` of its classified producers."""
     producers = scores[(scores["scope"] == "producer") & scores["archetype"].notna()]
     if not len(producers):
         return pd.DataFrame()
     counts = pd.crosstab(producers["team"], producers["archetype"])
+    counts = counts.reindex(
+        columns=[*_NEEDS_FIX, "consistent", "consistent_by_records"], fill_value=0
+    )
     totals = counts.sum(axis=1)
+    scopes = [("team", t, counts.loc[t], int(totals[t])) for t in counts.index]
+    scopes.append(("organization", None, counts.sum(axis=0), int(totals.sum())))
     records = []
-    n_rules = len(ctx.standards.rules)
-    for order, kind in enumerate(_ARCHETYPE_TEXT):
-        if kind not in counts:
+    for scope, team, row, total in scopes:
+        n = int(sum(int(row[k]) for k in _NEEDS_FIX))
+        share = n / total if total else np.nan
+        if not n or share < ARCHETYPE_SHARE:
             continue
-        rule_id, text, require, review = _ARCHETYPE_TEXT[kind]
-        scopes = [("team", t, counts.loc[t, kind], totals[t]) for t in counts.index]
-        scopes.append(("organization", None, counts[kind].sum(), totals.sum()))
-        for scope, team, n, total in scopes:
-            share = n / total if total else np.nan
-            if not n or share < _ARCHETYPE_SHARE:
-                continue
-            whose = _whose(scope, team, None)
-            records.append(
-                {
-                    "scope": scope,
-                    "team": team,
-                    "producer_id": None,
-                    "producer_name": None,
-                    "rule_id": rule_id,
-                    "metric": None,
-                    "status": "fail",
-                    "severity": "medium" if kind.startswith("partial") and share < 0.5 else "high",
-                    "finding": f"{n} of {whose} {total} producers {text}.",
-                    "value": share,
-                    "numerator": float(n),
-                    "denominator": float(total),
-                    "standard": "Every producer runs their work from the CRM every week.",
-                    "require": require,
-                    "owner_role": "sales manager",
-                    "review": review,
-                    "_weight": 1.0 if kind.startswith("partial") else 2.0,
-                    "_gap": share,
-                    "_order": n_rules + order,
-                }
-            )
+        present = [k for k in _NEEDS_FIX if int(row[k])]
+        kinds = ", ".join(
+            _ARCHETYPE_TEXT[k][0].format(n=int(row[k]), uses=_plural(int(row[k]), "uses", "use"))
+            for k in present
+        )
+        whose = _whose(scope, team, None)
+        broken = sum(int(row[k]) for k in _NEEDS_FIX if not k.startswith("partial"))
+        records.append(
+            {
+                "scope": scope,
+                "team": team,
+                "producer_id": None,
+                "producer_name": None,
+                "rule_id": "producer_archetypes",
+                "metric": None,
+                "status": "fail",
+                "severity": "high" if broken or share >= 0.5 else "medium",
+                "finding": (
+                    f"{n} of {whose} {total} producers ({format_value(share, 'share')}) "
+                    f"{_plural(n, 'does', 'do')} not work fully in the CRM: {kinds}."
+                ),
+                "value": share,
+                "numerator": float(n),
+                "denominator": float(total),
+                "standard": "Every producer runs their work from the CRM every week.",
+                "require": " ".join(_ARCHETYPE_TEXT[k][1] for k in present),
+                "owner_role": "sales manager",
+                "review": " ".join(_ARCHETYPE_TEXT[k][2] for k in present),
+                "_weight": 2.0 if broken else 1.0,
+                "_gap": share,
+                "_order": len(ctx.standards.rules),
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
 def _seat_findings(ctx: Context, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The organization's idle seats and their cost, from the same metric rows (and so the
+    same seat counts) the seat table shows."""
     org = metrics[(metrics["scope"] == "organization") & metrics["assessed"]].set_index("metric")
     if "idle_seat_share" not in org.index:
         return pd.DataFrame()
     idle = org.loc["idle_seat_share"]
     share = float(idle["value"])
-    if share <= _IDLE_SHARE:
+    if share <= IDLE_SHARE:
         return pd.DataFrame()
     text = (
         f"{_count(idle['numerator'])} of the organization's {_count(idle['denominator'])} paid "
-        f"seats ({format_value(share, 'share')}) had no logged work in the last 30 days"
+        f"seats ({format_value(share, 'share')}) had no logged work in the last "
+        f"{SEAT_ACTIVE_DAYS} days"
     )
     if "idle_seat_spend" in org.index:
-        text += f", costing {format_value(float(org.loc['idle_seat_spend', 'value']), 'currency')}"
-        text += " a month"
+        spend = float(org.loc["idle_seat_spend", "value"])
+        text += f", costing {format_value(spend, 'currency')} a month"
     return pd.DataFrame.from_records(
         [
             {
@@ -287,12 +337,12 @@ def _seat_findings(ctx: Context, metrics: pd.DataFrame) -> pd.DataFrame:
                 "denominator": float(idle["denominator"]),
                 "standard": "Every paid seat is used every month.",
                 "require": "Reclaim or reassign idle seats, or get their holders working in "
-                "the CRM within 30 days.",
+                f"the CRM within {SEAT_ACTIVE_DAYS} days.",
                 "owner_role": "leadership",
-                "review": "Seats with no logged work in the last 30 days.",
+                "review": f"Seats with no logged work in the last {SEAT_ACTIVE_DAYS} days.",
                 "_weight": 1.0,
                 "_gap": share,
-                "_order": len(ctx.standards.rules) + 10,
+                "_order": len(ctx.standards.rules) + 1,
             }
         ]
     )
@@ -316,7 +366,7 @@ def findings(
     frame["_team"] = frame["team"].fillna("")
     frame["_producer"] = frame["producer_id"].fillna("")
     frame = frame.sort_values(
-        ["_scope", "_severity", "_weight", "_gap", "denominator", "_order", "_team", "_producer"],
+        ["_severity", "_scope", "_weight", "_gap", "denominator", "_order", "_team", "_producer"],
         ascending=[True, True, False, False, False, True, True, True],
         kind="stable",
         na_position="last",

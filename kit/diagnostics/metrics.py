@@ -48,11 +48,14 @@ class Metric:
         Default parameters (a standards rule may override them, e.g. ``days``).
     evidence
         Sentence template of a finding: ``{value}``, ``{numerator}``, ``{denominator}``,
-        ``{whose}``, ``{window}`` and the metric's params are filled in.
+        ``{whose}``, ``{window}``, ``{seat_days}`` and the metric's params are filled in.
     superseded_by
         A stronger metric of the same behaviour: where it is assessed (same scope, team and
         producer), a rule on this metric is not scored (see
         :func:`kit.diagnostics.compliance.compliance`), though the metric is still reported.
+    noun
+        What the denominator counts (``open loans``, ``calls and meetings``): the report's
+        "Based on" column and the "too few to judge" reason name it.
     """
 
     id: str
@@ -65,6 +68,12 @@ class Metric:
     params: dict[str, Any] = field(default_factory=dict)
     evidence: str = ""
     superseded_by: str | None = None
+    noun: str = "records"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: ``open loans with a stale stage``."""
+        return self.label[:1].lower() + self.label[1:]
 
 
 _ALL: tuple[Scope, ...] = ("organization", "team", "producer")
@@ -82,6 +91,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers were active in {value} of their {denominator} "
         "producer-weeks over the last {window} days",
     ),
@@ -93,6 +103,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producers",
         evidence="{value} of {whose} {denominator} producers logged any work in the CRM in "
         "the last 7 days",
     ),
@@ -104,6 +115,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers were active in {value} of their {denominator} "
         "producer-weeks since launch",
     ),
@@ -116,6 +128,7 @@ _CATALOGUE: tuple[Metric, ...] = (
             "share",
             "adoption",
             "higher",
+            noun="producers",
             evidence=f"{{value}} of {{whose}} {{denominator}} producers were active at day {day}",
         )
         for day in (30, 60, 90)
@@ -128,6 +141,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "adoption",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers logged {value} activities per producer-week",
     ),
     Metric(
@@ -138,6 +152,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "presence",
         "lower",
+        noun="producer-weeks with a login",
         evidence="in {value} of the {denominator} producer-weeks {whose} producers logged in, "
         "they logged no work",
     ),
@@ -183,6 +198,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "pipeline",
         "lower",
         params={"days": 14},
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans have not changed stage in "
         "{days}+ days",
     ),
@@ -195,6 +211,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="new leads",
         evidence="{value} of {whose} {denominator} new leads in the last {window} days were "
         "never touched by a person",
     ),
@@ -206,6 +223,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "higher",
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans carry every field required at "
         "their stage",
     ),
@@ -282,6 +300,7 @@ _CATALOGUE: tuple[Metric, ...] = (
             "share",
             "follow_up",
             "higher",
+            noun="new leads",
             evidence=f"{{value}} of {{whose}} {{denominator}} new leads in the last {{window}} "
             f"days were touched by a person within {text}",
         )
@@ -295,6 +314,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "minutes",
         "follow_up",
         "lower",
+        noun="touched leads",
         evidence="{whose} median time from new lead to first human touch was {value} "
         "({denominator} touched leads)",
     ),
@@ -305,6 +325,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "higher",
+        noun="calls and meetings",
         evidence="{value} of {whose} {denominator} calls and meetings in the last {window} "
         "days recorded an outcome",
     ),
@@ -315,6 +336,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "higher",
+        noun="calls and meetings",
         evidence="{value} of {whose} {denominator} calls and meetings in the last {window} "
         "days recorded a next step",
     ),
@@ -327,6 +349,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "follow_up",
         "lower",
+        noun="next steps due",
         evidence="{value} of {whose} {denominator} next steps due in the last {window} days "
         "are overdue with no follow-up",
     ),
@@ -340,6 +363,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "higher",
         params={"days": 90, "touches": "any"},
+        noun="past clients",
         evidence="{value} of {whose} {denominator} past clients were touched in the last "
         "{days} days",
     ),
@@ -352,6 +376,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "higher",
         params={"days": 30, "touches": "human"},
+        noun="referral partners",
         evidence="{value} of {whose} {denominator} referral partners were touched by a person "
         "in the last {days} days",
     ),
@@ -363,6 +388,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "relationships",
         "higher",
+        noun="referral partners",
         evidence="{whose} {denominator} referral partners, {value} sent a new contact in the "
         "last {window} days",
     ),
@@ -375,6 +401,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "relationships",
         "lower",
         scopes=_TEAM,
+        noun="contacts",
         evidence="{value} of {whose} {denominator} contacts have no owner",
     ),
     # ----------------------------------------------------------------- marketing
@@ -386,6 +413,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="new contacts",
         evidence="{value} of {whose} {denominator} new contacts in the last {window} days "
         "have a lead source",
     ),
@@ -397,6 +425,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="campaign contacts",
         evidence="{value} of {whose} {denominator} contacts in campaigns have both a lifecycle "
         "stage and a lead source",
     ),
@@ -407,6 +436,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "marketing",
         "higher",
+        noun="touches",
         evidence="{value} of {whose} {denominator} touches in the last {window} days were "
         "made by a person",
     ),
@@ -420,6 +450,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "shadow_pipeline",
         "higher",
+        noun="funded LOS loans",
         evidence="only {value} of {whose} {denominator} loans funded in the last {window} days "
         "exist in the CRM",
     ),
@@ -433,8 +464,9 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="seats",
         evidence="{value} of {whose} {denominator} paid seats had no logged work in the last "
-        "30 days",
+        "{seat_days} days",
     ),
     Metric(
         "cost_per_active_producer",
@@ -445,6 +477,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="active producers",
         evidence="{whose} seats cost {value} a month per producer actually working in the CRM",
     ),
     Metric(
@@ -455,6 +488,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "seat_roi",
         "lower",
         scopes=_TEAM,
+        noun="seats",
         evidence="{whose} idle seats cost {value} a month",
     ),
     # ----------------------------------------------------------------- data quality
@@ -467,6 +501,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "higher",
+        noun="records",
         evidence="{value} of {whose} {denominator} records have no data-quality issue",
     ),
     Metric(
@@ -477,6 +512,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "higher",
+        noun="human activities",
         evidence="{value} of {whose} {denominator} activities in the last {window} days were "
         "logged within 24 hours",
     ),
@@ -487,6 +523,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "minutes",
         "data_quality",
         "lower",
+        noun="human activities",
         evidence="{whose} median delay between an activity and its logging was {value}",
     ),
     Metric(
@@ -497,6 +534,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "data_quality",
         "lower",
+        noun="contacts",
         evidence="{value} of {whose} {denominator} contacts look like duplicates",
     ),
 )

@@ -6,14 +6,16 @@ completeness
     a field the standards require is blank (``required_fields``; for loans, per stage; a
     referral partner needs no lead source).
 validity
-    email not shaped like ``name@domain.tld``; phone without 10 digits (11 with a leading 1).
+    email not shaped like ``name@domain.tld``; phone without 10 digits (11 with a leading 1);
+    each only when the export carries any email (phone) at all, else not assessed.
     Values outside the agreed vocabularies, unreadable dates and amounts and mixed date
     formats were found at intake: they are reported from the dataset's ``quality_facts`` as
     organization rows, with the rows intake excluded for a blank required field
     (completeness) or a duplicate key (uniqueness).
 uniqueness
     contacts sharing a normalized email (trimmed, lower case), phone (digits, last 10) or
-    first + last name (trimmed, lower case) with another contact.
+    first + last name (trimmed, lower case) with another contact; by the keys the export
+    carries (a note says which were left out), and not assessed when it carries none.
 timeliness
     activities logged more than 24 hours after they happened.
 consistency
@@ -114,19 +116,25 @@ def _contacts(ctx: Context, future: np.datetime64) -> _Records:
             blank &= ~partner
         checks.append(("completeness", f"missing {f}", blank))
     email = raw["email"].astype("str").str.strip()
+    email = email.where(email != "")
     bad_email = (email.notna() & ~email.str.match(_EMAIL)).to_numpy(dtype=bool, na_value=False)
-    checks.append(("validity", "email not shaped like name@domain.tld", bad_email))
     has_phone = _known(raw["phone"])
     digits = raw["phone"].astype("str").str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
     bad_phone = has_phone & (digits.str.len() != 10).to_numpy(dtype=bool, na_value=True)
-    checks.append(("validity", "phone without 10 digits", bad_phone))
+    # a check whose input the export does not carry is not assessed, never "100% valid"
+    if email.notna().any():
+        checks.append(("validity", "email not shaped like name@domain.tld", bad_email))
+    if has_phone.any():
+        checks.append(("validity", "phone without 10 digits", bad_phone))
     norm_email = email.str.lower().where(~bad_email)
     norm_phone = digits.where(~bad_phone & has_phone)
     first = raw["first_name"].astype("str").str.strip().str.lower()
     last = raw["last_name"].astype("str").str.strip().str.lower()
     name = (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
     for label, key in (("email", norm_email), ("phone", norm_phone), ("name", name)):
+        if not key.notna().any():
+            continue  # nothing to compare: uniqueness by this key is not assessed
         dup = (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
         checks.append(("uniqueness", f"duplicate {label}", dup))
     if ctx.has("opportunities"):
@@ -311,20 +319,7 @@ def compute(ctx: Context) -> Measurements:
         all_user.append(rec.user)
         all_clean.append(~any_issue)
         if table == "contacts":
-            dup = np.zeros(n, dtype=bool)
-            for dimension, _check, flags in rec.checks:
-                if dimension == "uniqueness":
-                    dup |= flags
-            section.metrics.append(
-                share_rows(
-                    ctx,
-                    "duplicate_contacts",
-                    team=rec.team,
-                    user=rec.user,
-                    hit=dup,
-                    empty_reason="not assessed: no contacts",
-                )
-            )
+            _duplicates(ctx, section, rec)
     if not ctx.has("contacts"):
         section.metrics.append(
             missing_rows(ctx, "duplicate_contacts", "not assessed: no contacts provided")
@@ -361,6 +356,42 @@ def compute(ctx: Context) -> Measurements:
         )
     section.frames["data_quality"] = frame
     return section
+
+
+#: What each uniqueness key is compared by, for the not-assessed reasons.
+_KEYS = {"duplicate email": "email", "duplicate phone": "phone", "duplicate name": "name"}
+_NOTHING_TO_COMPARE = "not assessed: contacts carry no email, phone or name to compare"
+
+
+def _duplicates(ctx: Context, section: Measurements, rec: _Records) -> None:
+    """Duplicate contacts by the keys the export carries; none at all: not assessed."""
+    compared = [(check, flags) for dimension, check, flags in rec.checks if check in _KEYS]
+    if not compared:
+        section.metrics.append(missing_rows(ctx, "duplicate_contacts", _NOTHING_TO_COMPARE))
+        section.not_assessed.append(("data_quality", f"{_NOTHING_TO_COMPARE} (duplicates)"))
+        return
+    missing = [key for check, key in _KEYS.items() if check not in dict(compared)]
+    if missing:
+        section.not_assessed.append(
+            (
+                "data_quality",
+                f"duplicate contacts compared by {', '.join(_KEYS[c] for c, _ in compared)} "
+                f"only: contacts carry no {' or '.join(missing)}",
+            )
+        )
+    dup = np.zeros(len(rec.team), dtype=bool)
+    for _check, flags in compared:
+        dup |= flags
+    section.metrics.append(
+        share_rows(
+            ctx,
+            "duplicate_contacts",
+            team=rec.team,
+            user=rec.user,
+            hit=dup,
+            empty_reason="not assessed: no contacts",
+        )
+    )
 
 
 #: Intake issues this module does not check itself, and their dimension. (Blank optional

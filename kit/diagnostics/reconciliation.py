@@ -6,9 +6,13 @@ done outside the system. Loans belong to their LOS officer (a CRM user id) and t
 
 Seat ROI (needs ``activities``; cost metrics need a seat cost): a seat is a user whose seat
 is not marked inactive. A seat is *used* when its holder logged own, non-automated work in
-the 30 days ending at the as-of date; an *active producer* is a producer with a used seat.
-Monthly cost = seats x seat cost; cost per active producer = monthly cost / active
-producers; idle seat spend = idle seats x seat cost.
+the :data:`SEAT_ACTIVE_DAYS` days ending at the as-of date, else *idle*; an *active
+producer* is a producer with a used seat. Monthly cost = seats x seat cost; cost per active
+producer = monthly cost / active producers; idle seat spend = idle seats x seat cost.
+
+Seats, used seats and idle seats are counted once, per team; the organization's are their
+sums, and every seat number (the ``seat_roi`` frame, the idle-seat share and spend, the
+findings) comes from these counts, so they always add up.
 
 Examples
 --------
@@ -35,7 +39,13 @@ from kit.diagnostics.rows import (
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
 
-__all__ = ["SEAT_COLUMNS", "SHADOW_COLUMNS", "compute", "normalize_loan_number"]
+__all__ = [
+    "SEAT_ACTIVE_DAYS",
+    "SEAT_COLUMNS",
+    "SHADOW_COLUMNS",
+    "compute",
+    "normalize_loan_number",
+]
 
 SHADOW_COLUMNS: tuple[str, ...] = (
     "team",
@@ -56,7 +66,8 @@ SEAT_COLUMNS: tuple[str, ...] = (
     "cost_per_active_producer",
     "idle_seat_spend",
 )
-_ACTIVE_DAYS = 30
+#: A seat is used when its holder logged own work in this many days ending at the as-of date.
+SEAT_ACTIVE_DAYS = 30
 
 
 def normalize_loan_number(values: pd.Series) -> pd.Series:
@@ -160,7 +171,7 @@ def _seats(ctx: Context, section: Measurements) -> None:
         section.frames["seat_roi"] = _seat_frame(ctx, seats, None, None, cost)
         return
     acts = ctx.activities
-    since = ctx.end64 - np.timedelta64(_ACTIVE_DAYS, "D")
+    since = ctx.end64 - np.timedelta64(SEAT_ACTIVE_DAYS, "D")
     recent = acts["manual"].to_numpy() & (acts["t"].to_numpy() >= since)
     worked = np.zeros(n_users, dtype=bool)
     users = acts["user"].to_numpy()[recent]
@@ -168,14 +179,18 @@ def _seats(ctx: Context, section: Measurements) -> None:
     used = worked & seated
     active_producers = np.bincount(ctx.user_team, weights=used & ctx.is_producer, minlength=n_teams)
     active_seats = np.bincount(ctx.user_team, weights=used, minlength=n_teams)
-    team_of_seat = np.where(seated, ctx.user_team, -1)
+    idle = seats - active_seats
+    # one count of seats and idle seats per team; the organization's is their sum
     section.metrics.append(
-        share_rows(
+        rows_from_counts(
             ctx,
             "idle_seat_share",
-            team=team_of_seat,
-            user=np.full(n_users, -1),
-            hit=~used,
+            user_num=np.zeros(n_users),
+            user_den=np.zeros(n_users),
+            team_num=idle,
+            team_den=seats,
+            org_num=float(idle.sum()),
+            org_den=float(seats.sum()),
             empty_reason="not assessed: no active seats",
         )
     )
@@ -205,13 +220,13 @@ def _seats(ctx: Context, section: Measurements) -> None:
             team_den=active_producers,
             org_num=float(monthly.sum()),
             org_den=org_active,
-            empty_reason="not assessed: no producer logged work in the last 30 days",
+            empty_reason="not assessed: no producer logged work in the last "
+            f"{SEAT_ACTIVE_DAYS} days",
             value="given",
             team_value=per,
             org_value=float(monthly.sum() / org_active) if org_active else np.nan,
         )
     )
-    idle = seats - active_seats
     section.metrics.append(
         rows_from_counts(
             ctx,

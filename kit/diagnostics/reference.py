@@ -17,10 +17,21 @@ from __future__ import annotations
 import re
 import textwrap
 
-from kit.diagnostics import adoption, archetypes, findings, followup, hygiene, records, review
+from kit.diagnostics import (
+    adoption,
+    archetypes,
+    evidence,
+    findings,
+    followup,
+    hygiene,
+    records,
+    review,
+)
 from kit.diagnostics import requests as export_requests
 from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.reconciliation import SEAT_ACTIVE_DAYS
 from kit.diagnostics.standards import load_standards
+from kit.formatting import format_level, format_standard
 from kit.sections import SECTIONS
 from kit.timeframe import FAR_GAP_DAYS, FAR_SHARE
 
@@ -101,6 +112,7 @@ def _standards() -> list[str]:
         "  opportunities:",
         "    all: [contact_id, loan_purpose, lead_source]   # every loan",
         "    application: [amount, loan_number]             # from this stage on",
+        "score_bands: {amber: 50, green: 75}  # optional: where the score turns amber, green",
         "```",
         "",
         "The file is validated before anything is computed and every problem is listed at "
@@ -109,14 +121,22 @@ def _standards() -> list[str]:
         "metric (a lower-is-better metric needs `at_most`), a share target outside 0-1 "
         "(`80` instead of `0.80`), a warn level on the wrong side of the target, unknown or "
         "non-positive parameters, two rules measuring one metric with different parameters, "
-        "and unknown tables, fields or stages in `required_fields`.",
+        "unknown tables, fields or stages in `required_fields`, and score bands that are not "
+        "0 < amber < green <= 100.",
+        "",
+        "Every sentence of a report that names a threshold, a cadence or a colour band (the "
+        "standards shown above each section, the review list's headings such as *Open loans "
+        "with no stage change in 14+ days*, the score's colour bands, the findings) is built "
+        "from the standards file the run used, so a custom file changes every one of them.",
         "",
         "### Status of a rule",
         "",
         "For `at_least` rules a value passes at or above the target, is in the **warn** band "
         "at or above the warn level, and fails below it; `at_most` rules mirror this. A rule "
         "whose metric could not be measured is **not assessed**, with the reason (never a "
-        "zero).",
+        f"zero); one measured on fewer than {evidence.MIN_DENOMINATOR} records is **too few to "
+        "judge** (see *Evidence rules*). A value is written threshold-safe: one that misses "
+        "its target never reads as the target (89.97% against *at least 90%* reads 89.9%).",
         "",
         "### The shipped defaults",
         "",
@@ -127,8 +147,8 @@ def _standards() -> list[str]:
         unit = METRICS[r.metric].unit
         out.append(
             f"| `{r.id}` | {r.statement} | `{r.metric}` "
-            f"| {findings.format_standard(r.direction, r.target, unit)} "
-            f"| {findings.format_value(r.warn, unit)} | {r.owner_role} | {r.weight:g} |"
+            f"| {format_standard(r.direction, r.target, unit)} "
+            f"| {format_level(r.warn, unit)} | {r.owner_role} | {r.weight:g} |"
         )
     out += [
         "",
@@ -165,13 +185,24 @@ def _score() -> list[str]:
         "score = 100 x sum(weight x points) / sum(weight)",
         "```",
         "",
-        "over the rules *assessed* for that team or producer, where a rule earns 1 point when "
-        "passed, 0.5 in the warn band and 0 when failed. Rules that could not be assessed are "
-        "left out of both sums; with no rule assessed the score is blank, never zero. Weights "
+        "over the rules *judged* for that organization, team or producer, where a rule earns "
+        "1 point when passed, 0.5 in the warn band and 0 when failed. Rules that could not be "
+        "assessed, or were measured on too few records, are left out of both sums. Weights "
         f"come from the standards file (default 1; weighted in the shipped defaults: "
         f"{weights}). Example: a team "
         "that passes a weight-2 rule, is in the warn band on one weight-1 rule and fails "
         "another scores 100 x (2 + 0.5 + 0) / 4 = 62.5.",
+        "",
+        f"A score needs at least {evidence.MIN_WEIGHT_SHARE:.0%} of the standards' weight "
+        "judged (see *Evidence rules*); otherwise it is blank and reads *not enough "
+        "evidence*, naming the standards not judged and why. Every score says what it rests "
+        "on (*Based on 10 of 11 standards*). The organization's score is computed by the same "
+        "function and the same rule as the teams'.",
+        "",
+        "Colour bands: a score below the standards' `score_bands.amber` (default "
+        f"{load_standards().score_bands[0]:g}) is red (*Off track*), below `score_bands.green` "
+        f"(default {load_standards().score_bands[1]:g}) amber (*Partly adopted*), else green "
+        "(*On track*). A score that is not a number has no colour and no band word.",
         "",
     ]
 
@@ -204,7 +235,9 @@ def _archetypes() -> list[str]:
         "adoption, presence and seat sections: stage freshness, next steps, lead source, "
         "speed to lead ...).",
         "4. **Consistent**: everything else: works in the CRM most weeks at a typical volume "
-        "and fails no practice standard it was assessed on.",
+        "and fails no practice standard it was judged on (a standard measured on too few "
+        "records is not judged). Its reason names any practice standard it is in the warn "
+        "band on; *meets every practice standard* is said only of a producer who does.",
         "",
         "A producer seated for less than one complete week since launch, or assessed without "
         "activities, is not classified (blank archetype, with the reason). Every archetype "
@@ -281,20 +314,35 @@ def _findings() -> list[str]:
         "## Findings",
         "",
         "A finding is produced for every failed or warned rule (organization, team and "
-        "producer), for a team where at least "
-        f"{_pct(findings._ARCHETYPE_SHARE)} of producers are lapsed, never adopted or partial, "
-        f"and for the organization's idle seats when more than {_pct(findings._IDLE_SHARE)} of "
-        "paid seats had no logged work in the last 30 days. Each carries the sentence with "
-        "its evidence number and the count behind it, the standard missed, the operating "
-        "change to require, its owner and what the manager reviews each week. Severity is "
-        "**high** for a failed rule and **medium** for the warn band.",
+        "producer; never for a rule that is not assessed or too few to judge), for each team "
+        f"(and the organization) where at least {_pct(findings.ARCHETYPE_SHARE)} of the "
+        "classified producers *together* are lapsed, never adopted or partial (one finding "
+        "naming how many of each: a team of 7 with one lapsed and one partial producer, 29%, "
+        "gets one), and for the organization's idle seats when more than "
+        f"{_pct(findings.IDLE_SHARE)} of paid seats had no logged work in the last "
+        f"{SEAT_ACTIVE_DAYS} days. Each carries the sentence with its evidence number and the "
+        "count behind it, the standard missed, the operating change to require, its owner "
+        "and what the manager reviews each week. Severity is **high** for a failed rule and "
+        "**medium** for the warn band; the archetype finding is high when any producer is "
+        "lapsed or never adopted, or at least half are not consistent.",
         "",
-        "Order (rank 1 first): organization, then team, then producer findings; within each, "
-        "high before medium; then the rule's weight (higher first); then the shortfall from "
-        "the target (share metrics in percentage points, other units relative to the target; "
+        "An organization finding says how many teams miss the standard. When no team misses "
+        "it on its own, it says where the organization's gap comes from (teams with too few "
+        "records to judge, records that belong to no team), never *0 of N teams fail*.",
+        "",
+        "Order (rank 1 first): severity, high before medium; then impact: organization, then "
+        "team, then producer findings (a gap across a team affects more than one "
+        "producer's); then the rule's weight (higher first); then the shortfall from the "
+        "target (share metrics in percentage points, other units relative to the target; "
         "bigger first); then the number of records behind it (more first); then the rule's "
         "order in the standards file; then team and producer id alphabetically, so ties "
-        "always break the same way. `team_rank` is the rank within a team.",
+        "always break the same way. `team_rank` is the rank within a team, in the same order, "
+        "so a team report's *What matters most* never lists a medium finding above a high "
+        "one.",
+        "",
+        "Seat numbers come from one count per team (seats, seats in use, idle seats); the "
+        "organization's are their sums, so the idle-seat finding, the seat table and its "
+        "chart always agree.",
         "",
     ]
 
@@ -353,7 +401,10 @@ def _rules() -> list[str]:
         "touch (parameter `touches: any`, the default for past clients); referral partners "
         "need a person (`touches: human`).",
         "",
-        f"**Speed to lead bands** are exclusive: {bands}. A human touch up to 10 minutes "
+        f"**Speed to lead bands** are exclusive: {bands}; each lead is in exactly one, and "
+        "the chart labels them as ranges (*5 to 60 minutes*), while the measures *Leads "
+        "touched within 1 hour* and *within 24 hours* are cumulative (the sum of the bands up "
+        "to them). A human touch up to 10 minutes "
         "before the lead's creation counts as immediate (the producer called, then created "
         "the contact); older activity on the contact does not count.",
         "",
@@ -404,6 +455,7 @@ def metrics_markdown() -> str:
         "computed by the code this page is generated from.",
         "",
         *_rules(),
+        *evidence.evidence_rules(),
         *_catalogue(),
         *_standards(),
         *_score(),

@@ -4,7 +4,8 @@ pipeline meeting, team by team.
 Items (in this order):
 
 ``stale_loan``
-    open loans whose stage has not changed in the stage-freshness days (default 14);
+    open loans whose stage has not changed in the stage-freshness days (the ``days`` of the
+    standards' stale-loan rule);
 ``aged_open_loan``
     open loans that entered the pipeline the age limit's days ago or more (default 60);
 ``past_due_loan``
@@ -29,26 +30,34 @@ and age in days, with a non-personal detail (stage, activity type, dates, amount
 borrower's name, email, phone or any free text. Records that cannot be attributed to a team
 are left out (they appear in the data-quality section instead).
 
+Titles are templates filled from the standards (:func:`review_title`), so a custom
+standards file with other cadences changes every heading that names one.
+
 Examples
 --------
 >>> REVIEW_COLUMNS
 ('team', 'item', 'record_id', 'producer_id', 'producer_name', 'age_days', 'detail')
+>>> review_title("stale_loan", {"rules": [{"metric": "stale_open_loans", "params": {"days": 21}}]})
+'Open loans with no stage change in 21+ days'
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from kit.diagnostics.metrics import METRICS
 from kit.results import REVIEW_COLUMNS
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
+    from kit.diagnostics.standards import Standards
 
-__all__ = ["REVIEW_ITEMS", "ReviewItem", "review_list"]
+__all__ = ["REVIEW_ITEMS", "ReviewItem", "review_list", "review_title"]
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,13 @@ class ReviewItem:
         The canonical table its record ids belong to (``None``: an LOS loan number), used to
         name the borrower in an internal consultant copy.
     title
-        The heading of its table in a team report.
+        The heading of its table in a team report: a template whose ``{name}`` placeholders
+        are the parameters of ``metric`` in the standards (see :func:`review_title`).
     definition
         What it lists, in one line (the metrics reference quotes it).
+    metric
+        The metric whose records it lists: its parameters (``days``) fill the title, and
+        where the metric is not assessed the item could not be checked.
     """
 
     id: str
@@ -75,6 +88,7 @@ class ReviewItem:
     record_table: str | None
     title: str
     definition: str
+    metric: str | None = None
 
 
 def _items(*items: ReviewItem) -> dict[str, ReviewItem]:
@@ -87,15 +101,17 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "stale_loan",
         "stale_loans",
         "opportunities",
-        "Open loans with no stage change in 14+ days",
+        "Open loans with no stage change in {days}+ days",
         "open loans with no stage change in the stage-freshness days",
+        "stale_open_loans",
     ),
     ReviewItem(
         "aged_open_loan",
         "aged_loans",
         "opportunities",
-        "Open loans older than the standard's age limit",
+        "Open loans that entered the pipeline {days}+ days ago",
         "open loans that entered the pipeline the age limit's days ago or more",
+        "aged_open_loans",
     ),
     ReviewItem(
         "past_due_loan",
@@ -103,6 +119,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "opportunities",
         "Open loans past their expected close date",
         "open loans past their expected close date, with the days past due",
+        "past_due_open_loans",
     ),
     ReviewItem(
         "incomplete_closed_loan",
@@ -110,6 +127,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "opportunities",
         "Closed loans with no close date or amount",
         "loans closed in the window with no close date or (won) amount",
+        "closed_loans_complete",
     ),
     ReviewItem(
         "untouched_lead",
@@ -117,6 +135,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "contacts",
         "New leads nobody has touched",
         "leads created in the window that no person has touched",
+        "leads_without_touch",
     ),
     ReviewItem(
         "overdue_next_step",
@@ -124,6 +143,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "activities",
         "Overdue next steps",
         "next steps past their due date with no later human activity",
+        "overdue_next_steps",
     ),
     ReviewItem(
         "missing_next_step",
@@ -131,20 +151,23 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "activities",
         "Calls and meetings with no next step",
         "calls and meetings of the last 7 days logged without a next step",
+        "conversations_with_next_step",
     ),
     ReviewItem(
         "past_client_out_of_cadence",
         "past_client_out_of_cadence",
         "contacts",
-        "Past clients not touched in 90+ days",
+        "Past clients not touched in {days}+ days",
         "past clients not touched within their cadence",
+        "past_clients_touched",
     ),
     ReviewItem(
         "partner_out_of_cadence",
         "partner_out_of_cadence",
         "contacts",
-        "Referral partners not touched in 30+ days",
+        "Referral partners not touched in {days}+ days",
         "referral partners not touched by a person within cadence",
+        "partners_touched",
     ),
     ReviewItem(
         "missing_lead_source",
@@ -152,6 +175,7 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         "contacts",
         "New contacts with no lead source",
         "contacts created in the window with no lead source",
+        "new_contacts_with_lead_source",
     ),
     ReviewItem(
         "funded_loan_missing_from_crm",
@@ -159,8 +183,33 @@ REVIEW_ITEMS: dict[str, ReviewItem] = _items(
         None,
         "Funded loans missing from the CRM",
         "LOS loans funded in the window not in the CRM",
+        "funded_loans_in_crm",
     ),
 )
+
+
+def _metric_params(standards: Standards | Mapping[str, Any], metric: str) -> dict[str, Any]:
+    """The parameters of ``metric`` in ``standards`` (a :class:`Standards` or its dict in a
+    results bundle): the first rule's that measures it, else the catalogue's defaults."""
+    rules = standards.get("rules", []) if isinstance(standards, Mapping) else standards.rules
+    for rule in rules:
+        found = rule.get("metric") if isinstance(rule, Mapping) else rule.metric
+        if found == metric:
+            params = rule.get("params") if isinstance(rule, Mapping) else rule.params
+            return {**METRICS[metric].params, **(params or {})}
+    return dict(METRICS[metric].params)
+
+
+def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
+    """The heading of a review item, its cadence taken from ``standards``.
+
+    ``standards`` is a :class:`kit.diagnostics.standards.Standards` or the dict a results
+    bundle keeps (``results.parameters["standards"]``).
+    """
+    spec = REVIEW_ITEMS[item]
+    if spec.metric is None or "{" not in spec.title:
+        return spec.title
+    return spec.title.format(**_metric_params(standards, spec.metric))
 
 
 def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:

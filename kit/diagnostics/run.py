@@ -40,9 +40,11 @@ from kit.diagnostics import (
 from kit.diagnostics.archetypes import archetypes
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
+from kit.diagnostics.evidence import MIN_DENOMINATOR, MIN_WEIGHT_SHARE, NOT_ENOUGH_EVIDENCE
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.plausibility import warnings as plausibility_warnings
+from kit.diagnostics.reconciliation import SEAT_ACTIVE_DAYS
 from kit.diagnostics.requests import export_requests
 from kit.diagnostics.review import review_list
 from kit.diagnostics.rows import Measurements, empty_metrics
@@ -193,10 +195,23 @@ def diagnose(
     keys = ["scope", "team", "producer_id", "producer_name"]
     if scored is not None:
         base = base.merge(scored, on=keys, how="left")
-    for column in ("rules_assessed", "passed", "warned", "failed", "not_assessed"):
+    for column in ("rules_assessed", "passed", "warned", "failed", "not_assessed", "too_few"):
         base[column] = base[column].fillna(0).astype("int64") if column in base else 0
-    if "score" not in base:
-        base["score"] = np.nan
+    for column in ("score", "weight_assessed", "weight_total"):
+        base[column] = base[column].astype("float64") if column in base else np.nan
+    for column in ("weight_assessed", "weight_total"):
+        base[column] = base[column].fillna(0.0)
+    base["evidence"] = (
+        base["evidence"].fillna(NOT_ENOUGH_EVIDENCE) if "evidence" in base else NOT_ENOUGH_EVIDENCE
+    )
+    if "missing" not in base:
+        base["missing"] = None
+    base["missing"] = base["missing"].where(
+        base["missing"].notna() | (base["evidence"] != NOT_ENOUGH_EVIDENCE) | (
+            base["weight_total"] > 0
+        ),
+        "no standard applies",
+    )
     base = base.merge(kinds, on="producer_id", how="left")
     scores = _text(
         _sort(
@@ -204,7 +219,8 @@ def diagnose(
             ["team", "producer_id"],
         )
     )
-    scores["score"] = scores["score"].astype("float64")
+    for column in ("score", "weight_assessed", "weight_total"):
+        scores[column] = scores[column].astype("float64")
 
     ranked = _text(rank_findings(ctx, compliance, scores, metrics))
     review = _text(review_list(ctx, everything.units))
@@ -222,6 +238,8 @@ def diagnose(
         "producers": len(ctx.producer_codes),
         "tables": {name: len(frame) for name, frame in sorted(dataset.tables.items())},
         "standards": parsed.to_dict(),
+        "seat_active_days": SEAT_ACTIVE_DAYS,
+        "evidence": {"min_denominator": MIN_DENOMINATOR, "min_weight_share": MIN_WEIGHT_SHARE},
         **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
     }
     results = Results(

@@ -28,6 +28,7 @@ File format::
       opportunities:
         all: [amount, loan_purpose]         # every open loan
         application: [loan_number]          # from this stage on
+    score_bands: {amber: 50, green: 75}     # optional: where the score turns amber, green
 
 Examples
 --------
@@ -56,6 +57,7 @@ from kit.exceptions import StandardsError
 from kit.schema import OPEN_STAGES, STAGES, TABLES
 
 __all__ = [
+    "DEFAULT_SCORE_BANDS",
     "DEFAULT_STANDARDS",
     "Rule",
     "Standards",
@@ -84,7 +86,9 @@ _RULE_KEYS = {
     "weight",
 }
 _REQUIRED_RULE_KEYS = ("id", "statement", "metric", "direction", "target", "owner_role")
-_TOP_KEYS = {"name", "description", "rules", "required_fields"}
+_TOP_KEYS = {"name", "description", "rules", "required_fields", "score_bands"}
+#: Where the 0-100 adoption score turns amber and green unless the file says otherwise.
+DEFAULT_SCORE_BANDS: tuple[float, float] = (50.0, 75.0)
 _FIELD_TABLES = ("contacts", "opportunities", "activities")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Allowed values of string parameters.
@@ -184,12 +188,16 @@ class Standards:
         fields each record must carry; for loans a stage key means "from this stage on".
     source
         Where the standards came from (a path, or ``shipped defaults``).
+    score_bands
+        ``(amber, green)``: a score below ``amber`` is red ("Off track"), below ``green``
+        amber ("Partly adopted"), else green ("On track").
     """
 
     name: str
     rules: tuple[Rule, ...]
     required_fields: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = ""
+    score_bands: tuple[float, float] = DEFAULT_SCORE_BANDS
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -223,6 +231,7 @@ class Standards:
             "required_fields": {
                 t: {k: list(v) for k, v in spec.items()} for t, spec in self.required_fields.items()
             },
+            "score_bands": {"amber": self.score_bands[0], "green": self.score_bands[1]},
         }
 
 
@@ -381,6 +390,22 @@ def _check_fields(raw: object, problems: list[str]) -> dict[str, dict[str, tuple
     return out
 
 
+def _check_bands(raw: object, problems: list[str]) -> tuple[float, float]:
+    if raw is None:
+        return DEFAULT_SCORE_BANDS
+    if not isinstance(raw, dict) or set(raw) != {"amber", "green"}:
+        problems.append("score_bands: must be a mapping {amber: 50, green: 75}")
+        return DEFAULT_SCORE_BANDS
+    amber, green = raw["amber"], raw["green"]
+    if not (_number(amber) and _number(green) and 0 < amber < green <= 100):
+        problems.append(
+            f"score_bands: amber ({amber!r}) and green ({green!r}) must be numbers with "
+            "0 < amber < green <= 100"
+        )
+        return DEFAULT_SCORE_BANDS
+    return float(amber), float(green)
+
+
 def parse_standards(raw: object, *, source: str = "") -> Standards:
     """Validate a parsed standards document and return :class:`Standards`.
 
@@ -423,13 +448,20 @@ def parse_standards(raw: object, *, source: str = "") -> Standards:
                     f"({first.params} vs {r.params}); a metric is computed once, so use the same"
                 )
     required_fields = _check_fields(raw.get("required_fields"), problems)
+    score_bands = _check_bands(raw.get("score_bands"), problems)
     name = raw.get("name", "Operating standards")
     if not isinstance(name, str):
         problems.append("name: must be text")
         name = "Operating standards"
     if problems:
         raise StandardsError(f"{where} is not a valid standards file:", problems=problems)
-    return Standards(name=name, rules=tuple(rules), required_fields=required_fields, source=source)
+    return Standards(
+        name=name,
+        rules=tuple(rules),
+        required_fields=required_fields,
+        source=source,
+        score_bands=score_bands,
+    )
 
 
 def load_standards(path: str | os.PathLike[str] | None = None) -> Standards:

@@ -34,6 +34,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from kit.formatting import format_of, format_value
 from kit.schema import label
 
 __all__ = [
@@ -66,6 +67,7 @@ STATUS_COLOURS: dict[str, str] = {
     "warn": "#e0a100",
     "fail": "#c62828",
     "not_assessed": "#9e9e9e",
+    "too_few": "#d5d9dd",
 }
 _STATUS_ORDER = ("fail", "warn", "pass", "not_assessed")
 _P = ParamSpec("_P")
@@ -109,17 +111,20 @@ def _styled(chart: Callable[_P, Chart]) -> Callable[_P, Chart]:
     return draw
 
 
-def score_colour(score: float | None) -> str:
-    """Colour of an adoption score on the red / amber / green scale.
+def score_colour(score: float | None, *, bands: tuple[float, float] | None = None) -> str:
+    """Colour of an adoption score on the red / amber / green scale (``bands``: where amber
+    and green start; default the kit's, the standards file may set others).
 
     >>> score_colour(85), score_colour(60), score_colour(20), score_colour(None)
     ('#2e7d32', '#e0a100', '#c62828', '#9e9e9e')
+    >>> score_colour(80, bands=(60, 90))
+    '#e0a100'
     """
     from kit.report.present import SCORE_BANDS  # one definition of the bands for charts and cards
 
     if score is None or pd.isna(score):
         return STATUS_COLOURS["not_assessed"]
-    amber, green = SCORE_BANDS
+    amber, green = bands or SCORE_BANDS
     if score >= green:
         return STATUS_COLOURS["pass"]
     if score >= amber:
@@ -160,7 +165,7 @@ def _join(parts: Sequence[str], limit: int = 12) -> str:
 
 
 def _pct(value: float) -> str:
-    return "no data" if pd.isna(value) else f"{value:.0%}"
+    return format_value(value, "share", missing="no data")
 
 
 def _empty(title: str, message: str) -> Chart:
@@ -267,17 +272,32 @@ def record_curves(
 
 # --------------------------------------------------------------------------- follow-up
 SPEED_BANDS: tuple[str, ...] = ("5 minutes", "1 hour", "24 hours", "later", "never")
+#: How each exclusive band reads on the chart: the bars add up to every lead, so they are
+#: labelled as ranges, not as the cumulative "within 1 hour" of the measures table.
+SPEED_LABELS: dict[str, str] = {
+    "5 minutes": "within 5 minutes",
+    "1 hour": "5 to 60 minutes",
+    "24 hours": "1 to 24 hours",
+    "later": "after 24 hours",
+    "never": "never touched",
+}
 
 
 @_styled
 def speed_to_lead(speed: pd.DataFrame, *, team: str) -> Chart:
-    """How fast new leads got a first human touch, as a share of the team's leads."""
+    """How fast new leads got a first human touch: each lead in exactly one band.
+
+    The bands are exclusive and labelled as ranges (``5 to 60 minutes``); each bar says its
+    share and its count (``2% (3 of 146)``). The measures table's "within 1 hour" is the sum
+    of the first two bars.
+    """
     title = f"How fast {team}'s new leads got a first human touch"
     rows = speed[speed["team"].astype(str) == team]
     if rows.empty or rows["leads"].sum() == 0:
         return _empty(title, "no new leads in the window")
     rows = rows.set_index(rows["band"].astype(str)).reindex(list(SPEED_BANDS)).fillna(0)
-    share = rows["leads"] / rows["leads"].sum()
+    total = float(rows["leads"].sum())
+    share = rows["leads"] / total
     fig, ax = _figure(2.8)
     colours = [
         PALETTE["primary"],
@@ -286,36 +306,45 @@ def speed_to_lead(speed: pd.DataFrame, *, team: str) -> Chart:
         "#e7b0a8",
         STATUS_COLOURS["fail"],
     ]
-    bands = [f"within {b}" if b not in ("later", "never") else b for b in SPEED_BANDS]
-    bands[3] = "after 24 hours"
+    bands = [SPEED_LABELS[b] for b in SPEED_BANDS]
+    texts = [
+        f"{format_value(v, 'share')} ({format_of(n, total)})"
+        for v, n in zip(share.to_numpy(), rows["leads"].to_numpy(), strict=True)
+    ]
     bars = ax.barh(bands[::-1], share.to_numpy()[::-1], color=colours[::-1])
-    for bar, count, value in zip(
-        bars, rows["leads"].to_numpy()[::-1], share.to_numpy()[::-1], strict=True
-    ):
+    for bar, text in zip(bars, texts[::-1], strict=True):
         ax.text(
             bar.get_width() + 0.01,
             bar.get_y() + bar.get_height() / 2,
-            f"{value:.0%} ({int(count):,})",
+            text,
             va="center",
             fontsize=10,
         )
-    ax.set_xlim(0, 1.15)
+    ax.set_xlim(0, 1.25)
     _percent_axis(ax.xaxis)
-    ax.set_xlabel("Share of new leads")
+    ax.set_xlabel("Share of new leads (each lead in one band)")
     ax.set_title(title)
-    alt = ", ".join(f"{b} {v:.0%}" for b, v in zip(bands, share.to_numpy(), strict=True))
-    return Chart(fig, f"Bar chart: {title}: {alt} of {int(rows['leads'].sum()):,} leads.")
+    alt = "; ".join(f"{b} {t}" for b, t in zip(bands, texts, strict=True))
+    return Chart(fig, f"Bar chart: {title}, each lead in one band: {alt}.")
 
 
 # --------------------------------------------------------------------------- marketing
 @_styled
-def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> Chart:
-    """Applications and funded loans by lead source (the whole organization without ``team``)."""
+def lead_source_outcomes(
+    sources: pd.DataFrame, *, team: str | None = None, los_funded: int | None = None
+) -> Chart:
+    """Applications and funded CRM loans by lead source (the whole organization without
+    ``team``), for contacts created in the window.
+
+    ``los_funded`` (funded LOS loans in the window, when an LOS export was given) keeps an
+    empty chart honest: CRM loans absent while the LOS shows funded loans is the shadow
+    pipeline, not "no loans".
+    """
     who = team or "the organization"
-    title = "Applications and funded loans by lead source"
+    title = "Applications and funded loans in the CRM by lead source"
     rows = sources if team is None else sources[sources["team"].astype(str) == team]
     if rows.empty:
-        return _empty(title, "no lead sources recorded")
+        return _empty(title, "no new contacts with their loans in the window to show")
     totals = (
         rows.assign(source=rows["lead_source"].map(label))
         .groupby("source", observed=True)[["applications", "funded"]]
@@ -323,7 +352,17 @@ def lead_source_outcomes(sources: pd.DataFrame, *, team: str | None = None) -> C
         .sort_values(["funded", "applications"], ascending=False)
     )
     if totals.to_numpy().sum() == 0:
-        return _empty(title, "no applications or funded loans in the window")
+        contacts = int(rows["contacts"].sum()) if "contacts" in rows else 0
+        message = (
+            f"none of the {contacts:,} contacts created in the window has a CRM loan at "
+            "application or funded"
+        )
+        if los_funded:
+            message += (
+                f", while the LOS shows {los_funded:,} funded loans: work outside the CRM "
+                "(see the shadow pipeline)"
+            )
+        return _empty(title, message)
     long = totals.reset_index().melt("source", var_name="outcome", value_name="loans")
     long["outcome"] = long["outcome"].map({"applications": "Applications", "funded": "Funded"})
     fig, ax = _figure(0.9 + 0.38 * len(totals))
@@ -388,9 +427,11 @@ def shadow_pipeline(shadow: pd.DataFrame, *, team: str | None = None) -> Chart:
 
 # --------------------------------------------------------------------------- seat ROI
 @_styled
-def seat_roi(roi: pd.DataFrame) -> Chart:
-    """Seats paid for vs producers actually active, per team."""
-    title = "Seats paid for vs producers active in the last 30 days"
+def seat_roi(roi: pd.DataFrame, *, active_days: int | None = None) -> Chart:
+    """Seats paid for vs seats in use, per team: the gap is the idle seats, the same count as
+    the seat table and the idle-seat finding."""
+    window = f"the last {active_days} days" if active_days else "the seat window"
+    title = f"Seats paid for vs seats in use in {window}"
     if roi.empty:
         return _empty(title, "no seats recorded")
     rows = roi.sort_values("seats")
@@ -399,25 +440,27 @@ def seat_roi(roi: pd.DataFrame) -> Chart:
     ax.barh(names, rows["seats"], color=PALETTE["muted"], label="Seats paid for")
     ax.barh(
         names,
-        rows["active_producers"],
+        rows["active_seats"],
         color=PALETTE["primary"],
         height=0.5,
-        label="Producers active",
+        label="Seats in use",
     )
-    ax.set_xlabel("People")
+    ax.set_xlabel("Seats")
     ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     ax.set_title(title, pad=26)
     parts = [
-        f"{n} {int(s)} seats, {int(a)} active"
-        for n, s, a in zip(names, rows["seats"], rows["active_producers"], strict=True)
+        f"{n} {int(s)} seats, {int(a)} in use, {int(s) - int(a)} idle"
+        for n, s, a in zip(names, rows["seats"], rows["active_seats"].fillna(0), strict=True)
     ]
     return Chart(fig, f"Bar chart: {title}: {_join(parts)}.")
 
 
 # --------------------------------------------------------------------------- scores
 @_styled
-def team_scores(scores: pd.DataFrame) -> Chart:
-    """Adoption score of every team, coloured on the red / amber / green scale."""
+def team_scores(scores: pd.DataFrame, *, bands: tuple[float, float] | None = None) -> Chart:
+    """Adoption score of every team, coloured on the red / amber / green scale (``bands``:
+    the standards' amber and green thresholds). A team whose score rests on too little of
+    the standards reads "not enough evidence", with no bar."""
     title = "Adoption score by team (0-100)"
     rows = scores[scores["scope"] == "team"].sort_values(
         ["score", "team"], ascending=[True, True], na_position="first"
@@ -426,12 +469,13 @@ def team_scores(scores: pd.DataFrame) -> Chart:
         return _empty(title, "no teams assessed")
     fig, ax = _figure(0.9 + 0.36 * len(rows))
     values = rows["score"].fillna(0).to_numpy()
-    ax.barh(rows["team"].astype(str), values, color=[score_colour(s) for s in rows["score"]])
+    colours = [score_colour(s, bands=bands) for s in rows["score"]]
+    ax.barh(rows["team"].astype(str), values, color=colours)
     for y, score in enumerate(rows["score"]):
         ax.text(
             (0 if pd.isna(score) else score) + 1,
             y,
-            "not assessed" if pd.isna(score) else f"{score:.0f}",
+            format_value(score, "score", missing="not enough evidence"),
             va="center",
             fontsize=10,
         )
@@ -440,7 +484,7 @@ def team_scores(scores: pd.DataFrame) -> Chart:
     ax.set_title(title)
     ordered = rows.sort_values(["score", "team"], ascending=[False, True])
     parts = [
-        f"{t} {'not assessed' if pd.isna(s) else f'{s:.0f}'}"
+        f"{t} {format_value(s, 'score', missing='not enough evidence')}"
         for t, s in zip(ordered["team"].astype(str), ordered["score"], strict=True)
     ]
     return Chart(fig, f"Bar chart of adoption scores by team: {_join(parts, 60)}.")
@@ -455,7 +499,9 @@ def compliance_heatmap(
     rows = compliance[compliance["scope"] == "team"]
     if rows.empty:
         return _empty(title, "no standards assessed")
-    codes = {status: i for i, status in enumerate(("pass", "warn", "fail", "not_assessed"))}
+    codes = {
+        status: i for i, status in enumerate(("pass", "warn", "fail", "not_assessed", "too_few"))
+    }
     grid = rows.assign(code=rows["status"].map(codes)).pivot_table(
         index="team", columns="rule_id", values="code", aggfunc="first", observed=True
     )
@@ -463,7 +509,9 @@ def compliance_heatmap(
     names = rule_labels or {}
     fig, ax = _figure(1.6 + 0.34 * len(grid))
     cmap = matplotlib.colors.ListedColormap([STATUS_COLOURS[s] for s in codes])
-    ax.imshow(grid.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=3.5, aspect="auto")
+    ax.imshow(
+        grid.to_numpy(dtype=float), cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5, aspect="auto"
+    )
     ax.set_xticks(
         range(grid.shape[1]),
         [names.get(r, r) for r in grid.columns],
@@ -477,8 +525,10 @@ def compliance_heatmap(
     ax.set_yticks(np.arange(-0.5, grid.shape[0]), minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
     ax.tick_params(which="minor", length=0)
+    words = {"too_few": "too few to judge"}
     handles = [
-        matplotlib.patches.Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in codes
+        matplotlib.patches.Patch(color=STATUS_COLOURS[s], label=words.get(s, s.replace("_", " ")))
+        for s in codes
     ]
     ax.legend(
         handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9
@@ -487,6 +537,12 @@ def compliance_heatmap(
     counts = rows.groupby(rows["team"].astype(str))["status"].apply(
         lambda s: (
             f"{(s == 'pass').sum()} pass, {(s == 'warn').sum()} warn, {(s == 'fail').sum()} fail"
+            + (f", {(s == 'too_few').sum()} too few to judge" if (s == "too_few").any() else "")
+            + (
+                f", {(s == 'not_assessed').sum()} not assessed"
+                if (s == "not_assessed").any()
+                else ""
+            )
         )
     )
     parts = [f"{t}: {c}" for t, c in counts.items()]
@@ -496,12 +552,28 @@ def compliance_heatmap(
 # --------------------------------------------------------------------------- data quality
 @_styled
 def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
-    """Share of the team's records passing each data-quality check: the ``limit`` weakest."""
+    """Share of the team's records passing each data-quality check: the ``limit`` weakest.
+
+    A check run on fewer records than the evidence minimum is too few to judge, so it is
+    not ranked among the weakest (the alt text says how many were left out).
+    """
+    from kit.diagnostics.evidence import MIN_DENOMINATOR
+
     title = f"Data quality: {team}'s weakest checks"
-    rows = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
+    mine = quality[(quality["team"].astype(str) == team) & (quality["records"] > 0)]
+    rows = mine[mine["records"] >= MIN_DENOMINATOR]
+    few = len(mine) - len(rows)
+    left_out = (
+        f" ({few} {'check' if few == 1 else 'checks'} on fewer than {MIN_DENOMINATOR} records "
+        "left out: too few to judge)"
+        if few
+        else ""
+    )
     if rows.empty:
-        return _empty(title, "no records to check")
-    names = rows["check"].astype(str).str.replace("_", " ").str.capitalize()
+        message = "no check ran on enough records to judge" if few else "no records to check"
+        return _empty(title, message)
+    text = rows["check"].astype(str).str.replace("_", " ")
+    names = text.str[:1].str.upper() + text.str[1:]
     repeated = names.duplicated(keep=False)
     names = names.where(~repeated, names + " (" + rows["table"].astype(str) + ")")
     rows = rows.assign(name=names).sort_values(["share_ok", "name"]).head(limit)
@@ -516,4 +588,6 @@ def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
     ax.set_xlabel("Records with no issue")
     ax.set_title(title)
     parts = [f"{n} {_pct(v)}" for n, v in zip(rows["name"], rows["share_ok"], strict=True)]
-    return Chart(fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}.")
+    return Chart(
+        fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}{left_out}."
+    )

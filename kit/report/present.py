@@ -39,6 +39,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kit.exceptions import ParameterError
+from kit.formatting import format_count, format_number, format_value
 from kit.schema import label
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ __all__ = [
     "mask_pii",
     "mask_pii_series",
     "not_assessed",
+    "note_list",
+    "paragraph",
     "score_band",
     "status_badge",
     "status_word",
@@ -107,6 +110,7 @@ _STATUSES: dict[str, tuple[str, str]] = {
     "medium": ("amber", "Medium"),
     "low": ("grey", "Low"),
     "not_assessed": ("grey", "Not assessed"),
+    "too_few": ("grey", "Too few to judge"),
     "info": ("blue", "Info"),
 }
 
@@ -215,36 +219,19 @@ def score_band(score: float | None, *, bands: tuple[float, float] = SCORE_BANDS)
     return "amber" if score < high else "green"
 
 
-def _percent(value: float) -> str:
-    text = f"{value:.0%}"
-    if value > 0 and text == "0%":
-        return "<1%"  # never round a real share down to nothing
-    if value < 1 and text == "100%":
-        return ">99%"  # nor up to everything
-    return text
+def _score(value: float) -> str:
+    return format_value(value, "score")
 
 
-def _trim(text: str) -> str:
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _days(value: float) -> str:
-    text = _trim(f"{value:,.1f}")
-    return f"{text} day" if text == "1" else f"{text} days"
-
-
-def _money(value: float) -> str:
-    whole = round(value)
-    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
-
-
+# Every number goes through the one formatter (kit.formatting), so a table cell reads like
+# the finding beside it: 0.996 is ">99%" in both, 2,400 minutes "40 hours" in both.
 _SCALAR_FORMATTERS = {
-    "count": lambda v: f"{v:,.0f}",
-    "number": lambda v: f"{v:,.1f}",
-    "percent": _percent,
-    "currency": _money,
-    "days": _days,
-    "score": lambda v: f"{v:.0f}",
+    "count": format_count,
+    "number": format_number,
+    "percent": lambda v: format_value(v, "share"),
+    "currency": lambda v: format_value(v, "currency"),
+    "days": lambda v: format_value(v, "days"),
+    "score": _score,
 }
 
 
@@ -280,13 +267,20 @@ def _long_dates(values: pd.Series) -> pd.Series:
     return (text + stamps.dt.strftime(", %Y")).astype("str")
 
 
-def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.Series:
+def format_values(
+    values: pd.Series,
+    fmt: str,
+    *,
+    show_pii: bool = False,
+    score_bands: tuple[float, float] = SCORE_BANDS,
+) -> pd.Series:
     """Format a column for people and HTML-escape it: the cell contents :func:`table` writes.
 
     Missing values become a muted dash. Numbers get thousands separators; ``percent`` expects
     a share between 0 and 1; ``date`` writes ``Mar 1, 2025``; ``label`` turns vocabulary
     codes into words (``realtor_referral`` -> ``Realtor referral``); ``name``/``email``/``phone``
-    are masked unless ``show_pii``; ``status`` writes a coloured badge.
+    are masked unless ``show_pii``; ``status`` writes a coloured badge; ``score`` a chip
+    coloured by ``score_bands`` (amber, green). Numbers are written by :mod:`kit.formatting`.
 
     >>> format_values(pd.Series([1234.4, 0.5, None]), "count").tolist()
     ['1,234', '0', '<span class="kit-na">—</span>']
@@ -318,7 +312,7 @@ def format_values(values: pd.Series, fmt: str, *, show_pii: bool = False) -> pd.
     if fmt == "status":
         cells = values.map(lambda v: status_badge(v).data, na_action="ignore")
     elif fmt == "score":
-        bands = numbers.map(score_band).astype("object")
+        bands = numbers.map(lambda v: score_band(v, bands=score_bands)).astype("object")
         cells = '<span class="kit-chip kit-chip--' + bands + '">' + cells + "</span>"
     return cells.astype("object").mask(missing, _NA)
 
@@ -357,6 +351,7 @@ def table(
     links: Mapping[str, str] | None = None,
     show_pii: bool = False,
     empty: str = "Nothing to list.",
+    score_bands: tuple[float, float] = SCORE_BANDS,
 ) -> Fragment:
     """An HTML table formatted for people: labels, number formats, no index noise.
 
@@ -385,6 +380,8 @@ def table(
         Show borrower names, emails and phones unmasked (internal consultant copy only).
     empty
         What to say when there are no rows.
+    score_bands
+        Where ``score`` columns turn amber and green (the standards' bands).
 
     Examples
     --------
@@ -418,7 +415,7 @@ def table(
         if fmt == "text" and column not in links:
             numeric = _text_layout(shown[column])
         header_cells.append(f'<th scope="col"{numeric}>{_esc(heading_text)}</th>')
-        cells = format_values(shown[column], fmt, show_pii=show_pii)
+        cells = format_values(shown[column], fmt, show_pii=show_pii, score_bands=score_bands)
         if column in links:
             hrefs = shown[links[column]].astype("str").map(_check_href, na_action="ignore")
             escaped = hrefs.map(_esc, na_action="ignore").astype("object").fillna("")
@@ -487,6 +484,31 @@ def not_assessed(reason: str) -> Fragment:
     return callout(reason, kind="muted", title="Not assessed:")
 
 
+def note_list(title: str, items: Sequence[str], *, kind: str = "info") -> Fragment:
+    """A highlighted note with a title and a list (e.g. the standards a section is judged by).
+
+    >>> print(note_list("The standard:", ["At least 90% <b>."]))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="kit-callout kit-callout--info"><p><strong>The standard:</strong></p>
+    <ul><li>At least 90% &lt;b&gt;.</li></ul></div>
+    """
+    if kind not in _CALLOUT_KINDS:
+        raise ValueError(f"unknown note kind {kind!r}; use one of {', '.join(_CALLOUT_KINDS)}")
+    entries = "".join(f"<li>{_esc(i)}</li>" for i in items)
+    return Fragment(
+        f'<div class="kit-callout kit-callout--{kind}"><p><strong>{_esc(title)}</strong></p>\n'
+        f"<ul>{entries}</ul></div>"
+    )
+
+
+def paragraph(text: str) -> Fragment:
+    """A paragraph of prose built from data (a sentence with the standards' numbers).
+
+    >>> paragraph("Green is 75 & up.").data
+    '<p>Green is 75 &amp; up.</p>'
+    """
+    return Fragment(f"<p>{_esc(text)}</p>")
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
     return slug or "section"
@@ -543,6 +565,8 @@ def summary_card(
     requires: Sequence[str] | None = None,
     bands: tuple[float, float] = SCORE_BANDS,
     not_scored: str = "Not scored: no standard could be assessed.",
+    score_note: str | None = None,
+    no_findings: str = "No findings: every standard judged was met.",
 ) -> Fragment:
     """The executive-summary card: the score on a red/amber/green scale, the top findings,
     and what to require next.
@@ -562,6 +586,13 @@ def summary_card(
         What to require next; defaults to the distinct ``require`` of the shown findings.
     bands
         Where amber and green start on the 0-100 scale.
+    not_scored
+        What the band reads when there is no score (never a band word such as "On track").
+    score_note
+        What the score rests on, or why there is none ("Based on 10 of 11 standards.").
+    no_findings
+        What to say when there is no finding (it must not claim standards were met when none
+        could be judged).
 
     Examples
     --------
@@ -575,11 +606,12 @@ def summary_card(
     band = score_band(shown, bands=bands)
     top = findings.head(top_n)
     if shown is None:
-        value, word, marker = "—", not_scored, ""
+        value, word, marker, band = "—", not_scored, "", "grey"
     else:
         clipped = min(max(float(score), 0.0), 100.0)  # type: ignore[arg-type]
         value, word = f"{shown}", _BAND_WORDS[band]
         marker = f'<span class="kit-scale__marker" style="left:{clipped:.1f}%"></span>'
+    note = f'<p class="kit-score__note">{_esc(score_note)}</p>' if score_note else ""
     low, high = bands
     scale = (
         '<div class="kit-scale" aria-hidden="true">'
@@ -594,7 +626,7 @@ def summary_card(
         f'<div class="kit-score__label">{_esc(score_label)}</div>'
         f'<div class="kit-score__value">{_esc(value)}<span class="kit-score__of">'
         f"{' / 100' if marker else ''}</span></div>"
-        f'<div class="kit-score__band">{_esc(word)}</div>{scale}</div>'
+        f'<div class="kit-score__band">{_esc(word)}</div>{scale}{note}</div>'
     )
     items = []
     for row in top.to_dict("records"):
@@ -608,7 +640,7 @@ def summary_card(
     findings_html = (
         f'<ol class="kit-findings">{"".join(items)}</ol>'
         if items
-        else '<p class="kit-empty">No findings: every assessed standard was met.</p>'
+        else f'<p class="kit-empty">{_esc(no_findings)}</p>'
     )
     if requires is None:
         requires = list(top["require"].dropna().astype("str").unique()) if "require" in top else []

@@ -6,10 +6,17 @@ inputs are missing. Functions ending in a noun return a pandas DataFrame (for an
 tests); the notebooks hand them to :func:`kit.report.present.table` or use the ``*_block`` helpers
 that return finished report blocks.
 
+Every value is written by :mod:`kit.formatting` (the one formatter) and judged by the
+evidence rules of :mod:`kit.diagnostics.evidence` (not assessed, too few to judge, not enough
+evidence), and every sentence that names a threshold, a cadence or a colour band is built
+from the standards in the results bundle, never typed in.
+
 Examples
 --------
->>> format_metric(0.583, "share"), format_metric(95.0, "minutes"), format_metric(1250, "currency")
-('58%', '1.6 hours', '$1,250')
+>>> metric_text({}, "stale_open_loans", 0.0997, denominator=40)
+'10%'
+>>> metric_text({}, "speed_to_lead_1h", 0.5, denominator=2)
+'too few to judge'
 """
 
 from __future__ import annotations
@@ -17,15 +24,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kit.dataset import Dataset
+from kit.diagnostics.evidence import MIN_WEIGHT_SHARE, TOO_FEW, too_few
 from kit.diagnostics.metrics import METRICS
-from kit.diagnostics.review import REVIEW_ITEMS
+from kit.diagnostics.review import REVIEW_ITEMS, review_title
 from kit.diagnostics.run import diagnose
+from kit.diagnostics.standards import DEFAULT_SCORE_BANDS
+from kit.formatting import format_count, format_level, format_of, format_standard, format_value
 from kit.report import plots, present
 from kit.results import Results, load_results
 from kit.schema import label
@@ -41,23 +53,30 @@ __all__ = [
     "executive_summary",
     "export_requests",
     "export_requests_block",
-    "format_metric",
     "key_numbers",
+    "metric_text",
     "open_borrowers",
     "open_results",
     "organization_block",
     "organization_summary",
     "portfolio_scores",
+    "portfolio_table",
     "producer_scorecard",
     "report_header",
     "resolve_team",
     "review_blocks",
     "review_list",
     "rule_labels",
+    "score_bands",
+    "score_chart",
+    "score_evidence",
+    "score_method",
+    "scorecard_block",
     "seat_roi",
     "section_block",
     "section_metrics",
     "section_status",
+    "standards_note",
     "team_findings",
 ]
 
@@ -105,38 +124,69 @@ def resolve_team(results: Results, team: str = "") -> str:
 
 
 # --------------------------------------------------------------------------- formatting
-def _duration(minutes: float) -> str:
-    if minutes < 1:
-        return "under 1 minute"
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} hours"
-    return f"{minutes / 1440:,.1f} days"
+def _standards(results: Results | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The standards dict of a results bundle (or a standards dict itself)."""
+    if isinstance(results, Results):
+        return results.parameters.get("standards") or {}
+    return results
 
 
-def format_metric(value: float | None, unit: str) -> str:
-    """A metric value in words and numbers, by its unit; blank values say "not assessed"."""
-    if value is None or pd.isna(value):
+def _rule_of(standards: Mapping[str, Any], metric: str) -> Mapping[str, Any] | None:
+    """The first rule of the standards that measures ``metric`` (it judges the value)."""
+    for rule in standards.get("rules", []):
+        if rule.get("metric") == metric:
+            return rule
+    return None
+
+
+def _judged_by(standards: Mapping[str, Any], metric: str) -> dict[str, Any]:
+    rule = _rule_of(standards, metric)
+    if rule is None:
+        return {}
+    return {"direction": rule["direction"], "target": rule["target"], "warn": rule.get("warn")}
+
+
+def metric_text(
+    results: Results | Mapping[str, Any],
+    metric: str,
+    value: object,
+    *,
+    denominator: object = None,
+    assessed: bool = True,
+) -> str:
+    """A metric's value as every surface of the report writes it.
+
+    ``not assessed`` when it could not be measured, ``too few to judge`` when it rests on
+    fewer records than the evidence minimum, else the value written by
+    :func:`kit.formatting.format_value`, threshold-safe against the standard that measures
+    ``metric`` (so a value that misses its target never reads as the target).
+    ``results`` is a results bundle or its standards dict.
+    """
+    unit = METRICS[metric].unit
+    if not assessed or value is None or pd.isna(value):
         return "not assessed"
-    if unit == "share":
-        text = f"{value:.0%}"
-        return "<1%" if value > 0 and text == "0%" else text
-    if unit == "minutes":
-        return _duration(float(value))
-    if unit == "days":
-        return f"{value:,.1f} days"
-    if unit == "currency":
-        return f"${value:,.0f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    den = np.nan if denominator is None or pd.isna(denominator) else float(denominator)
+    if too_few(np.array([den]), unit)[0]:
+        return TOO_FEW
+    return format_value(value, unit, **_judged_by(_standards(results), metric))
 
 
-def _evidence(numerator: float, denominator: float, unit: str) -> str:
-    if pd.isna(denominator):
+def _based_on(metric: str, numerator: object, denominator: object) -> str:
+    """The counts behind a value: ``786 of 937 calls and meetings`` / ``226 touched leads``."""
+    if denominator is None or pd.isna(denominator):
         return ""
-    if unit == "share" and pd.notna(numerator):
-        return f"{numerator:,.0f} of {denominator:,.0f}"
-    return f"{denominator:,.0f} records"
+    noun = METRICS[metric].noun
+    if METRICS[metric].unit == "share" and numerator is not None and pd.notna(numerator):
+        return format_of(numerator, denominator, noun)
+    return f"{format_count(denominator)} {noun}"
+
+
+def score_bands(results: Results) -> tuple[float, float]:
+    """Where the adoption score turns amber and green, from the standards in the bundle."""
+    bands = _standards(results).get("score_bands") or {}
+    if "amber" in bands and "green" in bands:
+        return float(bands["amber"]), float(bands["green"])
+    return DEFAULT_SCORE_BANDS
 
 
 # --------------------------------------------------------------------------- header, summary
@@ -160,30 +210,75 @@ def report_header(
 
 
 def team_findings(results: Results, team: str) -> pd.DataFrame:
-    """The team's findings in rank order: the team's own, then its producers'."""
+    """The team's findings (its own and its producers') in rank order: severity first, then
+    impact, the same order as the organization's ranking (``team_rank``)."""
     f = results.findings
     rows = f[(f["team"] == team) & f["scope"].isin(["team", "producer"])]
-    order = rows.assign(_team_first=(rows["scope"] != "team").astype(int))
-    return order.sort_values(["_team_first", "team_rank", "rank"], kind="stable").drop(
-        columns="_team_first"
-    )
+    return rows.sort_values(["team_rank", "rank"], kind="stable")
+
+
+def _score_row(results: Results, *, scope: str, team: str | None = None) -> pd.Series | None:
+    s = results.scores
+    rows = s[(s["scope"] == scope) & ((s["team"] == team) if team else s["team"].isna())]
+    return None if rows.empty else rows.iloc[0]
 
 
 def _score(results: Results, *, scope: str, team: str | None = None) -> float | None:
-    s = results.scores
-    rows = s[(s["scope"] == scope) & ((s["team"] == team) if team else s["team"].isna())]
-    if rows.empty or pd.isna(rows["score"].iloc[0]):
+    row = _score_row(results, scope=scope, team=team)
+    if row is None or pd.isna(row["score"]):
         return None
-    return float(rows["score"].iloc[0])
+    return float(row["score"])
+
+
+def _standards_counted(row: pd.Series) -> tuple[int, int]:
+    """(standards judged, standards that apply) of a scores row."""
+    judged = int(row.get("rules_assessed", 0) or 0)
+    total = judged + int(row.get("not_assessed", 0) or 0) + int(row.get("too_few", 0) or 0)
+    return judged, total
+
+
+def score_evidence(row: pd.Series | None) -> str:
+    """What a score rests on, in words: ``Based on 10 of 11 standards.`` or why there is none.
+
+    A score needs at least half of the standards' weight judged; below that it is "not
+    enough evidence" and the sentence names the standards not judged and why.
+    """
+    if row is None:
+        return "No standard applies."
+    judged, total = _standards_counted(row)
+    if pd.notna(row.get("score")):
+        return f"Based on {judged} of {total} standards."
+    weight, of = float(row.get("weight_assessed", 0) or 0), float(row.get("weight_total", 0) or 0)
+    text = (
+        f"Not enough evidence to score: {judged} of {total} standards could be judged, "
+        f"carrying {weight:g} of their {of:g} weight (at least {MIN_WEIGHT_SHARE:.0%} is needed)."
+    )
+    missing = row.get("missing")
+    if isinstance(missing, str) and missing:
+        text += f" Not judged: {missing}."
+    return text
+
+
+def _no_findings(row: pd.Series | None) -> str:
+    judged = 0 if row is None else _standards_counted(row)[0]
+    if judged == 0:
+        return "No findings: no standard could be judged on this data."
+    return f"No findings: each of the {judged} standards judged was met."
 
 
 def executive_summary(results: Results, team: str, *, top_n: int = 5) -> present.Fragment:
-    """The executive-summary card: score, the findings that matter most, what to require."""
+    """The executive-summary card: score (or why there is none), the findings that matter
+    most (severity first), what to require."""
+    row = _score_row(results, scope="team", team=team)
     return present.summary_card(
         score=_score(results, scope="team", team=team),
         score_label=f"{team}: adoption score",
         findings=team_findings(results, team),
         top_n=top_n,
+        bands=score_bands(results),
+        not_scored="Not enough evidence",
+        score_note=score_evidence(row),
+        no_findings=_no_findings(row),
     )
 
 
@@ -204,7 +299,10 @@ def _metric_param(results: Results, metric: str, key: str) -> object:
 
 
 def key_numbers(results: Results, team: str) -> present.Fragment:
-    """Headline numbers of a team: the handful a leader reads before anything else."""
+    """Headline numbers of a team: the handful a leader reads before anything else.
+
+    A number measured on too few records says so, with its counts.
+    """
     tiles = []
     logged = _metric_value(results, "active_last_week", team=team)
     by_records = (
@@ -225,12 +323,14 @@ def key_numbers(results: Results, team: str) -> present.Fragment:
         row = _metric_value(results, metric, team=team)
         if row is None or not row["assessed"]:
             continue
+        text = metric_text(results, metric, row["value"], denominator=row["denominator"])
+        counts = _based_on(metric, row["numerator"], row["denominator"])
         tiles.append(
             present.Headline(
                 METRICS[metric].label,
-                row["value"],
-                format="percent",
-                note=f"{note} ({_evidence(row['numerator'], row['denominator'], row['unit'])})",
+                text,
+                format="text",
+                note=f"{counts}: {TOO_FEW}" if text == TOO_FEW else f"{note} ({counts})",
             )
         )
     return present.headlines(tiles)
@@ -256,7 +356,8 @@ def section_status(results: Results, section: str, *, team: str | None) -> str |
 def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFrame:
     """The section's metrics for the team beside the whole organization.
 
-    Columns: Measure, ``team``, Organization, Based on (the count behind the team's value).
+    Columns: Measure, ``team``, Organization, Based on (the counts behind the team's value,
+    or why it was not assessed). Values on too few records read "too few to judge".
     An unknown ``team`` raises :class:`~kit.exceptions.ParameterError` naming the teams.
     """
     team = resolve_team(results, team)
@@ -266,13 +367,27 @@ def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFram
     org_rows = m[(m["scope"] == "organization") & m["metric"].isin(ids)].set_index("metric")
     out = []
     for row in team_rows.itertuples(index=False):  # one row per metric: a handful
-        org = org_rows["value"].get(row.metric)
+        org = org_rows.loc[row.metric] if row.metric in org_rows.index else None
         out.append(
             {
                 "Measure": METRICS[row.metric].label,
-                team: format_metric(row.value, row.unit) if row.assessed else "not assessed",
-                "Organization": format_metric(org, row.unit),
-                "Based on": _evidence(row.numerator, row.denominator, row.unit)
+                team: metric_text(
+                    results,
+                    row.metric,
+                    row.value,
+                    denominator=row.denominator,
+                    assessed=bool(row.assessed),
+                ),
+                "Organization": "not assessed"
+                if org is None
+                else metric_text(
+                    results,
+                    row.metric,
+                    org["value"],
+                    denominator=org["denominator"],
+                    assessed=bool(org["assessed"]),
+                ),
+                "Based on": _based_on(row.metric, row.numerator, row.denominator)
                 if row.assessed
                 else str(row.reason or ""),
             }
@@ -280,28 +395,56 @@ def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFram
     return pd.DataFrame(out, columns=["Measure", team, "Organization", "Based on"])
 
 
+def standards_note(results: Results, section: str) -> present.Fragment | None:
+    """The standards a section is judged against, in the words and numbers of the standards
+    file in the bundle (statement, target, warning band); ``None`` when no rule measures a
+    metric of the section."""
+    items = []
+    for rule in _standards(results).get("rules", []):
+        spec = METRICS.get(rule.get("metric", ""))
+        if spec is None or spec.section != section:
+            continue
+        target = format_standard(rule["direction"], rule["target"], spec.unit)
+        text = f"{rule['statement']} Target: {target}"
+        warn = rule.get("warn")
+        if warn is not None and warn != rule["target"]:
+            side = "down to" if rule["direction"] == "at_least" else "up to"
+            text += f"; a warning, not a failure, {side} {format_level(warn, spec.unit)}"
+        items.append(text + ".")
+    if not items:
+        return None
+    return present.note_list("The standard" + ("s" if len(items) > 1 else "") + ":", items)
+
+
 def compliance(results: Results, team: str) -> pd.DataFrame:
-    """Every standard with the team's measured value, its target and pass / warn / fail."""
+    """Every standard with the team's measured value, its target and pass / warn / fail (or
+    not assessed, or too few to judge)."""
     team = resolve_team(results, team)
     c = results.compliance
     rows = c[(c["scope"] == "team") & (c["team"] == team)].sort_values("rule_order")
     units = rows["metric"].map(lambda k: METRICS[k].unit)
+    measured = [
+        metric_text(results, k, v, denominator=d, assessed=st != "not_assessed")
+        for k, v, d, st in zip(
+            rows["metric"], rows["value"], rows["denominator"], rows["status"], strict=True
+        )
+    ]
     return pd.DataFrame(
         {
             "Standard": rows["statement"].to_numpy(),
             # pass / warn / fail beside the standard, so a phone shows it without scrolling
             "Status": rows["status"].to_numpy(),
-            "Measured": [format_metric(v, u) for v, u in zip(rows["value"], units, strict=True)],
+            "Measured": measured,
             "Target": [
-                ("at least " if d == "at_least" else "at most ") + format_metric(t, u)
+                format_standard(d, t, u)
                 for t, d, u in zip(rows["target"], rows["direction"], units, strict=True)
             ],
             "Based on": [
-                _evidence(n, d, u) if s != "not_assessed" else str(r)
-                for n, d, u, s, r in zip(
+                _based_on(k, n, d) if s != "not_assessed" else str(r)
+                for k, n, d, s, r in zip(
+                    rows["metric"],
                     rows["numerator"],
                     rows["denominator"],
-                    units,
                     rows["status"],
                     rows["reason"],
                     strict=True,
@@ -312,37 +455,81 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
     )
 
 
+#: The behaviours the producer scorecard shows beside each producer's score.
+_SCORECARD = {
+    "weeks_active_since_launch": "Weeks active since launch",
+    "weekly_record_producers": "Window weeks with records (by records)",
+    "stale_open_loans": "Stale open loans",
+    "aged_open_loans": "Open loans past the age limit",
+    "speed_to_lead_1h": "Leads touched within 1 hour",
+    "conversations_with_next_step": "Conversations with a next step",
+    "new_contacts_with_lead_source": "New contacts with lead source",
+}
+
+
 def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
-    """One row per producer: score, archetype and the behaviours behind it."""
+    """One row per producer: score, what it rests on, archetype and the behaviours behind it.
+
+    Behaviour cells are written as everywhere else in the report (``92%``, ``too few to
+    judge (1 of 2)``, ``not assessed``); ``Active last week`` is Yes or No.
+    """
     team = resolve_team(results, team)
     s = results.scores
     rows = s[(s["scope"] == "producer") & (s["team"] == team)]
     m = results.metrics
-    wide = m[(m["scope"] == "producer") & (m["team"] == team)].pivot_table(
-        index="producer_id", columns="metric", values="value", aggfunc="first"
-    )
-    picks = {
-        "weeks_active_since_launch": "Weeks active since launch",
-        "active_last_week": "Active last week",
-        "weekly_record_producers": "Window weeks with records (by records)",
-        "stale_open_loans": "Stale open loans",
-        "aged_open_loans": "Open loans past the age limit",
-        "speed_to_lead_1h": "Leads touched within 1 hour",
-        "conversations_with_next_step": "Conversations with a next step",
-        "new_contacts_with_lead_source": "New contacts with lead source",
-    }
+    mine = m[(m["scope"] == "producer") & (m["team"] == team)].set_index(["producer_id", "metric"])
+    ids = rows["producer_id"].to_numpy(dtype=object)
+
+    def cell(pid: object, metric: str) -> str:
+        key = (pid, metric)
+        if key not in mine.index:
+            return "not assessed"
+        r = mine.loc[key]
+        text = metric_text(
+            results, metric, r["value"], denominator=r["denominator"], assessed=bool(r["assessed"])
+        )
+        if text == TOO_FEW:
+            text += f" ({_based_on(metric, r['numerator'], r['denominator'])})"
+        return text
+
+    def active(pid: object) -> str | None:
+        key = (pid, "active_last_week")
+        if key not in mine.index or not mine.loc[key, "assessed"]:
+            return None
+        return "Yes" if mine.loc[key, "value"] > 0 else "No"
+
     out = pd.DataFrame(
         {
             "Producer": rows["producer_name"].to_numpy(),
-            "Score": rows["score"].to_numpy(),
+            "Score": rows["score"].to_numpy(dtype="float64"),
+            "Score based on": [
+                score_evidence(r).removeprefix("Based on ").removesuffix(".")
+                if pd.notna(r["score"])
+                else "not enough evidence ({} of {} standards judged)".format(
+                    *_standards_counted(r)
+                )
+                for _, r in rows.iterrows()
+            ],
             "Archetype": rows["archetype"].map(label, na_action="ignore").to_numpy(),
             "Why": rows["archetype_reason"].to_numpy(),
+            "Active last week": [active(pid) for pid in ids],
         }
     )
-    for metric, title in picks.items():
-        values = wide[metric] if metric in wide else pd.Series(dtype="float64")
-        out[title] = rows["producer_id"].map(values).to_numpy(dtype="float64")
+    for metric, title in _SCORECARD.items():
+        out[title] = [cell(pid, metric) for pid in ids]
     return out.sort_values(["Score", "Producer"], ascending=[False, True], na_position="last")
+
+
+def scorecard_block(results: Results, team: str) -> present.Fragment:
+    """The producer scorecard as a finished table, scores coloured by the standards' bands."""
+    frame = producer_scorecard(results, team)
+    return present.table(
+        frame,
+        columns={c: c for c in frame.columns},
+        formats={"Score": "score"},
+        score_bands=score_bands(results),
+        empty="No producers in this team.",
+    )
 
 
 #: Columns an internal consultant copy adds to the review list.
@@ -474,16 +661,31 @@ _SECTION_CHARTS: dict[str, tuple[_TeamChart | None, _OrganizationChart | None]] 
     ),
     "follow_up": (lambda r, team: plots.speed_to_lead(r.speed_to_lead, team=team), None),
     "marketing": (
-        lambda r, team: plots.lead_source_outcomes(r.sources, team=team),
-        lambda r: plots.lead_source_outcomes(r.sources, team=None),
+        lambda r, team: plots.lead_source_outcomes(
+            r.sources, team=team, los_funded=_los_funded(r, team)
+        ),
+        lambda r: plots.lead_source_outcomes(r.sources, team=None, los_funded=_los_funded(r, None)),
     ),
     "shadow_pipeline": (
         lambda r, team: plots.shadow_pipeline(r.shadow_pipeline, team=team),
         lambda r: plots.shadow_pipeline(r.shadow_pipeline, team=None),
     ),
     "data_quality": (lambda r, team: plots.data_health(r.data_quality, team=team), None),
-    "seat_roi": (None, lambda r: plots.seat_roi(r.seat_roi)),
+    "seat_roi": (
+        None,
+        lambda r: plots.seat_roi(r.seat_roi, active_days=r.parameters.get("seat_active_days")),
+    ),
 }
+
+
+def _los_funded(results: Results, team: str | None) -> int | None:
+    """Funded LOS loans in the window (of ``team``), or ``None`` without an LOS export: what
+    a chart of CRM loans must not contradict."""
+    shadow = results.shadow_pipeline
+    if "los_loans" not in results.parameters.get("tables", {}):
+        return None
+    rows = shadow if team is None else shadow[shadow["team"] == team]
+    return int(rows["funded_los_loans"].sum())
 
 
 def _section_chart(results: Results, section: str, team: str | None) -> plots.Chart | None:
@@ -496,14 +698,17 @@ def _section_chart(results: Results, section: str, team: str | None) -> plots.Ch
 def section_block(results: Results, section: str, *, team: str) -> present.Fragment:
     """A report section's body: its chart (if it has one) and its measures table, or the
     reason it could not be assessed."""
+    note = standards_note(results, section)
     reason = section_status(results, section, team=team)
     if reason is not None:
-        return present.not_assessed(reason.removeprefix("not assessed: "))
-    parts = []
+        missing = present.not_assessed(reason.removeprefix("not assessed: ")).data
+        return present.Fragment("\n".join([*([note.data] if note else []), missing]))
+    parts = [note.data] if note else []
     chart = _section_chart(results, section, team)
     if chart is not None:
         parts.append(chart._repr_html_())
-    parts.append(present.table(section_metrics(results, section, team=team)).data)
+    frame = section_metrics(results, section, team=team)
+    parts.append(present.table(frame, columns={c: c for c in frame.columns}).data)
     return present.Fragment("\n".join(parts))
 
 
@@ -526,11 +731,12 @@ def review_blocks(
     dataset = open_borrowers(results, dataset_dir) if show_pii and len(counts) else None
     formats = {"Record": "text", "Producer": "text", "Age (days)": "count"}
     formats.update({"Borrower": "name", "Email": "email", "Phone": "phone"} if show_pii else {})
-    for item, spec in REVIEW_ITEMS.items():
+    for item in REVIEW_ITEMS:
         total = int(counts.get(item, 0))
         if total == 0:
             continue
-        parts.append(present.heading(f"{spec.title} ({total:,})", level=3).data)
+        title = review_title(item, _standards(results))
+        parts.append(present.heading(f"{title} ({total:,})", level=3).data)
         rows = review_list(
             results, team, item=item, limit=limit, show_pii=show_pii, dataset=dataset
         )
@@ -543,23 +749,60 @@ def review_blocks(
                 else ""
             )
         )
+    checked, unchecked = _review_coverage(results, team)
+    note = (
+        present.note_list(
+            "Not checked:", unchecked, kind="muted"
+        ).data
+        if unchecked
+        else ""
+    )
     if not parts:
-        return present.callout(
-            "Nothing to review this week: no item is out of standard.", kind="good"
-        )
-    return present.Fragment("\n".join(parts))
+        if not checked:
+            return present.Fragment(note)
+        nothing = present.callout(
+            "Nothing to review this week: no item that could be checked is out of standard.",
+            kind="good",
+        ).data
+        return present.Fragment("\n".join(p for p in (nothing, note) if p))
+    return present.Fragment("\n".join([*parts, *([note] if note else [])]))
+
+
+def _review_coverage(results: Results, team: str) -> tuple[int, list[str]]:
+    """How many review items could be checked for ``team``, and the others with the reason
+    (their metric is not assessed): an empty list there means "not checked", never "nothing
+    out of standard"."""
+    m = results.metrics
+    rows = m[(m["scope"] == "team") & (m["team"] == team)].set_index("metric")
+    checked, unchecked = 0, []
+    for item, spec in REVIEW_ITEMS.items():
+        if spec.metric is None or spec.metric not in rows.index:
+            continue
+        row = rows.loc[spec.metric]
+        if bool(row["assessed"]):
+            checked += 1
+        else:
+            reason = str(row["reason"] or "not assessed").removeprefix("not assessed: ")
+            unchecked.append(f"{review_title(item, _standards(results))} ({reason})")
+    return checked, unchecked
 
 
 # --------------------------------------------------------------------------- portfolio
 def seat_roi(results: Results) -> pd.DataFrame:
-    """Seats paid for, producers active and what idle seats cost, per team."""
+    """Seats paid for, seats in use, idle seats and what they cost, per team.
+
+    One count of seats: seats in use + idle seats = seats, the totals are the organization's
+    (the same counts as the idle-seat finding); producers active is shown beside them (a
+    manager's seat can be in use too).
+    """
     roi = results.seat_roi.sort_values("team")
     return pd.DataFrame(
         {
             "Team": roi["team"].to_numpy(),
             "Seats": roi["seats"].round().astype("Int64").to_numpy(),
-            "Producers active": roi["active_producers"].round().astype("Int64").to_numpy(),
+            "Seats in use": roi["active_seats"].round().astype("Int64").to_numpy(),
             "Idle seats": roi["idle_seats"].round().astype("Int64").to_numpy(),
+            "Producers active": roi["active_producers"].round().astype("Int64").to_numpy(),
             "Monthly cost": roi["monthly_cost"].to_numpy(),
             "Cost per active producer": roi["cost_per_active_producer"].to_numpy(),
             "Monthly spend on idle seats": roi["idle_seat_spend"].to_numpy(),
@@ -573,6 +816,15 @@ def rule_labels(results: Results) -> dict[str, str]:
     return {r: METRICS[m].label for r, m in zip(c["rule_id"], c["metric"], strict=True)}
 
 
+def _seat_sentence(results: Results) -> str:
+    days = results.parameters.get("seat_active_days")
+    window = f"the last {days} days" if days else "the seat window"
+    return (
+        f"A seat is in use when its holder logged their own work in the CRM in {window}; "
+        "every other paid seat is idle."
+    )
+
+
 def organization_block(results: Results, section: str) -> present.Fragment:
     """A portfolio section: its chart across teams (and table), or why it was not assessed."""
     reason = section_status(results, section, team=None)
@@ -584,20 +836,31 @@ def organization_block(results: Results, section: str) -> present.Fragment:
         parts.append(chart._repr_html_())
     if section == "seat_roi":
         money = ("Monthly cost", "Cost per active producer", "Monthly spend on idle seats")
+        frame = seat_roi(results)
         parts.append(
-            present.table(seat_roi(results), formats=dict.fromkeys(money, "currency")).data
+            present.table(
+                frame,
+                columns={c: c for c in frame.columns},
+                formats=dict.fromkeys(money, "currency"),
+                caption=_seat_sentence(results),
+            ).data
         )
     return present.Fragment("\n".join(parts))
 
 
 def organization_summary(results: Results, *, top_n: int = 5) -> present.Fragment:
-    """The organization's executive-summary card for the portfolio."""
+    """The organization's executive-summary card for the portfolio: its score by the same
+    evidence rule as every team's, and its findings, severity first."""
     f = results.findings
     return present.summary_card(
         score=_score(results, scope="organization"),
         score_label="Organization: adoption score",
         findings=f[f["scope"] == "organization"].sort_values("rank"),
         top_n=top_n,
+        bands=score_bands(results),
+        not_scored="Not enough evidence",
+        score_note=score_evidence(_score_row(results, scope="organization")),
+        no_findings=_no_findings(_score_row(results, scope="organization")),
     )
 
 
@@ -607,7 +870,8 @@ def portfolio_scores(
     team_reports: dict[str, str] | None = None,
     failed_teams: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Every team side by side: score, standards met, producers by archetype, idle seats.
+    """Every team side by side: score, what it rests on, standards met, producers by
+    archetype, idle seats.
 
     ``Report`` holds the relative link of each team's report (blank when it was not rendered);
     ``Team report`` is the team's name, marked when its report failed.
@@ -621,17 +885,28 @@ def portfolio_scores(
     roi = results.seat_roi.set_index("team")
     out = pd.DataFrame(index=pd.Index(sorted(teams.index), name="Team"))
     out["Score"] = teams["score"]
-    out["Standards passed"] = (
-        teams["passed"].astype("Int64").astype("str")
-        + " of "
-        + teams["rules_assessed"].astype("Int64").astype("str")
-    )
+    out["Score based on"] = [
+        "{} of {} standards".format(*_standards_counted(teams.loc[t]))
+        if pd.notna(teams.loc[t, "score"])
+        else "not enough evidence ({} of {} standards judged)".format(
+            *_standards_counted(teams.loc[t])
+        )
+        for t in out.index
+    ]
+    judged = teams["rules_assessed"].reindex(out.index)
+    out["Standards passed"] = [
+        f"{int(teams.loc[t, 'passed'])} of {int(n)} judged" if n else "none judged"
+        for t, n in judged.items()
+    ]
+    classified = producers[producers["archetype"].notna()].groupby("team").size()
     for kind in ("consistent", "partial", "lapsed", "never_adopted"):
         counts = archetypes[kind] if kind in archetypes else pd.Series(dtype="int64")
         by_records = f"{kind}_by_records"  # an export with no activity log
         if by_records in archetypes:
             counts = counts.add(archetypes[by_records], fill_value=0)
-        out[label(kind)] = counts.reindex(out.index).fillna(0).astype("int64")
+        counts = counts.reindex(out.index).fillna(0).astype("Int64")
+        # no producer classified (no activities): not assessed, never "0 lapsed"
+        out[label(kind)] = counts.where(classified.reindex(out.index).fillna(0) > 0, pd.NA)
     read = producers.dropna(subset=["archetype"]).assign(
         _from=lambda f: f["archetype"].str.endswith("_by_records").map(
             {True: "records (weaker)", False: "logged work"}
@@ -686,6 +961,66 @@ def export_requests_block(results: Results) -> present.Fragment:
             "Share of the score": "percent",
         },
     )
+
+
+def portfolio_table(
+    results: Results,
+    *,
+    team_reports: dict[str, str] | None = None,
+    failed_teams: list[str] | None = None,
+) -> present.Fragment:
+    """Every team side by side as a finished table, linked to each team's report."""
+    frame = portfolio_scores(results, team_reports=team_reports, failed_teams=failed_teams)
+    columns = {
+        "Team report": "Team",
+        "Score": "Score",
+        "Score based on": "Score based on",
+        "Standards passed": "Standards passed",
+        "Consistent": "Consistent",
+        "Partial": "Partial",
+        "Lapsed": "Lapsed",
+        "Never adopted": "Never adopted",
+        "Archetypes from": "Archetypes from",
+        "Idle seats": "Idle seats",
+    }
+    return present.table(
+        frame,
+        columns=columns,
+        formats={"Score": "score"},
+        links={"Team report": "Report"},
+        score_bands=score_bands(results),
+    )
+
+
+def score_chart(results: Results) -> plots.Chart:
+    """Every team's adoption score, coloured by the bands of the standards in the bundle."""
+    return plots.team_scores(results.scores, bands=score_bands(results))
+
+
+def score_method(results: Results) -> present.Fragment:
+    """How the adoption score is computed, with the evidence rules and the colour bands of the
+    standards in the bundle (the appendix quotes it)."""
+    amber, green = score_bands(results)
+    evidence = results.parameters.get("evidence") or {}
+    minimum = evidence.get("min_denominator")
+    share = evidence.get("min_weight_share", MIN_WEIGHT_SHARE)
+    few = (
+        f"A standard measured on fewer than {minimum} records is too few to judge and is "
+        "left out the same way. "
+        if minimum
+        else ""
+    )
+    text = (
+        "For each operating standard that could be judged, the team earns 1 point for a pass, "
+        "0.5 for a warning and 0 for a failure. The score is 100 x the weighted sum of points "
+        "divided by the sum of the weights (weights come from the standards file, default 1). "
+        "Standards that could not be assessed are left out of both sums. "
+        f"{few}"
+        f"A score needs at least {share:.0%} of the standards' weight judged; with less it "
+        "reads \u201cnot enough evidence\u201d, never a number. "
+        f"Green is {green:g} and above, amber {amber:g} to {green:g}, red below {amber:g}."
+    )
+    return present.paragraph(text)
 
 
 # --------------------------------------------------------------------------- appendix

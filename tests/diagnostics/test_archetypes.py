@@ -45,7 +45,7 @@ def test_each_archetype_with_its_reason():
     }
     assert out.loc["a1", "archetype_reason"] == (
         "logged 12 activities a week in their first 6 weeks but 0.2 a week in the last 4 "
-        "(1 activities)"
+        "(1 activity)"
     )
     assert out.loc["b1", "archetype_reason"] == (
         "never built the habit: active in 3 of 20 weeks since launch "
@@ -53,10 +53,37 @@ def test_each_archetype_with_its_reason():
     )
     assert out.loc["w1", "archetype_reason"] == (
         "active in 20 of 20 weeks since launch (8 activities a week; typical producer 6), "
-        "but fails stage freshness, lead source"
+        "but fails open loans with a stale stage, new contacts with a lead source"
     )
     assert out.loc["a2", "archetype_reason"].endswith(
-        "and meets every practice standard it was assessed on"
+        "and meets every practice standard it was judged on"
+    )
+
+
+def test_a_consistent_producer_in_the_warn_band_is_not_said_to_meet_every_standard():
+    """Seen: "meets every practice standard it was assessed on" for producers scoring 89-96
+    with warnings."""
+    warned = pd.concat(
+        [
+            COMPLIANCE,
+            pd.DataFrame(
+                {
+                    "scope": ["producer", "producer"],
+                    "producer_id": ["a2", "a2"],
+                    "rule_id": ["next_step", "stage_freshness"],
+                    "metric": ["conversations_with_next_step", "stale_open_loans"],
+                    "status": ["warn", "too_few"],  # too few to judge is neither
+                    "rule_order": [2, 0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    out = archetypes(context(), PROFILE, warned).set_index("producer_id")
+    assert out.loc["a2", "archetype"] == "consistent"
+    assert out.loc["a2", "archetype_reason"] == (
+        "active in 20 of 20 weeks since launch (10 activities a week; typical producer 6), "
+        "fails no practice standard but is in the warn band on conversations with a next step"
     )
 
 

@@ -240,3 +240,36 @@ def test_missing_tables_are_listed_not_checked():
     assert row(s, "data_health", "North")["reason"] == (
         "not assessed: no contacts, opportunities or activities"
     )
+
+
+def test_duplicates_and_validity_without_their_inputs_are_not_assessed():
+    """Seen: "Duplicate contacts 0%" and "Validity 100%" for an export with no emails,
+    phones or names."""
+    bare = [_contact(f"n{i}", "a1", lead_source="website") for i in range(6)]
+    s = quality.compute(context(contacts=bare))
+    r = row(s, "duplicate_contacts", "North")
+    assert (bool(r["assessed"]), r["reason"]) == (
+        False,
+        "not assessed: contacts carry no email, phone or name to compare",
+    )
+    assert math.isnan(value(s, "duplicate_contacts")[0])
+    checks = set(s.frames["data_quality"]["check"])
+    assert not checks & {
+        "email not shaped like name@domain.tld",
+        "phone without 10 digits",
+        "duplicate email",
+        "duplicate phone",
+        "duplicate name",
+    }
+    assert (
+        "data_quality",
+        "not assessed: contacts carry no email, phone or name to compare (duplicates)",
+    ) in s.not_assessed
+    # emails only: compared by email, and the report says which keys were left out
+    emails = [{**c, "email": f"p{i % 3}@x.com"} for i, c in enumerate(bare)]
+    s = quality.compute(context(contacts=emails))
+    assert value(s, "duplicate_contacts") == (1.0, 6, 6)
+    assert (
+        "data_quality",
+        "duplicate contacts compared by email only: contacts carry no phone or name",
+    ) in s.not_assessed

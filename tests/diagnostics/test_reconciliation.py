@@ -110,3 +110,18 @@ def test_seat_costs_not_assessed_without_a_cost():
     assert row(s, "idle_seat_spend", "North")["reason"] == "not assessed: no seat cost given"
     assert s.frames["seat_roi"]["monthly_cost"].isna().all()
     assert value(s, "idle_seat_share", "West") == (1.0, 1, 1)
+
+
+def test_seat_numbers_come_from_one_count_and_add_up():
+    """Seen: the portfolio finding said 15 of 43 seats idle costing $1,750 while the table
+    totalled 42 seats and 14 idle (the share counted inactive seats, the spend did not)."""
+    s = reconciliation.compute(context(activities=ACTS, seat_cost_per_month=100.0))
+    frame = s.frames["seat_roi"]
+    # Dee's inactive seat is no seat anywhere: North 3 (Ben idle), South 1 (Cy idle), West 1
+    assert value(s, "idle_seat_share") == (3 / 5, 3, 5)
+    assert (frame["seats"].sum(), frame["idle_seats"].sum()) == (5, 3)
+    assert value(s, "idle_seat_spend")[0] == 100.0 * frame["idle_seats"].sum()
+    assert (frame["active_seats"] + frame["idle_seats"]).tolist() == frame["seats"].tolist()
+    for team, seats in frame.set_index("team")["seats"].items():
+        idle = frame.set_index("team").loc[team, "idle_seats"]
+        assert value(s, "idle_seat_share", team)[1:] == (idle, seats)

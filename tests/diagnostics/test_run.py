@@ -231,10 +231,12 @@ def _team_findings(r: Results, story: str) -> pd.DataFrame:
 @pytest.mark.slow
 def test_demo_lapsed_team_is_flagged_for_lapse(demo):
     f = _team_findings(demo, "lapsed")
-    lapse = f[f["rule_id"] == "lapsed_producers"]
+    lapse = f[f["rule_id"] == "producer_archetypes"]
     assert len(lapse) == 1 and lapse["severity"].iloc[0] == "high"
-    assert lapse["numerator"].iloc[0] >= lapse["denominator"].iloc[0] / 2
     team = demo.stories["lapsed"]
+    kinds = demo.scores.loc[demo.scores["team"] == team, "archetype"].value_counts()
+    assert kinds["lapsed"] >= lapse["denominator"].iloc[0] / 2
+    assert f"{kinds['lapsed']} lapsed" in lapse["finding"].iloc[0]
     weekly = demo.weekly[demo.weekly["team"] == team]
     # adopted at launch, then back to the old way
     assert weekly["share_active"].head(4).mean() > 0.8
@@ -252,7 +254,8 @@ def test_demo_never_adopted_team_is_flagged_for_its_shadow_pipeline(demo):
     assert rows["missing"].sum() > rows["in_crm"].sum()
     items = demo.review_list.loc[demo.review_list["team"] == team, "item"]
     assert (items == "funded_loan_missing_from_crm").any()
-    assert "never_adopted_producers" in set(f["rule_id"])
+    archetype = f.loc[f["rule_id"] == "producer_archetypes", "finding"]
+    assert len(archetype) == 1 and "never adopted it" in archetype.iloc[0]
 
 
 @pytest.mark.slow

@@ -173,3 +173,18 @@ def test_a_custom_file_round_trips(tmp_path):
         {"days": 7},
     )
     assert s.to_dict()["rules"][0]["id"] == "fresh"
+
+
+def test_score_bands_come_from_the_file_and_are_checked():
+    assert load_standards().score_bands == (50.0, 75.0)
+    s = parse_standards({"rules": [_rule()], "score_bands": {"amber": 60, "green": 85}})
+    assert s.score_bands == (60.0, 85.0)
+    assert s.to_dict()["score_bands"] == {"amber": 60.0, "green": 85.0}
+    with pytest.raises(StandardsError) as info:
+        parse_standards({"rules": [_rule()], "score_bands": {"amber": 80, "green": 70}})
+    assert info.value.problems == [
+        "score_bands: amber (80) and green (70) must be numbers with 0 < amber < green <= 100"
+    ]
+    with pytest.raises(StandardsError) as info:
+        parse_standards({"rules": [_rule()], "score_bands": [50, 75]})
+    assert info.value.problems == ["score_bands: must be a mapping {amber: 50, green: 75}"]

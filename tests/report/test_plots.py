@@ -23,7 +23,7 @@ def test_team_scores_alt_text_lists_every_team_best_first():
     )
     chart = plots.team_scores(scores)
     assert chart.alt == (
-        "Bar chart of adoption scores by team: North 82, South 41, East not assessed."
+        "Bar chart of adoption scores by team: North 82, South 41, East not enough evidence."
     )
     assert [t.get_text() for t in chart.figure.axes[0].get_yticklabels()] == [
         "East",
@@ -57,9 +57,65 @@ def test_speed_to_lead_shares_and_counts():
     )
     chart = plots.speed_to_lead(speed, team="A")
     assert chart.alt == (
-        "Bar chart: How fast A's new leads got a first human touch: within 5 minutes 50%, "
-        "within 1 hour 25%, within 24 hours 15%, after 24 hours 5%, never 5% of 20 leads."
+        "Bar chart: How fast A's new leads got a first human touch, each lead in one band: "
+        "within 5 minutes 50% (10 of 20); 5 to 60 minutes 25% (5 of 20); 1 to 24 hours 15% "
+        "(3 of 20); after 24 hours 5% (1 of 20); never touched 5% (1 of 20)."
     )
+
+
+def test_speed_to_lead_bands_are_labelled_as_the_exclusive_ranges_they_are():
+    """Seen: exclusive bands labelled like the cumulative table ("within 24 hours 2% (3)"
+    beside "3% (4 of 146)"). The bars are ranges now; the table's cumulative "within 24
+    hours" is the sum of the first three bars, both written by the same formatter."""
+    speed = pd.DataFrame(
+        {
+            "team": ["A"] * 5,
+            "band": ["5 minutes", "1 hour", "24 hours", "later", "never"],
+            "leads": [0, 1, 3, 40, 102],
+        }
+    )
+    chart = plots.speed_to_lead(speed, team="A")
+    labels = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert labels == ["70% (102 of 146)", "27% (40 of 146)", "2% (3 of 146)", "1% (1 of 146)",
+                      "0% (0 of 146)"]
+    ticks = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert ticks == ["never touched", "after 24 hours", "1 to 24 hours", "5 to 60 minutes",
+                     "within 5 minutes"]
+    from kit.formatting import format_of, format_value
+
+    within_24h = 0 + 1 + 3
+    assert f"{format_value(within_24h / 146, 'share')} ({format_of(within_24h, 146)})" == (
+        "3% (4 of 146)"
+    )
+
+
+def test_lead_sources_with_no_crm_loans_name_the_funded_los_loans():
+    """Seen: "no applications or funded loans in the window" beside 19 funded LOS loans."""
+    sources = pd.DataFrame(
+        {"team": ["A"], "lead_source": ["web"], "contacts": [12], "applications": [0],
+         "funded": [0]}
+    )
+    chart = plots.lead_source_outcomes(sources, team="A", los_funded=19)
+    assert chart.alt.endswith(
+        "none of the 12 contacts created in the window has a CRM loan at application or "
+        "funded, while the LOS shows 19 funded loans: work outside the CRM (see the shadow "
+        "pipeline)"
+    )
+    assert "19 funded" not in plots.lead_source_outcomes(sources, team="A").alt
+
+
+def test_seat_chart_shows_seats_in_use_so_its_gap_is_the_idle_seats():
+    """Seen: a team with 10 seats, 7 active and 2 idle whose chart showed a gap of 3."""
+    roi = pd.DataFrame(
+        {"team": ["North"], "seats": [10], "active_producers": [7.0], "active_seats": [8.0]}
+    )
+    chart = plots.seat_roi(roi, active_days=30)
+    assert chart.alt == (
+        "Bar chart: Seats paid for vs seats in use in the last 30 days: North 10 seats, 8 in "
+        "use, 2 idle."
+    )
+    widths = [bar.get_width() for bar in chart.figure.axes[0].patches]
+    assert widths == [10, 8.0]
 
 
 def test_empty_inputs_draw_a_message_not_an_error():
@@ -97,6 +153,23 @@ def test_data_health_names_repeated_checks_by_table_and_keeps_the_weakest():
     assert chart.alt == (
         "Bar chart: Data quality: A's weakest checks, share of records with no issue: "
         "Missing lead source (opportunities) 50%, Missing lead source (contacts) 90%."
+    )
+
+
+def test_data_health_does_not_rank_checks_on_too_few_records():
+    quality = pd.DataFrame(
+        {
+            "team": ["A"] * 2,
+            "table": ["contacts", "activities"],
+            "check": ["Missing lead source", "Logged late"],
+            "records": [10, 2],
+            "share_ok": [0.9, 0.5],
+        }
+    )
+    chart = plots.data_health(quality, team="A")
+    assert chart.alt == (
+        "Bar chart: Data quality: A's weakest checks, share of records with no issue: "
+        "Missing lead source 90% (1 check on fewer than 5 records left out: too few to judge)."
     )
 
 

@@ -316,7 +316,7 @@ def test_summary_card_without_score_escapes_findings_and_takes_explicit_requirem
 
 def test_summary_card_with_no_findings_and_bad_frame():
     html = present.summary_card(score=90, findings=FINDINGS.head(0)).data
-    assert "No findings: every assessed standard was met." in html
+    assert "No findings: every standard judged was met." in html
     assert "What to require next" not in html
     with pytest.raises(ValueError, match="'finding' column"):
         present.summary_card(score=1, findings=pd.DataFrame({"text": ["x"]}))
