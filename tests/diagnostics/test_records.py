@@ -153,7 +153,8 @@ def test_archetypes_by_records_when_there_is_no_activity_log():
     )
     assert out.loc["w1", "archetype_reason"] == (
         "by records: created or updated records in 20 of 20 weeks since launch (8 record-days "
-        "a week; typical producer 6), but fails stage freshness, lead source"
+        "a week; typical producer 6), but fails open loans with a stale stage, new contacts with "
+        "a lead source"
     )
 
 
