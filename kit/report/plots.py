@@ -148,8 +148,13 @@ class Chart:
         return self._html
 
 
+#: The least height (inches) a chart gets: a title, a legend and one bar need this much, or
+#: constrained layout collapses the axes to nothing (a one-source bar chart did).
+_MIN_HEIGHT = 2.2
+
+
 def _figure(height: float) -> tuple[Figure, Any]:
-    fig, ax = plt.subplots(figsize=(_WIDTH, height), layout="constrained")
+    fig, ax = plt.subplots(figsize=(_WIDTH, max(height, _MIN_HEIGHT)), layout="constrained")
     return fig, ax
 
 

@@ -210,3 +210,27 @@ def test_charts_leave_the_analysts_plot_settings_alone(monkeypatch):
         _, ax = plt.subplots()
         ax.plot([1, 2], [1, 2])
         assert mpl.colors.to_hex(ax.get_xticklabels()[0].get_color()) == "#ff00ff"
+
+
+def test_a_one_source_chart_keeps_room_for_its_axes():
+    """Seen: a team with one lead source got a chart whose axes collapsed to nothing (a
+    matplotlib warning in the executed notebook)."""
+    import io
+    import warnings
+
+    sources = pd.DataFrame(
+        {
+            "team": ["North"],
+            "lead_source": ["referral"],
+            "campaign_id": [None],
+            "campaign": [None],
+            "contacts": [12],
+            "applications": [3],
+            "funded": [1],
+        }
+    )
+    chart = plots.lead_source_outcomes(sources, team="North")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart.figure.savefig(io.BytesIO(), format="svg", bbox_inches="tight")
+    assert chart.figure.get_size_inches()[1] >= 2.2
