@@ -8,6 +8,8 @@ Examples
 --------
 >>> FRAMES[:3]
 ('metrics', 'compliance', 'scores')
+>>> FRAMES[-2:]
+('changes', 'requirements')
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 from kit._atomic import atomic_dir
 from kit.exceptions import InputError, OutputError
 
-__all__ = ["FRAMES", "Results", "load_results"]
+__all__ = ["FRAMES", "Results", "find_bundle", "load_results"]
 
 
 @dataclass
@@ -88,8 +90,31 @@ class Results:
         share_ok. The data health score per team is the ``data_health`` metric.
     not_assessed
         section, reason: what could not be assessed and why.
+    changes
+        Since the last assessment (empty without a baseline): one row per baseline, scope,
+        team, producer and standard, plus an adoption-score row per organization, team and
+        producer: baseline_as_of, scope, team, producer_id, producer_name, kind (score |
+        standard), rule_id, statement, metric, unit, better, before, before_numerator,
+        before_denominator, before_status, after, after_numerator, after_denominator,
+        after_status, change, change_low and change_high (the 95% Newcombe interval of a
+        share's change), verdict (improved | worse | mixed | no clear change | too few to
+        tell | newly assessed | no longer assessed | definition changed | not tested | not
+        assessed), match (matched | joined | left | renamed), note, archetype_before,
+        archetype_after, standards_improved, standards_worse (score rows), evidence (the
+        sentence), rule_order. See :mod:`kit.diagnostics.changes`.
+    requirements
+        Since each standard was required (empty when no standard has ``required_from``): per
+        standard with a date, equal windows before and after it: rule_id, statement, metric,
+        unit, better, required_from, required_of, before_start, before_end, after_start,
+        after_end, scope (team | comparison | producer), team, producer_id, producer_name,
+        required, before, before_numerator, before_denominator, after, after_numerator,
+        after_denominator, change, change_low, change_high, comparison_change,
+        comparison_low, comparison_high (the teams not required, pooled), effect, effect_low,
+        effect_high (the difference in differences and its MOVER interval), verdict, note,
+        evidence, rule_order. See :mod:`kit.diagnostics.requirement`.
     parameters
-        The run's resolved parameters (as_of, launch, window, standards, rules used...).
+        The run's resolved parameters (as_of, launch, window, standards, rules used,
+        baselines compared with...).
     """
 
     metrics: pd.DataFrame
@@ -106,6 +131,8 @@ class Results:
     shadow_pipeline: pd.DataFrame
     data_quality: pd.DataFrame
     not_assessed: pd.DataFrame
+    changes: pd.DataFrame = field(default_factory=lambda: _empty("changes"))
+    requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -161,6 +188,19 @@ class Results:
 
 FRAMES: tuple[str, ...] = tuple(f.name for f in fields(Results) if f.name != "parameters")
 _JSON_FRAMES = ("findings", "compliance", "scores", "not_assessed")
+#: Frames a bundle written before they existed may lack: they load empty.
+_OPTIONAL_FRAMES = ("changes", "requirements")
+
+
+def _empty(name: str) -> pd.DataFrame:
+    """The empty, typed frame of an optional bundle frame."""
+    if name == "changes":
+        from kit.diagnostics.changes import empty_changes
+
+        return empty_changes()
+    from kit.diagnostics.requirement import empty_requirements
+
+    return empty_requirements()
 
 
 def load_results(folder: str | os.PathLike[str]) -> Results:
@@ -177,9 +217,30 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
             f"{folder} is not a results bundle (no results.json); "
             "create one with kit.diagnose(dataset).write(folder)"
         )
-    missing = [n for n in FRAMES if not (folder / f"{n}.parquet").is_file()]
+    present = {n for n in FRAMES if (folder / f"{n}.parquet").is_file()}
+    missing = [n for n in FRAMES if n not in present and n not in _OPTIONAL_FRAMES]
     if missing:
         raise InputError(f"results bundle {folder} is incomplete: missing {', '.join(missing)}")
     document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in sorted(present)}
     return Results(**frames, parameters=document["parameters"])
+
+
+def find_bundle(folder: str | os.PathLike[str]) -> Path:
+    """The results bundle of a previous run: ``folder`` itself when it is a bundle, else the
+    ``data/results`` of the report folder ``folder``.
+
+    Raises
+    ------
+    InputError
+        ``folder`` is neither a report folder of ``adoption-kit assess`` nor a bundle.
+    """
+    folder = Path(folder)
+    for candidate in (folder, folder / "data" / "results"):
+        if (candidate / "results.json").is_file():
+            return candidate
+    raise InputError(
+        f"{folder} is not a previous assessment: it has neither data/results/results.json "
+        "(the report folder of adoption-kit assess) nor results.json (a results bundle). "
+        "Give the --out folder of the earlier run."
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,11 +37,14 @@ from kit.diagnostics import (
     relationships,
 )
 from kit.diagnostics.archetypes import archetypes
+from kit.diagnostics.changes import baseline_facts, check_baselines, compare
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS, SECTIONS, Section, empty_metrics
+from kit.diagnostics.requirement import check_required_teams, requirement_changes
 from kit.diagnostics.review import review_list
+from kit.diagnostics.rewind import rewind
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
 from kit.exceptions import ParameterError
@@ -50,6 +54,18 @@ __all__ = ["diagnose"]
 
 #: The metric modules, run in this order.
 _MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
+#: The module that measures each section (to measure only what a requirement needs).
+_SECTION_MODULE = {
+    "adoption": adoption,
+    "presence": adoption,
+    "pipeline": pipeline,
+    "follow_up": followup,
+    "relationships": relationships,
+    "marketing": marketing,
+    "shadow_pipeline": reconciliation,
+    "seat_roi": reconciliation,
+    "data_quality": quality,
+}
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
@@ -100,6 +116,38 @@ def _not_assessed(section: Section) -> pd.DataFrame:
     return _text(frame.drop(columns="_o").reset_index(drop=True))
 
 
+def _window_metrics(
+    dataset: Dataset,
+    parsed: Standards,
+    *,
+    launch: pd.Timestamp,
+    seat_cost_per_month: float | None,
+    metrics: set[str],
+) -> Any:
+    """``measure(as_of, window_days)``: the metrics frame of another window of the same data,
+    as the CRM stood then (:func:`kit.diagnostics.rewind.rewind`), computed by the modules
+    that measure ``metrics`` with the assessment's definitions."""
+    needed = {_SECTION_MODULE.get(METRICS[m].section) for m in metrics}
+    modules = _MODULES if None in needed else [m for m in _MODULES if m in needed]
+
+    def measure(as_of: pd.Timestamp, window_days: int) -> pd.DataFrame:
+        ctx = build_context(
+            rewind(dataset, as_of),
+            as_of=as_of,
+            launch=launch,
+            window_days=window_days,
+            standards=parsed,
+            seat_cost_per_month=seat_cost_per_month,
+        )
+        found = Section()
+        for module in modules:
+            found.extend(module.compute(ctx))
+        frame = pd.concat([empty_metrics(), *found.metrics], ignore_index=True)
+        return frame[frame["metric"].isin(metrics)].reset_index(drop=True)
+
+    return measure
+
+
 def diagnose(
     dataset: Dataset,
     *,
@@ -109,6 +157,7 @@ def diagnose(
     standards: Standards | str | os.PathLike[str] | None = None,
     seat_cost_per_month: float | None = None,
     client: str | None = None,
+    baselines: Sequence[Results] = (),
 ) -> Results:
     """Run the whole diagnosis of ``dataset`` in one vectorized pass.
 
@@ -131,13 +180,19 @@ def diagnose(
         Monthly cost of one seat (default: the engagement's seat_cost_per_month).
     client
         Client name for the reports (default: the engagement's client).
+    baselines
+        Previous assessments of the same client (:func:`kit.results.load_results`), each
+        earlier than this one: the ``changes`` frame compares with them
+        (:mod:`kit.diagnostics.changes`). Standards with ``required_from`` fill the
+        ``requirements`` frame (:mod:`kit.diagnostics.requirement`).
 
     Raises
     ------
     ParameterError
-        Launch after the as-of date, a window under 7 days, a negative seat cost...
+        Launch after the as-of date, a window under 7 days, a negative seat cost, a baseline
+        that is not earlier than this assessment...
     StandardsError
-        An invalid standards file.
+        An invalid standards file, or ``teams:`` naming a team the data does not have.
     """
     parsed = _standards(standards)
     ctx = build_context(
@@ -148,6 +203,8 @@ def diagnose(
         standards=parsed,
         seat_cost_per_month=seat_cost_per_month,
     )
+    check_required_teams(parsed, [str(t) for t in ctx.teams])
+    check_baselines(str(ctx.as_of.date()), baselines)
     everything = Section()
     for module in _MODULES:
         everything.extend(module.compute(ctx))
@@ -212,7 +269,24 @@ def diagnose(
         "standards": parsed.to_dict(),
         **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
     }
-    return Results(
+    if baselines:
+        parameters["baselines"] = sorted(
+            (baseline_facts(b) for b in baselines), key=lambda b: str(b["as_of"])
+        )
+    requirements = requirement_changes(
+        parsed,
+        teams=[str(t) for t in ctx.teams],
+        as_of=ctx.as_of,
+        launch=ctx.launch,
+        measure=_window_metrics(
+            dataset,
+            parsed,
+            launch=ctx.launch,
+            seat_cost_per_month=ctx.seat_cost_per_month,
+            metrics={r.metric for r in parsed.required},
+        ),
+    )
+    results = Results(
         metrics=metrics,
         compliance=compliance,
         scores=scores,
@@ -233,5 +307,9 @@ def diagnose(
         shadow_pipeline=_text(frames["shadow_pipeline"]),
         data_quality=_text(_sort(frames["data_quality"], ["team", "table", "dimension", "check"])),
         not_assessed=_not_assessed(everything),
+        requirements=requirements,
         parameters=json.loads(json.dumps(parameters, default=str)),
     )
+    if baselines:
+        results.changes = compare(results, baselines)
+    return results
