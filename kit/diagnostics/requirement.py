@@ -430,7 +430,7 @@ def requirement_changes(
         days, reason = windows(start, as_of=as_of, launch=launch)
         if reason is not None:
             spec = METRICS[rule.metric]
-            rows.append(
+            rows.extend(
                 {
                     "rule_id": rule.id,
                     "statement": rule.statement,
@@ -459,7 +459,7 @@ def requirement_changes(
         before = _pick(window(start - DAY, days), rule.metric)
         after = _pick(window(start + (days - 1) * DAY, days), rule.metric)
         rows.extend(_rule_rows(rule, order, teams, before, after, dates, days))
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).reindex(columns=list(REQUIREMENT_COLUMNS))
     frame = frame.assign(_scope=frame["scope"].map(_SCOPE_ORDER)).sort_values(
         ["rule_order", "_scope", "team", "producer_id"], kind="stable", na_position="first"
     )
