@@ -47,12 +47,21 @@ def cli() -> None:
     help="Random seed: the same seed always writes identical files.",
 )
 @click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists.")
-def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Write the export as it stood at the end of that day (an earlier export of the "
+    "same client, for a baseline) [default: the whole export].",
+)
+def demo_data(out_dir: Path, scale: str, seed: int, force: bool, as_of: str | None) -> None:
     """Write a realistic demo CRM export (CSV files) of a mortgage organization."""
     from kit.demo.organization import write_export
 
-    path = write_export(out_dir, scale=scale, seed=seed, replace=force)
-    click.echo(f"Demo export ({scale}, seed {seed}) written to {path}")
+    path = write_export(out_dir, scale=scale, seed=seed, replace=force, as_of=as_of)
+    when = f", as of {as_of}" if as_of else ""
+    click.echo(f"Demo export ({scale}, seed {seed}{when}) written to {path}")
 
 
 @cli.command(
@@ -150,6 +159,15 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     metavar="#RRGGBB",
     help="Brand colour of the report header, e.g. '#0b5394'.",
 )
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=_EXISTING,
+    metavar="PREVIOUS_DIR",
+    help="Report folder of an earlier assessment of the same client to compare with "
+    "(repeat for a history); the reports say what changed since.",
+)
 @click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
 def assess_command(
     source: Path,
@@ -166,6 +184,7 @@ def assess_command(
     pdf: bool,
     logo: Path | None,
     brand_colour: str | None,
+    baselines: tuple[Path, ...],
     force: bool,
 ) -> None:
     """From a CRM export (or intake dataset) to a folder of client-ready reports."""
@@ -190,6 +209,7 @@ def assess_command(
         pdf=pdf,
         force=force,
         render_options={"logo": logo, "brand_colour": brand_colour},
+        baselines=baselines,
     )
     click.echo(result.summary())
 

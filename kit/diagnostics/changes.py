@@ -53,6 +53,7 @@ __all__ = [
     "check_baselines",
     "compare",
     "empty_changes",
+    "long_date",
     "points",
 ]
 
@@ -136,6 +137,16 @@ def points(change: float, *, signed: bool = True) -> str:
     text = f"{abs(value):.0f}" if abs(value) >= 1 or value == 0 else f"{abs(value):.1f}"
     sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ""
     return f"{sign}{text} {'point' if text == '1' else 'points'}"
+
+
+def long_date(value: object) -> str:
+    """A day as the reports write it.
+
+    >>> long_date("2025-08-03")
+    'Aug 3, 2025'
+    """
+    stamp = pd.Timestamp(str(value))
+    return f"{stamp:%b} {stamp.day}, {stamp.year}"
 
 
 def baseline_facts(results: Results) -> dict[str, Any]:
@@ -424,7 +435,7 @@ def _standard_evidence(rows: pd.DataFrame, baseline_as_of: str) -> list[str]:
         label = METRICS[r.metric].label if r.metric in METRICS else r.metric
         then = _side(r.before, r.before_numerator, r.before_denominator, r.unit)
         now = _side(r.after, r.after_numerator, r.after_denominator, r.unit)
-        text = f"{label}: {then} as of {baseline_as_of}, {now} now"
+        text = f"{label}: {then} as of {long_date(baseline_as_of)}, {now} now"
         if r.change == r.change and r.unit == "share":
             text += f"; {points(r.change)}"
             if r.change_low == r.change_low:
@@ -519,7 +530,10 @@ def _score(value: float) -> str:
 
 
 def _score_evidence(r: Any, baseline_as_of: str) -> str:
-    text = f"Adoption score {_score(r.before)} as of {baseline_as_of}, {_score(r.after)} now"
+    text = (
+        f"Adoption score {_score(r.before)} as of {long_date(baseline_as_of)}, "
+        f"{_score(r.after)} now"
+    )
     if r.change == r.change:
         text += f" ({r.change:+.0f})"
     counts = []

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.changes import points
+from kit.diagnostics.changes import long_date, points
 from kit.diagnostics.findings import format_value
 from kit.diagnostics.intervals import mover, newcombe, verdict
 from kit.diagnostics.metrics import METRICS
@@ -271,9 +271,14 @@ def _rule_rows(
         b = b_team.loc[team] if team in b_team.index else None
         a = a_team.loc[team] if team in a_team.index else None
         rows.append(
-            {**base, "scope": "team", "team": team, "required": rule.applies_to(team),
-             **measured(b, a)}
-        )  # fmt: skip
+            {
+                **base,
+                "scope": "team",
+                "team": team,
+                "required": rule.applies_to(team),
+                **measured(b, a),
+            }
+        )
     # producers of the required teams, against the comparison teams' producers pooled
     if "producer" in spec.scopes:
         bp, ap = before[before["scope"] == "producer"], after[after["scope"] == "producer"]
@@ -285,10 +290,17 @@ def _rule_rows(
         for p in ap[ap["team"].map(rule.applies_to).astype(bool)].itertuples(index=False):
             b = b_ids.loc[p.producer_id] if p.producer_id in b_ids.index else None
             rows.append(
-                {**base, "scope": "producer", "team": p.team, "producer_id": p.producer_id,
-                 "producer_name": p.producer_name, "required": True,
-                 **measured(b, a_ids.loc[p.producer_id]), "_comparison": comp_p}
-            )  # fmt: skip
+                {
+                    **base,
+                    "scope": "producer",
+                    "team": p.team,
+                    "producer_id": p.producer_id,
+                    "producer_name": p.producer_name,
+                    "required": True,
+                    **measured(b, a_ids.loc[p.producer_id]),
+                    "_comparison": comp_p,
+                }
+            )
     for row in rows:
         group = row.pop("_comparison", comp)
         _judge(row, group if row["scope"] != "comparison" else {}, share, days, rule)
@@ -381,7 +393,7 @@ def _evidence(row: dict[str, Any], days: int) -> str:
     before = _share(row["before"], row["before_numerator"], row["before_denominator"], unit)
     after = _share(row["after"], row["after_numerator"], row["after_denominator"], unit)
     text = (
-        f"{label}: {before} in the {days} days before {row['required_from']}, "
+        f"{label}: {before} in the {days} days before {long_date(row['required_from'])}, "
         f"{after} in the {days} days from it"
     )
     change = row.get("change", np.nan)

@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -74,9 +75,10 @@ REVIEW_ITEMS: dict[str, str] = {
 def demo_dir(*, seed: int = 7) -> Path:
     """The bundled demo organization, assessed once and cached in the temp folder.
 
-    Holds ``dataset/`` (the intake dataset) and ``results/`` (the results bundle). This is
-    what the notebooks open when their folder parameters are blank, so "Run All" in
-    JupyterLab works on a fresh install with no set-up.
+    Holds ``dataset/`` (the intake dataset) and ``results/`` (the results bundle: the
+    follow-up assessment against the demo's baseline and standards, as ``adoption-kit demo``
+    makes it). This is what the notebooks open when their folder parameters are blank, so
+    "Run All" in JupyterLab works on a fresh install with no set-up.
     """
     from kit._version import __version__
     from kit.dataset import is_dataset, write_dataset
@@ -89,9 +91,21 @@ def demo_dir(*, seed: int = 7) -> Path:
         write_export(export, scale="small", seed=seed, replace=True)
         dataset = read_export(export)
         write_dataset(dataset, folder / "dataset", replace=True)
-        diagnose(dataset).write(folder / "results", replace=True)
+        standards, baseline = _demo_follow_up(folder, seed=seed)
+        diagnose(dataset, standards=standards, baselines=[baseline]).write(
+            folder / "results", replace=True
+        )
         shutil.rmtree(export, ignore_errors=True)
     return folder
+
+
+def _demo_follow_up(folder: Path, *, seed: int) -> tuple[Any, Results]:
+    """The demo's standards and baseline (see :mod:`kit.diagnostics.demo_baseline`)."""
+    from kit.diagnostics.demo_baseline import demo_baseline, demo_standards
+
+    path = folder / "standards.yaml"
+    standards = demo_standards(path, source=str(path))
+    return standards, demo_baseline(folder, scale="small", seed=seed, standards=standards)
 
 
 def open_results(results_dir: str | os.PathLike[str] = "") -> Results:
@@ -456,7 +470,11 @@ def review_list(
 
 def _section_chart(results: Results, section: str, team: str | None) -> plots.Chart | None:
     if section == "adoption":
-        return plots.adoption_curves(results.weekly, highlight=team)
+        from kit.report.change_views import curve_marks  # marks baselines, required dates
+
+        return plots.adoption_curves(
+            results.weekly, highlight=team, marks=curve_marks(results, team)
+        )
     if section == "follow_up" and team is not None:
         return plots.speed_to_lead(results.speed_to_lead, team=team)
     if section == "marketing":
