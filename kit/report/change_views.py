@@ -226,7 +226,7 @@ def since_last_assessment(results: Results, team: str) -> present.Fragment:
             "Score now",
             s["after"],
             format="count",
-            note=f"{'+' if s['change'] > 0 else ''}{s['change']:.0f} since {_date(when)}"
+            note=f"{_score_change(s['change'])} since {_date(when)}"
             if pd.notna(s["change"])
             else None,
             status=_BADGE.get(str(s["verdict"])),
@@ -461,7 +461,7 @@ def requirement_summary(results: Results) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Standard": [_name(x) for x in rows.itertuples(index=False)],
-            "Required from": rows["required_from"].to_numpy(),
+            "Required from": rows["required_from"].map(_date).to_numpy(),
             "Team": rows["team"].where(rows["scope"] == "team", "Teams not required").to_numpy(),
             "Required": rows["required"].to_numpy(),
             "Before": rows["before"].to_numpy(),
@@ -488,14 +488,28 @@ def change_ranking(results: Results) -> pd.DataFrame:
     for when in history.columns:
         title = "Score now" if when == results.parameters["as_of"] else f"Score {_date(when)}"
         out[title] = out["Team"].map(history[when]).to_numpy()
-    out["Change"] = rows["change"].to_numpy()
+    out["Change"] = [_score_change(c) for c in rows["change"]]
+    out["_change"] = rows["change"].to_numpy()
     out["Standards improved"] = rows["standards_improved"].to_numpy()
     out["Standards worse"] = rows["standards_worse"].to_numpy()
     out["Verdict"] = rows["verdict"].to_numpy()
     out["Note"] = rows["note"].fillna("").to_numpy()
-    return out.sort_values(
-        ["Change", "Team"], ascending=[False, True], na_position="last", kind="stable"
-    ).reset_index(drop=True)
+    out = out.sort_values(
+        ["_change", "Team"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    return out.drop(columns="_change").reset_index(drop=True)
+
+
+def _score_change(change: float) -> str | None:
+    """A change of score in whole points, as the scores themselves are shown.
+
+    >>> _score_change(33.3), _score_change(-0.4), _score_change(float("nan"))
+    ('+33', '0', None)
+    """
+    if pd.isna(change):
+        return None
+    whole = round(change)
+    return "0" if whole == 0 else f"{whole:+d}"
 
 
 def curve_marks(results: Results, team: str | None = None) -> list[tuple[int, str]]:
@@ -628,16 +642,19 @@ def portfolio_changes(results: Results) -> present.Fragment:
     if not has_baseline(results):
         return present.Fragment("")
     ranking = change_ranking(results)
+    history = score_history(results)
     scores = [c for c in ranking.columns if c.startswith("Score")]
     return present.Fragment(
         "\n".join(
             [
                 present.heading("Since the last assessment", level=2).data,
                 f"<p>{_esc(method_note())}</p>",
-                plots.score_trend(score_history(results))._repr_html_(),
+                plots.score_trend(
+                    history, dates={d: _date(d) for d in history["as_of"].unique()}
+                )._repr_html_(),
                 present.table(
                     ranking,
-                    formats={**dict.fromkeys(scores, "score"), "Change": "number"},
+                    formats=dict.fromkeys(scores, "score"),
                     caption="Teams ranked by the change in their adoption score",
                 ).data,
             ]

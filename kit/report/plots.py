@@ -562,10 +562,16 @@ def before_after(rows: pd.DataFrame, *, title: str, before: str, after: str) -> 
     return Chart(fig, f"Dot chart: {title}. {_join(parts, 30)}.")
 
 
-def score_trend(history: pd.DataFrame, *, highlight: str | None = None) -> Chart:
+def score_trend(
+    history: pd.DataFrame,
+    *,
+    highlight: str | None = None,
+    dates: dict[str, str] | None = None,
+) -> Chart:
     """Adoption score of every team at each assessment, one line per team.
 
-    ``history``: team, as_of (the assessment's date), score.
+    ``history``: team, as_of (the assessment's ISO date), score; ``dates`` names the dates
+    on the axis (``{"2025-08-03": "Aug 3, 2025"}``; default: as given).
 
     >>> h = pd.DataFrame({"team": ["North", "North"], "as_of": ["2025-08-03", "2025-10-31"],
     ...                   "score": [23.0, 57.0]})
@@ -576,8 +582,9 @@ def score_trend(history: pd.DataFrame, *, highlight: str | None = None) -> Chart
     data = history.dropna(subset=["score"]).sort_values(["team", "as_of"])
     if data.empty:
         return _empty(title, "no team scored twice")
-    dates = sorted(data["as_of"].astype(str).unique())
-    x = {d: i for i, d in enumerate(dates)}
+    days = sorted(data["as_of"].astype(str).unique())
+    x = {d: i for i, d in enumerate(days)}
+    names_of = dates or {}
     fig, ax = _figure(3.4)
     names = sorted(data["team"].astype(str).unique())
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
@@ -591,9 +598,9 @@ def score_trend(history: pd.DataFrame, *, highlight: str | None = None) -> Chart
                 else {"color": PALETTE["muted"], "linewidth": 1.0}
             )
         ax.plot(rows["as_of"].astype(str).map(x), rows["score"], marker="o", label=name, **style)
-    ax.set_xticks(range(len(dates)), dates)
+    ax.set_xticks(range(len(days)), [names_of.get(d, d) for d in days])
     ax.set_ylim(0, 105)
-    ax.set_xlim(-0.3, len(dates) - 0.7)
+    ax.set_xlim(-0.3, len(days) - 0.7)
     ax.set_ylabel("Adoption score")
     ax.set_title(title)
     ax.legend(
@@ -606,7 +613,8 @@ def score_trend(history: pd.DataFrame, *, highlight: str | None = None) -> Chart
     parts = [
         f"{t} "
         + ", ".join(
-            f"{s:.0f} on {d}" for d, s in zip(r["as_of"].astype(str), r["score"], strict=True)
+            f"{s:.0f} on {names_of.get(d, d)}"
+            for d, s in zip(r["as_of"].astype(str), r["score"], strict=True)
         )
         for t, r in data.groupby(data["team"].astype(str), sort=True)
     ]
