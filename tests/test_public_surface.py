@@ -33,8 +33,9 @@ SURFACES: dict[str, list[str]] = {
     ],
     "kit.intake": ["QUALITY_ISSUES", "IntakeReport", "intake", "read_export", "summarize"],
     "kit.diagnostics": ["METRICS", "Standards", "diagnose", "load_standards"],
-    "kit.results": ["FRAMES", "Results", "load_results"],
+    "kit.results": ["FRAMES", "Results", "find_bundle", "load_results"],
     "kit.report": [
+        "change_views",
         "execute",
         "exports",
         "plots",
@@ -47,6 +48,7 @@ SURFACES: dict[str, list[str]] = {
     "kit.demo": [
         "ARCHETYPES",
         "ENGAGEMENT",
+        "REQUIREMENT",
         "SCALES",
         "STORIES",
         "STORY_CODES",
@@ -54,6 +56,7 @@ SURFACES: dict[str, list[str]] = {
         "generate_with_truth",
         "team_stories",
         "write_export",
+        "write_standards",
     ],
 }
 
