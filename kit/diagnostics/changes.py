@@ -277,13 +277,18 @@ def _standard_rows(
     rid = rows["rule_id"].to_numpy(dtype=object)
     metric = rows["metric_a"].fillna(rows["metric_b"]).to_numpy(dtype=object)
     statement = rows["statement_a"].fillna(rows["statement_b"]).to_numpy(dtype=object)
-    in_a = rows["status_a"].notna().to_numpy() | np.array([r in rules_a for r in rid])
-    in_b = rows["status_b"].notna().to_numpy() | np.array([r in rules_b for r in rid])
-    in_a &= np.array([not rules_a or r in rules_a for r in rid])
-    in_b &= np.array([not rules_b or r in rules_b for r in rid])
-    spec_better = np.array([METRICS[m].better if m in METRICS else "higher" for m in metric])
+    def flags(values: Any) -> np.ndarray:
+        return np.array(list(values), dtype=bool)
+
+    in_a = rows["status_a"].notna().to_numpy() | flags(r in rules_a for r in rid)
+    in_b = rows["status_b"].notna().to_numpy() | flags(r in rules_b for r in rid)
+    in_a &= flags(not rules_a or r in rules_a for r in rid)
+    in_b &= flags(not rules_b or r in rules_b for r in rid)
+    spec_better = np.array(
+        [METRICS[m].better if m in METRICS else "higher" for m in metric], dtype=object
+    )
     unit = np.array([METRICS[m].unit if m in METRICS else "" for m in metric], dtype=object)
-    same = np.array([_same(rules_b.get(r), rules_a.get(r)) for r in rid]) & (
+    same = flags(_same(rules_b.get(r), rules_a.get(r)) for r in rid) & (
         rows["metric_a"].isna() | rows["metric_b"].isna() | (rows["metric_a"] == rows["metric_b"])
     ).to_numpy(dtype=bool)
     status_a = rows["status_a"].fillna("not_assessed").to_numpy(dtype=object)

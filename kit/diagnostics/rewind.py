@@ -43,6 +43,14 @@ _DAY = pd.Timedelta(days=1)
 _STATUS_OF_STAGE = {"funded": "won", "lost": "lost"}
 
 
+def _allow(frame: pd.DataFrame, column: str, values: pd.Series) -> None:
+    """Let a categorical ``column`` hold ``values`` (adds the categories it lacks)."""
+    if column in frame and isinstance(frame[column].dtype, pd.CategoricalDtype):
+        missing = sorted(set(values.dropna()) - set(frame[column].cat.categories))
+        if missing:
+            frame[column] = frame[column].cat.add_categories(missing)
+
+
 def _opportunities(
     opps: pd.DataFrame, history: pd.DataFrame | None, end: pd.Timestamp
 ) -> pd.DataFrame:
@@ -73,10 +81,12 @@ def _opportunities(
     known = ids.isin(last.index).to_numpy(dtype=bool)
     fix = moved_later & known
     stage_then = ids[fix].map(last["stage"].astype("str"))
+    status = stage_then.map(_STATUS_OF_STAGE).fillna("open")
+    _allow(out, "stage", stage_then)
+    _allow(out, "status", status)
     out.loc[fix, "stage"] = stage_then.to_numpy()
     out.loc[fix, "stage_changed_at"] = ids[fix].map(last["changed_at"]).to_numpy()
     out.loc[moved_later & ~known, "stage_changed_at"] = pd.NaT
-    status = stage_then.map(_STATUS_OF_STAGE).fillna("open")
     if "status" in out:
         out.loc[fix, "status"] = status.to_numpy()
     reopened = np.zeros(len(out), dtype=bool)
