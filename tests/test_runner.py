@@ -176,7 +176,7 @@ def test_a_baseline_and_a_follow_up_on_two_exports_of_the_same_client(tmp_path):
     earlier = write_export(tmp_path / "august", as_of=REQUIREMENT["baseline_as_of"])
     later = write_export(tmp_path / "october")
     standards = write_standards(tmp_path / "standards.yaml")
-    common = ["--standards", str(standards), "--teams", "Harbor Point", "--workers", "2"]
+    common = ["--standards", str(standards), "--teams", "Harbor Point", "--workers", "1"]
     first = _cli("assess", str(earlier), "--out", str(tmp_path / "baseline"), *common)
     assert first.returncode == 0, first.stderr
     second = _cli(

@@ -85,7 +85,9 @@ def demo_dir(*, seed: int = 7) -> Path:
     from kit.demo.organization import write_export
     from kit.intake import read_export
 
-    folder = Path(tempfile.gettempdir()) / f"crm-adoption-kit-demo-{__version__}-seed{seed}"
+    # "followup": the demo assessed against its baseline (older caches hold a single one)
+    name = f"crm-adoption-kit-demo-{__version__}-seed{seed}-followup"
+    folder = Path(tempfile.gettempdir()) / name
     if not (folder / "results" / "results.json").is_file() or not is_dataset(folder / "dataset"):
         export = folder / f"export-{os.getpid()}"
         write_export(export, scale="small", seed=seed, replace=True)
