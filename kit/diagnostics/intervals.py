@@ -12,7 +12,7 @@ A share's change is claimed only when it is beyond noise:
   same construction one level up.
 
 :func:`verdict` turns a change and its interval into words: ``improved`` or ``worse``
-only when the interval excludes zero (and the change is at least one percentage point);
+only when the interval excludes zero and the change is at least :data:`MIN_CHANGE`;
 ``too few to tell`` when either side measured fewer than :data:`MIN_UNITS` units, or when
 the interval is wider than :data:`MAX_WIDTH` (the data could not have seen a real change);
 otherwise ``no clear change``. Small samples never get a direction.
@@ -52,9 +52,11 @@ MIN_UNITS = 10
 #: An interval around zero wider than this (30 percentage points) could not have seen a real
 #: change: "too few to tell" rather than "no clear change".
 MAX_WIDTH = 0.30
-#: A change smaller than this (one percentage point) is "no clear change" even when the
-#: interval excludes zero: the reports show whole percents.
-MIN_CHANGE = 0.01
+#: A change smaller than this (five percentage points) is "no clear change" even when the
+#: interval excludes zero: with thousands of records a one- or two-point drift is "beyond
+#: noise" yet no behaviour a leader required, and a share near 0% or 100% cannot move as far
+#: as one in the middle, which skews small differences in differences.
+MIN_CHANGE = 0.05
 
 #: Every verdict a comparison can give, in the order reports list them.
 VERDICTS: tuple[str, ...] = (

@@ -354,7 +354,9 @@ def _changes() -> list[str]:
         "records: never a direction from a small sample;",
         "2. **improved** or **worse** (by the metric's better direction) when the interval "
         f"leaves out zero and the change is at least {intervals.MIN_CHANGE * 100:g} "
-        "percentage point (the reports show whole percents);",
+        "percentage points: with thousands of records a one- or two-point drift is beyond "
+        "noise yet no behaviour a leader required, and a share near 0% or 100% cannot move "
+        "as far as one in the middle, which skews small differences in differences;",
         f"3. **too few to tell** when the interval is wider than {pts:g} percentage points: "
         "the data could not have seen a real change;",
         "4. otherwise **no clear change**.",

@@ -574,7 +574,7 @@ def method_note() -> str:
     return (
         "A change is called improved or worse only when its 95% interval (Newcombe's, for "
         "the difference of two shares) leaves out zero and it is at least "
-        f"{points(MIN_CHANGE, signed=False).replace('points', 'point')}. With fewer than "
+        f"{points(MIN_CHANGE, signed=False)}. With fewer than "
         f"{MIN_UNITS} records on either side, or an interval wider than "
         f"{points(MAX_WIDTH, signed=False)}, the data cannot tell: too few to tell. "
         "Otherwise: no clear change. Against a required date, the change is compared with "

@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from kit.diagnostics.intervals import MAX_WIDTH, MIN_UNITS, mover, newcombe, verdict, wilson
+from kit.diagnostics.intervals import (
+    MAX_WIDTH,
+    MIN_CHANGE,
+    MIN_UNITS,
+    mover,
+    newcombe,
+    verdict,
+    wilson,
+)
 
 
 def _wilson_by_hand(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -67,7 +75,8 @@ def test_mover_difference_in_differences_by_hand() -> None:
         ((0, 8), (7, 8), "higher", "too few to tell"),  # beyond noise, but 8 records a side
         ((30, 50), (35, 50), "higher", "too few to tell"),  # interval wider than 30 points
         ((300, 500), (310, 500), "higher", "no clear change"),  # narrow, around zero
-        ((500_000, 1_000_000), (504_000, 1_000_000), "higher", "no clear change"),  # < 1 point
+        ((5_000, 10_000), (5_300, 10_000), "higher", "no clear change"),  # 3 points < 5
+        ((5_000, 10_000), (5_600, 10_000), "higher", "improved"),  # 6 points
     ],
 )
 def test_verdicts(before, after, better, expected) -> None:
@@ -82,3 +91,8 @@ def test_the_small_sample_would_have_had_a_direction_without_the_rule() -> None:
     assert MIN_UNITS > 8  # ... but 8 records is too few: no direction is claimed
     _change, low, high = newcombe(30, 50, 35, 50)
     assert low < 0 < high and high - low > MAX_WIDTH
+
+
+def test_a_small_change_beyond_noise_is_not_called_a_direction() -> None:
+    _change, low, _high = newcombe(5_000, 10_000, 5_300, 10_000)
+    assert low > 0 and MIN_CHANGE > 0.03  # beyond noise, but three points is not a change
