@@ -532,23 +532,42 @@ def curve_marks(results: Results, team: str | None = None) -> list[tuple[int, st
 
 def regressions_block(results: Results, team: str) -> present.Fragment:
     """The head of the weekly review list after a re-assessment: what got worse since the
-    last assessment (the team's standards and its producers'), with the part of the list
-    that holds the records to walk through. Empty without a baseline."""
-    if not has_baseline(results):
-        return present.Fragment("")
-    when = _date(latest_baseline(results))
-    team_rows = _rows(results, team=team, scope="team", kind="standard")
-    producer_rows = _rows(results, team=team, scope="producer", kind="standard")
-    worse = pd.concat(
-        [
-            team_rows[team_rows["verdict"] == "worse"],
-            producer_rows[producer_rows["verdict"] == "worse"],
-        ]
-    )
-    if worse.empty:
-        return present.callout(
-            f"Nothing got worse beyond noise since the last assessment ({when}).", kind="good"
+    last assessment and since each standard was required of the team (its standards and
+    its producers'), each with the part of the list that holds the records to walk through.
+    Empty when nothing is compared."""
+    parts = []
+    if has_baseline(results):
+        when = _date(latest_baseline(results))
+        rows = pd.concat(
+            [
+                _rows(results, team=team, scope="team", kind="standard"),
+                _rows(results, team=team, scope="producer", kind="standard"),
+            ]
         )
+        worse = rows[rows["verdict"] == "worse"]
+        if worse.empty:
+            parts.append(
+                present.callout(
+                    f"Nothing got worse beyond noise since the last assessment ({when}).",
+                    kind="good",
+                ).data
+            )
+        else:
+            parts.append(
+                present.heading(f"Worse since the last assessment ({when})", level=3).data
+                + _review_items(worse)
+            )
+    r = results.requirements
+    required = r[(r["team"] == team) & r["required"] & (r["verdict"] == "worse")]
+    if len(required):
+        parts.append(
+            present.heading("Worse since the standards were required", level=3).data
+            + _review_items(required)
+        )
+    return present.Fragment("\n".join(parts))
+
+
+def _review_items(worse: pd.DataFrame) -> str:
     from kit.report.views import REVIEW_ITEMS
 
     items = []
@@ -560,10 +579,7 @@ def regressions_block(results: Results, team: str) -> present.Fragment:
             f"<li>{_badge('worse')} <strong>{_esc(who + _name(r))}</strong>"
             f'<p class="kit-finding__evidence">{_esc(r.evidence + where)}</p></li>'
         )
-    return present.Fragment(
-        present.heading(f"Worse since the last assessment ({when})", level=3).data
-        + f'<ol class="kit-findings">{"".join(items)}</ol>'
-    )
+    return f'<ol class="kit-findings">{"".join(items)}</ol>'
 
 
 # --------------------------------------------------------------------------- whole sections

@@ -157,3 +157,19 @@ def test_since_required_tells_the_required_team_its_verdicts() -> None:
     assert table["Verdict"].tolist()[0] == "improved"
     section = str(change_views.what_changed(r, "North"))
     assert "What changed" in section and "before and after the standards were required" in section
+
+
+def test_the_review_list_flags_a_required_standard_that_got_worse() -> None:
+    from kit.diagnostics.run import diagnose
+
+    r = diagnose(
+        _dataset((160, 40), (40, 40)),  # North: 80% of calls with a next step, then 20%
+        as_of="2025-03-02",
+        launch="2025-01-06",
+        standards=_standards(required_from="2025-02-03", teams=["North"]),
+    )
+    html = str(change_views.regressions_block(r, "North"))
+    assert "Worse since the standards were required" in html
+    assert "Review: Calls and meetings with no next step (below)." in html
+    assert "Ana Ruiz: Conversations with a next step" in html  # and its producer
+    assert str(change_views.regressions_block(r, "South")) == ""
