@@ -414,7 +414,11 @@ def _changes() -> list[str]:
         "- Without stage history a past stage cannot be reconstructed: only close dates "
         "after the day are removed. Contacts' lifecycle stages are never rewound.",
         "- The comparison group absorbs what changed for every team (a season, a new lead "
-        "source, a CRM update), not what hit only the required teams (a new manager there).",
+        "source, a CRM update), not what hit only the required teams (a new manager there). "
+        "It assumes the teams would have moved alike: a share already near 0% or 100% cannot "
+        "move as far as the comparison group's, so a team at 95% stale loans that did nothing "
+        "can read *improved* when the comparison group went from 88% to 93%. Read the team's "
+        "own change beside the difference (both are in the evidence).",
         "- A baseline computed by another kit version is compared as it was written; "
         "definitions that changed between versions show as *definition changed* only when "
         "the standard's metric or parameters changed.",
