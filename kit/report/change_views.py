@@ -355,7 +355,7 @@ def before_after_chart(results: Results, team: str) -> present.Fragment:
         )
     req = _required_rows(results, team)
     for required_from, rows in req.groupby("required_from", sort=True):
-        rows = rows[rows["unit"] == "share"]
+        rows = rows[(rows["unit"] == "share") & rows["before_start"].notna()]
         if rows.empty:
             continue
         comp = results.requirements
@@ -404,22 +404,24 @@ def since_required(results: Results, team: str) -> present.Fragment:
                 f"Since the standards were required ({_date(required_from)})", level=3
             ).data
         )
+        first = group.iloc[0]
+        required = f"{len(group)} standard{'s' * (len(group) > 1)} required of {team}"
+        if pd.isna(first["before_start"]):  # too soon, or no before: nothing was compared
+            parts.append(
+                present.callout(
+                    f"{required} from {_date(required_from)}: not assessed: {first['note']}.",
+                    kind="muted",
+                ).data
+            )
+            continue
         improved = (group["verdict"] == "improved").sum()
         worse = (group["verdict"] == "worse").sum()
-        first = group.iloc[0]
-        window = (
-            f"{_date(first['before_start'])} to {_date(first['before_end'])} against "
-            f"{_date(first['after_start'])} to {_date(first['after_end'])}"
-            if first["before_start"] not in (None, "None")
-            else ""
-        )
         sentence = (
-            f"{len(group)} standard{'s' * (len(group) > 1)} required of {team} from "
-            f"{_date(required_from)}: {improved} improved beyond noise and beyond the change "
-            f"in the teams not required, {worse} got worse."
+            f"{required} from {_date(required_from)}: {improved} improved beyond noise and "
+            f"beyond the change in the teams not required, {worse} got worse. Equal windows: "
+            f"{_date(first['before_start'])} to {_date(first['before_end'])} against "
+            f"{_date(first['after_start'])} to {_date(first['after_end'])}."
         )
-        if window:
-            sentence += f" Equal windows: {window}."
         parts.append(f"<p>{_esc(sentence)}</p>")
         parts.append(_items(group))
     return present.Fragment(f'<div class="kit-change">{"".join(parts)}</div>')
@@ -606,7 +608,9 @@ def what_changed(results: Results, team: str) -> present.Fragment:
     then and now with its interval and verdict, the producers then and now, and the
     producers before and after each required standard. Empty when nothing is compared."""
     required = results.requirements
-    required = required[(required["team"] == team) & required["required"]]
+    required = required[
+        (required["team"] == team) & required["required"] & required["before_start"].notna()
+    ]
     if not has_baseline(results) and required.empty:
         return present.Fragment("")
     parts = [

@@ -173,3 +173,20 @@ def test_the_review_list_flags_a_required_standard_that_got_worse() -> None:
     assert "Review: Calls and meetings with no next step (below)." in html
     assert "Ana Ruiz: Conversations with a next step" in html  # and its producer
     assert str(change_views.regressions_block(r, "South")) == ""
+
+
+def test_a_standard_required_after_the_as_of_date_is_said_not_assessed() -> None:
+    """The baseline of a re-assessment predates the requirement: its report says so."""
+    from kit.diagnostics.run import diagnose
+
+    r = diagnose(
+        _dataset((40, 160), (40, 40)),
+        as_of="2025-03-02",
+        launch="2025-01-06",
+        standards=_standards(required_from="2025-04-01", teams=["North"]),
+    )
+    html = str(change_views.since_required(r, "North"))
+    assert "1 standard required of North from Apr 1, 2025: not assessed: required from " in html
+    assert "nothing to compare yet." in html
+    assert str(change_views.what_changed(r, "North")) == ""  # nothing was compared
+    assert str(change_views.regressions_block(r, "North")) == ""
