@@ -42,7 +42,7 @@ from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.findings import findings as rank_findings
 from kit.diagnostics.metrics import METRICS, SECTIONS, Section, empty_metrics
-from kit.diagnostics.requirement import check_required_teams, requirement_changes
+from kit.diagnostics.requirement import Measure, check_required_teams, requirement_changes
 from kit.diagnostics.review import review_list
 from kit.diagnostics.rewind import rewind
 from kit.diagnostics.scoring import scores as score_rows
@@ -123,7 +123,7 @@ def _window_metrics(
     launch: pd.Timestamp,
     seat_cost_per_month: float | None,
     metrics: set[str],
-) -> Any:
+) -> Measure:
     """``measure(as_of, window_days)``: the metrics frame of another window of the same data,
     as the CRM stood then (:func:`kit.diagnostics.rewind.rewind`), computed by the modules
     that measure ``metrics`` with the assessment's definitions."""
