@@ -53,12 +53,21 @@ def cli() -> None:
     help="Random seed: the same seed always writes identical files.",
 )
 @click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists.")
-def demo_data(out_dir: Path, scale: str, seed: int, force: bool) -> None:
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Write the export as it stood at the end of that day (an earlier export of the "
+    "same client, for a baseline) [default: the whole export].",
+)
+def demo_data(out_dir: Path, scale: str, seed: int, force: bool, as_of: str | None) -> None:
     """Write a realistic demo CRM export (CSV files) of a mortgage organization."""
     from kit.demo.organization import write_export
 
-    path = write_export(out_dir, scale=scale, seed=seed, replace=force)
-    click.echo(f"Demo export ({scale}, seed {seed}) written to {path}")
+    path = write_export(out_dir, scale=scale, seed=seed, replace=force, as_of=as_of)
+    when = f", as of {as_of}" if as_of else ""
+    click.echo(f"Demo export ({scale}, seed {seed}{when}) written to {path}")
 
 
 @cli.command(
@@ -187,6 +196,15 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     metavar="DIR",
     help="Execute customized copies of the notebooks (from `adoption-kit notebooks DIR`).",
 )
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=_EXISTING,
+    metavar="PREVIOUS_DIR",
+    help="Report folder of an earlier assessment of the same client to compare with "
+    "(repeat for a history); the reports say what changed since.",
+)
 @click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
 def assess_command(
     source: Path,
@@ -207,6 +225,7 @@ def assess_command(
     logo: Path | None,
     brand_colour: str | None,
     notebooks: Path | None,
+    baselines: tuple[Path, ...],
     force: bool,
 ) -> None:
     """From a CRM export (or intake dataset) to a folder of client-ready reports."""
@@ -236,6 +255,7 @@ def assess_command(
         strict=strict,
         echo=click.echo,
         notebooks=notebooks,
+        baselines=baselines,
     )
     click.echo(result.summary())
 

@@ -8,8 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kit.exceptions import ParameterError
+
+if TYPE_CHECKING:
+    from kit.diagnostics.standards import Standards
 
 __all__ = ["Engagement", "default_workers", "parse_date", "resolve_teams"]
 
@@ -81,7 +85,7 @@ class Engagement:
     as_of: date | None = None
     launch: date | None = None
     seat_cost_per_month: float | None = None
-    standards: Path | None = None
+    standards: Path | Standards | None = None  # a file, or standards already parsed
     export_date: date | None = None
 
     def __post_init__(self) -> None:

@@ -8,6 +8,8 @@ Examples
 --------
 >>> FRAMES[:3]
 ('metrics', 'compliance', 'scores')
+>>> FRAMES[-2:]
+('changes', 'requirements')
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "SCORES_COLUMNS",
     "SCORE_COLUMNS",
     "Results",
+    "find_bundle",
     "load_results",
 ]
 
@@ -203,8 +206,31 @@ class Results:
         What the export could not show, as requests to whoever runs it: request (what to
         export, in words), adds (what it would let the report show), standards (the
         standards it would let the kit score), weight (their weight in the score), tables.
+    changes
+        Since the last assessment (empty without a baseline): one row per baseline, scope,
+        team, producer and standard, plus an adoption-score row per organization, team and
+        producer: baseline_as_of, scope, team, producer_id, producer_name, kind (score |
+        standard), rule_id, statement, metric, unit, better, before, before_numerator,
+        before_denominator, before_status, after, after_numerator, after_denominator,
+        after_status, change, change_low and change_high (the 95% Newcombe interval of a
+        share's change), verdict (improved | worse | mixed | no clear change | too few to
+        tell | newly assessed | no longer assessed | definition changed | not tested | not
+        assessed), match (matched | joined | left | renamed), note, archetype_before,
+        archetype_after, standards_improved, standards_worse (score rows), evidence (the
+        sentence), rule_order. See :mod:`kit.diagnostics.changes`.
+    requirements
+        Since each standard was required (empty when no standard has ``required_from``): per
+        standard with a date, equal windows before and after it: rule_id, statement, metric,
+        unit, better, required_from, required_of, before_start, before_end, after_start,
+        after_end, scope (team | comparison | producer), team, producer_id, producer_name,
+        required, before, before_numerator, before_denominator, after, after_numerator,
+        after_denominator, change, change_low, change_high, comparison_change,
+        comparison_low, comparison_high (the teams not required, pooled), effect, effect_low,
+        effect_high (the difference in differences and its MOVER interval), verdict, note,
+        evidence, rule_order. See :mod:`kit.diagnostics.requirement`.
     parameters
-        The run's resolved parameters (as_of, launch, window, standards, rules used...).
+        The run's resolved parameters (as_of, launch, window, standards, rules used,
+        baselines compared with...).
     """
 
     metrics: pd.DataFrame
@@ -223,6 +249,8 @@ class Results:
     not_assessed: pd.DataFrame
     record_weekly: pd.DataFrame
     export_requests: pd.DataFrame
+    changes: pd.DataFrame = field(default_factory=lambda: _empty("changes"))
+    requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
@@ -300,6 +328,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "review_list": REVIEW_COLUMNS,
 }
 _JSON_FRAMES = ("findings", "compliance", "scores", "not_assessed")
+#: Frames a bundle written before they existed may lack: they load empty.
+_OPTIONAL_FRAMES = ("changes", "requirements")
+
+
+def _empty(name: str) -> pd.DataFrame:
+    """The empty, typed frame of an optional bundle frame."""
+    if name == "changes":
+        from kit.diagnostics.changes import empty_changes
+
+        return empty_changes()
+    from kit.diagnostics.requirement import empty_requirements
+
+    return empty_requirements()
 
 
 def load_results(folder: str | os.PathLike[str]) -> Results:
@@ -316,9 +357,30 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
             f"{folder} is not a results bundle (no results.json); "
             "create one with kit.diagnose(dataset).write(folder)"
         )
-    missing = [n for n in FRAMES if not (folder / f"{n}.parquet").is_file()]
+    present = {n for n in FRAMES if (folder / f"{n}.parquet").is_file()}
+    missing = [n for n in FRAMES if n not in present and n not in _OPTIONAL_FRAMES]
     if missing:
         raise InputError(f"results bundle {folder} is incomplete: missing {', '.join(missing)}")
     document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in FRAMES}
+    frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in sorted(present)}
     return Results(**frames, parameters=document["parameters"])
+
+
+def find_bundle(folder: str | os.PathLike[str]) -> Path:
+    """The results bundle of a previous run: ``folder`` itself when it is a bundle, else the
+    ``data/results`` of the report folder ``folder``.
+
+    Raises
+    ------
+    InputError
+        ``folder`` is neither a report folder of ``adoption-kit assess`` nor a bundle.
+    """
+    folder = Path(folder)
+    for candidate in (folder, folder / "data" / "results"):
+        if (candidate / "results.json").is_file():
+            return candidate
+    raise InputError(
+        f"{folder} is not a previous assessment: it has neither data/results/results.json "
+        "(the report folder of adoption-kit assess) nor results.json (a results bundle). "
+        "Give the --out folder of the earlier run."
+    )

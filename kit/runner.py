@@ -14,7 +14,9 @@ folder that looks complete but is not. Layout::
     notebooks/*.ipynb     executed notebooks, for audit (kept for failed teams too)
     data/results/         results bundle (Parquet + results.json), read by the notebooks
     data/dataset/         the intake dataset (when the input was an export)
-    data/csv/*.csv        metrics, compliance, scores, findings, review list as CSV
+    data/csv/*.csv        metrics, compliance, scores, findings, review list as CSV (with
+                          changes.csv against --baseline runs and requirements.csv when
+                          a standard has required_from)
     data/assessment.xlsx  the same tables as one Excel workbook
     run.json              parameters, versions, timings, input checksums, failures
 """
@@ -113,6 +115,31 @@ def _check_out_dir(out: Path, *, force: bool) -> None:
                 f"cannot write to {out}: {folder} is read-only or permission is denied. "
                 "Choose a writable folder with --out."
             )
+
+
+def _read_baselines(folders: Sequence[str | Path]) -> tuple[list[Any], list[Path]]:
+    """The earlier assessments to compare with, read before any long work.
+
+    Raises
+    ------
+    InputError
+        A folder that is neither a report folder of an earlier run nor a results bundle.
+    """
+    from kit.results import find_bundle, load_results
+
+    bundles = [find_bundle(Path(f).absolute()) for f in folders]
+    return [load_results(b) for b in bundles], bundles
+
+
+def _comparison_frames(results: Any, *, baselines: bool) -> dict[str, Any]:
+    """The comparison tables exported beside the others: changes (with baselines) and
+    requirements (when a standard has a required_from date)."""
+    frames = {}
+    if baselines:
+        frames["changes"] = results.changes
+    if len(results.requirements):
+        frames["requirements"] = results.requirements
+    return frames
 
 
 def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool]:
@@ -286,6 +313,7 @@ def assess(
     notebooks: str | Path | None = None,
     strict: bool = False,
     echo: Callable[[str], None] | None = None,
+    baselines: Sequence[str | Path] = (),
 ) -> Assessment:
     """Assess every team of ``source`` and write the report folder ``out``.
 
@@ -317,6 +345,10 @@ def assess(
     echo
         Called with intake's summary and the plausibility gate's findings, once the input is
         read and before any heavy work (the command line prints them).
+    baselines
+        Report folders of earlier assessments of the same client (or their results
+        bundles) to compare with: the reports say what changed since each
+        (:mod:`kit.diagnostics.changes`) and ``data/csv/changes.csv`` lists it.
 
     Raises
     ------
@@ -344,6 +376,7 @@ def assess(
         **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
     )
     printer = require_browser(browser) if pdf else None
+    earlier, baseline_dirs = _read_baselines(baselines)
     seconds: dict[str, float] = {}
 
     mark = time.perf_counter()
@@ -377,7 +410,9 @@ def assess(
             client=engagement.client,
             export_date=engagement.export_date,
             warnings=gate.warnings,
+            baselines=earlier,
         )
+        del earlier
         seconds["diagnose"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -385,6 +420,7 @@ def assess(
             write_dataset(dataset, stage / "data" / "dataset")
         results.write(stage / "data" / "results")
         frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
+        frames.update(_comparison_frames(results, baselines=bool(baseline_dirs)))
         write_csvs(frames, stage / "data" / "csv")
         write_workbook(frames, stage / "data" / "assessment.xlsx")
         seconds["exports"] = time.perf_counter() - mark
@@ -464,6 +500,7 @@ def assess(
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": str(source.resolve()),
             "source_kind": "export" if from_export else "dataset",
+            "baselines": [str(b) for b in baseline_dirs],
             "mapping": str(mapping) if mapping else None,
             "parameters": parameters,
             "teams": slugs,
@@ -500,12 +537,17 @@ def run_demo(
     workers: int | None = None,
     progress: bool = True,
 ) -> Assessment:
-    """Generate the demo organization's export and assess it into ``out``.
+    """Generate the demo organization's export and assess it into ``out``: a follow-up
+    assessment against the baseline taken the day before the demo's standards were
+    required (:data:`kit.demo.organization.REQUIREMENT`).
 
-    A previous report folder at ``out`` (one holding ``run.json``) is replaced; any other
-    non-empty folder is refused.
+    The baseline is the assessment of the demo's export as it stood that day (only its
+    results: it renders no reports); it is kept in ``data/baseline``, the standards in
+    ``data/standards.yaml`` and the export in ``data/export``. A previous report folder at
+    ``out`` (one holding ``run.json``) is replaced; any other non-empty folder is refused.
     """
     from kit.demo.organization import ENGAGEMENT, write_export
+    from kit.diagnostics.demo_baseline import demo_baseline, demo_standards
 
     out = Path(out)
     replace = (out / "run.json").is_file()
@@ -516,15 +558,30 @@ def run_demo(
         # the export's own folder name is recorded in the dataset manifest: keep it the same
         # wherever the reports go, so two demo runs give identical bundles
         export = write_export(scratch / "demo-export", scale=scale, seed=seed)
-        engagement = Engagement(client=ENGAGEMENT["client"])
-        assessment = assess(
-            export, out, engagement=engagement, workers=workers, force=True, progress=progress
+        # recorded where the file is kept, not in the scratch folder: reproducible bundles
+        standards = demo_standards(scratch / "standards.yaml", source="data/standards.yaml")
+        baseline = demo_baseline(scratch, scale=scale, seed=seed, standards=standards).write(
+            scratch / "baseline"
         )
-        # Keep the demo's CSV export beside its reports (what a client's export looks like)
-        # and record where it now is, instead of the scratch folder about to be removed.
-        kept = assessment.out / "data" / "export"
-        os.replace(export, kept)
-        assessment.run["source"] = str(kept)
+        engagement = Engagement(client=ENGAGEMENT["client"], standards=standards)
+        assessment = assess(
+            export,
+            out,
+            engagement=engagement,
+            workers=workers,
+            force=True,
+            progress=progress,
+            baselines=[baseline],
+        )
+        # Keep the demo's CSV export beside its reports (what a client's export looks like),
+        # its standards and its baseline, and record where they now are, instead of the
+        # scratch folder about to be removed.
+        data = assessment.out / "data"
+        os.replace(export, data / "export")
+        os.replace(baseline, data / "baseline")
+        os.replace(scratch / "standards.yaml", data / "standards.yaml")
+        assessment.run["source"] = str(data / "export")
+        assessment.run["baselines"] = ["data/baseline"]
         _write_run(assessment.out / "run.json", assessment.run)
         return assessment
     finally:

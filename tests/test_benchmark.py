@@ -62,8 +62,8 @@ def test_benchmark_runs_at_the_small_scale(tmp_path):
     stamped = sorted(p.suffix for p in tmp_path.glob("small-*"))
     assert stamped == [".json", ".md"]
     result = json.loads((tmp_path / "latest-small.json").read_text())
-    assert result["rows"]["users"] == 43
-    assert result["runs"]["assess"][0]["result"]["teams"] == 5
+    assert result["rows"]["users"] == 60
+    assert result["runs"]["assess"][0]["result"]["teams"] == 7
     assert sorted(result["figures"]["notebook_split"]) == sorted(
         [
             "kernel_start",

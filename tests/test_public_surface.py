@@ -43,9 +43,11 @@ SURFACES: dict[str, list[str]] = {
         "SCORES_COLUMNS",
         "SCORE_COLUMNS",
         "Results",
+        "find_bundle",
         "load_results",
     ],
     "kit.report": [
+        "change_views",
         "execute",
         "explore",
         "exporter",
@@ -60,6 +62,7 @@ SURFACES: dict[str, list[str]] = {
     "kit.demo": [
         "ARCHETYPES",
         "ENGAGEMENT",
+        "REQUIREMENT",
         "SCALES",
         "STORIES",
         "STORY_CODES",
@@ -67,6 +70,7 @@ SURFACES: dict[str, list[str]] = {
         "generate_with_truth",
         "team_stories",
         "write_export",
+        "write_standards",
     ],
 }
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import openpyxl
+import pandas as pd
 import pytest
 
 from kit.demo.organization import STORIES
@@ -30,6 +33,8 @@ def test_demo_writes_the_documented_layout(demo_reports: Path):
         "Old Mill": "old-mill",
         "Pine Hollow": "pine-hollow",
         "Riverbend": "riverbend",
+        "Harbor Point": "harbor-point",
+        "Stonebridge": "stonebridge",
     }
     assert set(STORIES) == set(slugs)
     assert (demo_reports / "index.html").is_file()
@@ -42,6 +47,11 @@ def test_demo_writes_the_documented_layout(demo_reports: Path):
     )
     for name in ("findings", "scores", "compliance", "metrics", "review_list"):
         assert (demo_reports / "data" / "csv" / f"{name}.csv").is_file()
+    # a follow-up against the baseline taken the day before the standards were required
+    for name in ("changes", "requirements"):
+        assert (demo_reports / "data" / "csv" / f"{name}.csv").is_file()
+    assert (demo_reports / "data" / "baseline" / "results.json").is_file()
+    assert (demo_reports / "data" / "standards.yaml").is_file()
     assert (demo_reports / "data" / "assessment.xlsx").is_file()
     assert (demo_reports / "data" / "results" / "results.json").is_file()
     run = json.loads((demo_reports / "run.json").read_text())
@@ -53,6 +63,7 @@ def test_demo_writes_the_documented_layout(demo_reports: Path):
     # the demo keeps its CSV export beside the reports, and run.json says where
     assert (demo_reports / "data" / "export" / "activities.csv").is_file()
     assert run["source"] == str((demo_reports / "data" / "export").absolute())
+    assert run["baselines"] == ["data/baseline"]
     assert not list(demo_reports.parent.glob(".*demo-export*"))
 
 
@@ -128,6 +139,96 @@ def test_a_failing_team_is_reported_while_the_others_finish(tmp_path, demo_repor
     assert "Lakeshore (report failed)" in portfolio
     assert 'href="teams/lakeshore.html"' not in portfolio
     assert 'href="teams/old-mill.html"' in portfolio
+
+
+def _visible(page: str) -> str:
+    """The text of a report page, tags removed and spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_demo_shows_what_changed_since_the_standards_were_required(demo_reports: Path):
+    harbor = _visible((demo_reports / "teams" / "harbor-point.html").read_text(encoding="utf-8"))
+    assert "Since the last assessment (Aug 3, 2025)" in harbor
+    assert "Since the standards were required (Aug 4, 2025)" in harbor
+    assert (
+        "3 standards required of Harbor Point from Aug 4, 2025: 3 improved beyond noise" in harbor
+    )
+    assert "partial then, consistent now" in harbor
+    assert "What changed" in harbor
+    stone = _visible((demo_reports / "teams" / "stonebridge.html").read_text(encoding="utf-8"))
+    assert "3 standards required of Stonebridge from Aug 4, 2025: 0 improved beyond noise" in stone
+    assert stone.count(": no clear change.") >= 3
+    cedar = _visible((demo_reports / "teams" / "cedar-ridge.html").read_text(encoding="utf-8"))
+    assert "Since the last assessment (Aug 3, 2025)" in cedar
+    assert "Since the standards were required" not in cedar  # not required of Cedar Ridge
+    portfolio = _visible((demo_reports / "index.html").read_text(encoding="utf-8"))
+    assert "Teams ranked by the change in their adoption score" in portfolio
+    assert "Since the standards were required" in portfolio
+    changes = pd.read_csv(demo_reports / "data" / "csv" / "changes.csv", encoding="utf-8-sig")
+    assert set(changes["baseline_as_of"]) == {"2025-08-03"}
+    workbook = openpyxl.load_workbook(demo_reports / "data" / "assessment.xlsx", read_only=True)
+    assert {"changes", "requirements"} <= set(workbook.sheetnames)
+
+
+def test_a_baseline_and_a_follow_up_on_two_exports_of_the_same_client(tmp_path):
+    from kit.demo.organization import REQUIREMENT, write_export, write_standards
+
+    earlier = write_export(tmp_path / "august", as_of=REQUIREMENT["baseline_as_of"])
+    later = write_export(tmp_path / "october")
+    standards = write_standards(tmp_path / "standards.yaml")
+    common = ["--standards", str(standards), "--teams", "Harbor Point", "--workers", "1"]
+    first = _cli("assess", str(earlier), "--out", str(tmp_path / "baseline"), *common)
+    assert first.returncode == 0, first.stderr
+    second = _cli(
+        "assess",
+        str(later),
+        "--out",
+        str(tmp_path / "follow-up"),
+        "--baseline",
+        str(tmp_path / "baseline"),
+        *common,
+    )
+    assert second.returncode == 0, second.stderr
+    out = tmp_path / "follow-up"
+    changes = pd.read_csv(out / "data" / "csv" / "changes.csv", encoding="utf-8-sig")
+    team = changes[(changes["team"] == "Harbor Point") & (changes["scope"] == "team")]
+    verdicts = team.set_index("rule_id")["verdict"]
+    assert verdicts[["stage_freshness", "next_step", "lead_source"]].tolist() == ["improved"] * 3
+    assert (changes["match"] == "matched").all()  # the same client, team by team
+    run = json.loads((out / "run.json").read_text())
+    assert run["baselines"] == [str((tmp_path / "baseline" / "data" / "results").absolute())]
+    page = _visible((out / "teams" / "harbor-point.html").read_text(encoding="utf-8"))
+    assert "Since the last assessment (Aug 3, 2025)" in page
+    assert "The adoption score went from 23 to 57" in page
+
+
+def test_a_baseline_that_is_not_an_earlier_run_is_refused(tmp_path, demo_reports: Path):
+    out = tmp_path / "out"
+    done = _cli(
+        "assess",
+        str(demo_reports / "data" / "dataset"),
+        "--out",
+        str(out),
+        "--baseline",
+        str(tmp_path),
+    )
+    assert done.returncode == 2
+    assert "is not a previous assessment" in done.stderr and "Traceback" not in done.stderr
+    later = _cli(
+        "assess",
+        str(demo_reports / "data" / "dataset"),
+        "--out",
+        str(out),
+        "--baseline",
+        str(demo_reports),
+        "--as-of",
+        "2025-07-01",
+    )
+    assert later.returncode == 2
+    assert "is as of 2025-10-31, not before this assessment's as-of date 2025-07-01" in (
+        later.stderr
+    )
+    assert not out.exists()
 
 
 def test_cli_assess_a_dataset_for_one_team(tmp_path, demo_reports: Path):

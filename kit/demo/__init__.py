@@ -12,6 +12,7 @@ from __future__ import annotations
 from kit.demo.organization import (
     ARCHETYPES,
     ENGAGEMENT,
+    REQUIREMENT,
     SCALES,
     STORIES,
     STORY_CODES,
@@ -19,11 +20,13 @@ from kit.demo.organization import (
     generate_with_truth,
     team_stories,
     write_export,
+    write_standards,
 )
 
 __all__ = [
     "ARCHETYPES",
     "ENGAGEMENT",
+    "REQUIREMENT",
     "SCALES",
     "STORIES",
     "STORY_CODES",
@@ -31,4 +34,5 @@ __all__ = [
     "generate_with_truth",
     "team_stories",
     "write_export",
+    "write_standards",
 ]

@@ -29,6 +29,7 @@ from kit.demo.crm import (
 from kit.demo.world import (
     AS_OF,
     BEHAVIOUR,
+    CONSISTENT,
     DAY,
     END_S,
     FIRST_TOUCH_MIN,
@@ -42,6 +43,7 @@ from kit.demo.world import (
     PAST_CLIENT_INTERVAL,
     PRE,
     REGULAR_CADENCE,
+    REQUIRED,
     S_NEVER,
     Loans,
     Organization,
@@ -260,7 +262,8 @@ def _relationship_touches(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Touches of past clients and referral partners since launch (contact row, kind of
     conversation, time): a consistent producer keeps a regular cadence (each gap 60-140% of
-    the interval), the others touch them at random times at their own rate."""
+    the interval), the others touch them at random times at their own rate. A producer who
+    takes up the requirement switches to a consistent producer's cadence on that day."""
     days_live = AS_OF + 1 - LAUNCH
     rows_out, kind_out, when_out = [], [], []
     for kind, interval, conversation in (
@@ -277,21 +280,42 @@ def _relationship_touches(
         r_day = random_business_day(rng, LAUNCH, AS_OF, len(r_rows))
         # Regularly: gaps of 60-140% of the interval, the first a random part of one.
         reg = np.flatnonzero(regular)
-        slots = np.ceil(days_live / (0.6 * every[reg])).astype(np.int64) + 1
-        owner = np.repeat(np.arange(len(reg)), slots)
-        gaps = every[reg][owner] * rng.uniform(0.6, 1.4, len(owner))
-        cum = np.cumsum(gaps)
-        first = np.cumsum(slots) - slots
-        since_start = cum - np.repeat(cum[first] - gaps[first], slots)
-        lead_in = rng.random(len(reg)) * gaps[first]
-        g_day = business_day(LAUNCH + (since_start - lead_in[owner]).astype(np.int64))
-        live = g_day <= AS_OF
-        rows_out += [r_rows, rows[reg][owner][live]]
-        when_out += [r_day, g_day[live]]
-        kind_out.append(np.full(len(r_rows) + int(live.sum()), conversation))
+        g_rows, g_day = _cadence(rng, rows[reg], every[reg], LAUNCH, days_live)
+        responds = org.responds[contacts.producer[rows]]
+        if responds.any():
+            # the random touches stop on the requirement date, the cadence takes over
+            keep = ~(org.responds[contacts.producer[r_rows]] & (r_day >= REQUIRED))
+            r_rows, r_day = r_rows[keep], r_day[keep]
+            c_rows, c_day = _cadence(
+                rng,
+                rows[responds],
+                interval[np.full(int(responds.sum()), CONSISTENT)],
+                REQUIRED,
+                AS_OF + 1 - REQUIRED,
+            )
+            g_rows, g_day = np.concatenate([g_rows, c_rows]), np.concatenate([g_day, c_day])
+        rows_out += [r_rows, g_rows]
+        when_out += [r_day, g_day]
+        kind_out.append(np.full(len(r_rows) + len(g_rows), conversation))
     day = np.concatenate(when_out)
     when = day * DAY + office_seconds(rng, len(day))
     return np.concatenate(rows_out), np.concatenate(kind_out), when
+
+
+def _cadence(
+    rng: np.random.Generator, rows: np.ndarray, every: np.ndarray, start: int, days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Touch days of ``rows`` on a regular cadence from day ``start`` for ``days`` days."""
+    slots = np.ceil(days / (0.6 * every)).astype(np.int64) + 1
+    owner = np.repeat(np.arange(len(rows)), slots)
+    gaps = every[owner] * rng.uniform(0.6, 1.4, len(owner))
+    cum = np.cumsum(gaps)
+    first = np.cumsum(slots) - slots
+    since_start = cum - np.repeat(cum[first] - gaps[first], slots)
+    lead_in = rng.random(len(rows)) * gaps[first]
+    g_day = business_day(start + (since_start - lead_in[owner]).astype(np.int64))
+    live = g_day <= AS_OF
+    return rows[owner][live], g_day[live]
 
 
 def _processor_notes(

@@ -17,6 +17,7 @@ from kit.demo import text
 from kit.demo.world import (
     AS_OF,
     BEHAVIOUR,
+    CLEANUP_S,
     DAY,
     END_S,
     FUNDED,
@@ -30,6 +31,7 @@ from kit.demo.world import (
     MINUTE,
     NEVER,
     REFERRED,
+    REQUIRED_S,
     SOURCES,
     WINDOW_START,
     Loans,
@@ -308,8 +310,12 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
         lag = (rng.exponential(1.0, m) * B.track_lag_h[st] * HOUR).astype(np.int64)
         own_at = in_office(rng, reached + lag)
         own = rng.random(m) < p
-        # The Monday pipeline review records what the producer has not (yet) recorded.
+        # The Monday pipeline review records what the producer has not (yet) recorded. A
+        # team that takes up the requirement walks its whole pipeline at the first review
+        # of the requirement date, recording each loan's real stage (and its losses).
         review_at = monday_review(rng, reached)
+        catch_up = org.responds[producer] & (reached < REQUIRED_S) & (review_at < REQUIRED_S)
+        review_at = np.where(catch_up, CLEANUP_S + (np.arange(m) % 120) * MINUTE, review_at)
         self_review = rng.random(m) < B.pipeline_review[org.state(producer, review_at)]
         catch = (
             (self_review | org.reviews_pipeline[producer])

@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ from kit.demo.world import (
     LAUNCH_S,
     NEVER,
     PURPOSES,
+    REQUIREMENT_STORIES,
     SOURCES,
     Loans,
     Organization,
@@ -102,6 +104,7 @@ from kit.schema import ACTIVITY_TYPES, CONTACT_TYPES, LIFECYCLE_STAGES, STAGES, 
 __all__ = [
     "ARCHETYPES",
     "ENGAGEMENT",
+    "REQUIREMENT",
     "SCALES",
     "STORIES",
     "STORY_CODES",
@@ -109,6 +112,7 @@ __all__ = [
     "generate_with_truth",
     "team_stories",
     "write_export",
+    "write_standards",
 ]
 
 #: Sizes of each scale. Team sizes cycle over the teams; per-producer volumes are yearly
@@ -156,6 +160,18 @@ ARCHETYPES: tuple[str, ...] = ("never_adopted", "lapsed", "partial", "consistent
 #: Team stories, in the order teams cycle through them.
 STORY_CODES: tuple[str, ...] = _STORY_CYCLE
 
+#: The requirement story: on ``required_from`` leadership required three standards of two
+#: teams (``teams``: team -> story). Harbor Point takes them up (from that Monday's pipeline
+#: review on, its producers but one work like Cedar Ridge's); Stonebridge carries on as
+#: before. Every other team is the comparison group. ``baseline_as_of`` is the day before:
+#: the demo's baseline assessment is of the export as it stood then.
+REQUIREMENT: dict[str, Any] = {
+    "required_from": "2025-08-04",
+    "baseline_as_of": "2025-08-03",
+    "rules": ("stage_freshness", "next_step", "lead_source"),
+    "teams": dict(zip(text.REQUIREMENT_TEAM_NAMES, REQUIREMENT_STORIES, strict=True)),
+}
+
 
 def _scale(scale: str) -> dict[str, Any]:
     try:
@@ -167,23 +183,58 @@ def _scale(scale: str) -> dict[str, Any]:
 
 
 def team_stories(scale: str = "small") -> dict[str, str]:
-    """Team name -> story code for a scale (teams cycle through the stories).
+    """Team name -> story code for a scale: teams cycle through :data:`STORY_CODES`, then
+    the two requirement teams (:data:`REQUIREMENT`).
 
     >>> team_stories("small")["Old Mill"]
     'never_adopted'
     >>> team_stories("large")["Riverbend 11"]
     'mixed'
+    >>> list(team_stories("small").items())[-2:]
+    [('Harbor Point', 'responds'), ('Stonebridge', 'ignores')]
     """
     sizes = _scale(scale)
     names = team_names(sizes["teams"])
-    return {name: STORY_CODES[i % len(STORY_CODES)] for i, name in enumerate(names)}
+    cycle = {name: STORY_CODES[i % len(STORY_CODES)] for i, name in enumerate(names)}
+    return {**cycle, **REQUIREMENT["teams"]}
+
+
+def write_standards(path: str | os.PathLike[str]) -> Path:
+    """Write the demo client's operating standards: the shipped defaults, with the
+    requirement date and teams of :data:`REQUIREMENT` on its three rules.
+
+    >>> import tempfile, pathlib
+    >>> p = write_standards(pathlib.Path(tempfile.mkdtemp()) / "standards.yaml")
+    >>> "required_from: 2025-08-04" in p.read_text()
+    True
+    """
+    from kit._atomic import write_text
+
+    shipped = Path(__file__).resolve().parents[1] / "diagnostics" / "standards.yaml"
+    lines = []
+    for line in shipped.read_text(encoding="utf-8").splitlines():
+        lines.append(line)
+        rule = line.removeprefix("  - id: ").strip()
+        if line.startswith("  - id: ") and rule in REQUIREMENT["rules"]:
+            teams = ", ".join(REQUIREMENT["teams"])
+            lines += [
+                f"    required_from: {REQUIREMENT['required_from']}",
+                f"    teams: [{teams}]",
+            ]
+    header = (
+        f"# {ENGAGEMENT['client']}: the shipped defaults, with the standards leadership "
+        f"required of {' and '.join(REQUIREMENT['teams'])} from {REQUIREMENT['required_from']}.\n"
+    )
+    return write_text(Path(path), header + "\n".join(lines) + "\n")
 
 
 #: Team name -> story of the default (small) demo.
 STORIES: dict[str, str] = team_stories("small")
 
 
-def generate(*, scale: str = "small", seed: int = 7) -> dict[str, pd.DataFrame]:
+def generate(
+    *, scale: str = "small", seed: int = 7, as_of: str | None = None
+) -> dict[str, pd.DataFrame]:
     """Generate the demo export tables.
 
     Parameters
@@ -192,6 +243,10 @@ def generate(*, scale: str = "small", seed: int = 7) -> dict[str, pd.DataFrame]:
         ``small``, ``medium`` or ``large`` (see :data:`SCALES`).
     seed
         Random seed; the same seed always gives the same tables.
+    as_of
+        ``YYYY-MM-DD``: the export as the CRM held it at the end of that day (an earlier
+        export of the same client, e.g. ``REQUIREMENT["baseline_as_of"]``); default: the
+        whole export to :data:`ENGAGEMENT`'s as-of date.
 
     Returns
     -------
@@ -204,11 +259,11 @@ def generate(*, scale: str = "small", seed: int = 7) -> dict[str, pd.DataFrame]:
     >>> generate()["campaigns"]["channel"].tolist()
     ['email', 'text', 'email', 'text', 'email']
     """
-    return generate_with_truth(scale=scale, seed=seed)[0]
+    return generate_with_truth(scale=scale, seed=seed, as_of=as_of)[0]
 
 
 def generate_with_truth(
-    *, scale: str = "small", seed: int = 7
+    *, scale: str = "small", seed: int = 7, as_of: str | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
     """Generate the export tables and the truth behind them.
 
@@ -227,9 +282,9 @@ def generate_with_truth(
     >>> truth["producers"].columns.tolist()
     ['user_id', 'name', 'team', 'story', 'archetype', 'lapse_date']
     """
-    tables, org = _build(scale, seed)
+    tables, orgs = _build(scale, seed, _export_day(as_of))
     frames = {name: table.to_pandas() for name, table in tables.items()}
-    return frames, _truth(org)
+    return frames, _truth(orgs)
 
 
 def write_export(
@@ -238,11 +293,14 @@ def write_export(
     scale: str = "small",
     seed: int = 7,
     replace: bool = False,
+    as_of: str | None = None,
 ) -> Path:
     """Write the demo export: one ``<table>.csv`` per table and ``engagement.yaml``.
 
     The folder appears atomically (complete or not at all). CSV files are UTF-8 with a
-    header row; timestamps are ``YYYY-MM-DD HH:MM:SS`` and dates ``YYYY-MM-DD``.
+    header row; timestamps are ``YYYY-MM-DD HH:MM:SS`` and dates ``YYYY-MM-DD``. With
+    ``as_of`` the export is the one taken at the end of that day (see :func:`generate`)
+    and ``engagement.yaml`` says so.
 
     Raises
     ------
@@ -259,21 +317,93 @@ def write_export(
     out = Path(out_dir)
     if out.exists() and not replace:
         raise OutputError(f"{out} already exists; remove it or use --force to replace it.")
-    tables, _ = _build(scale, seed)
+    day = _export_day(as_of)
+    tables, _ = _build(scale, seed, day)
+    engagement = ENGAGEMENT if day is None else {**ENGAGEMENT, "as_of": day}
     with atomic_dir(out, replace=replace) as tmp:
         for name, table in tables.items():
             pacsv.write_csv(table, tmp / f"{name}.csv")
         (tmp / "engagement.yaml").write_text(
-            yaml.safe_dump(ENGAGEMENT, sort_keys=False), encoding="utf-8"
+            yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8"
         )
     return out
 
 
+def _export_day(as_of: str | None) -> str | None:
+    """The day of an earlier export, checked: between the launch and the as-of date."""
+    if as_of is None:
+        return None
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(str(as_of).strip())
+    except ValueError:
+        raise ParameterError(
+            f"--as-of {as_of!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-08-03"
+        ) from None
+    first, last = ENGAGEMENT["launch_date"], ENGAGEMENT["as_of"]
+    if not first <= day.isoformat() <= last:
+        raise ParameterError(
+            f"--as-of {day} is outside the demo's data: choose a day from the launch "
+            f"{first} to {last}"
+        )
+    return None if day.isoformat() == last else day.isoformat()
+
+
 # ------------------------------------------------------------------------------ internals
-def _build(scale: str, seed: int) -> tuple[dict[str, pa.Table], Organization]:
+#: Family names by index: the base list, then the requirement teams' own.
+_LAST_NAMES: tuple[str, ...] = text.LAST_NAMES + text.MORE_LAST_NAMES
+#: The requirement teams draw from their own random stream (seed, this number), so adding
+#: them leaves every draw of the other teams, and so their data, exactly as it was.
+_REQUIREMENT_STREAM = 16
+#: LOS loan numbers of the requirement teams start this far above the others'.
+_LOS_NUMBER_OFFSET = 800_000
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One generated part of the organization: its tables and what the next part needs."""
+
+    tables: dict[str, pa.Table]
+    org: Organization
+    contacts: Contacts
+
+
+def _build(
+    scale: str, seed: int, as_of: str | None = None
+) -> tuple[dict[str, pa.Table], list[Organization]]:
     sizes = _scale(scale)
     rng = np.random.default_rng(seed)
     org = build_organization(rng, n_teams=sizes["teams"], team_sizes=sizes["team_sizes"])
+    base = _part(rng, org, sizes)
+    extra = _requirement_part(np.random.default_rng([seed, _REQUIREMENT_STREAM]), base, sizes)
+    tables = {
+        name: table if name == "campaigns" else pa.concat_tables([table, extra.tables[name]])
+        for name, table in base.tables.items()
+    }
+    if as_of is not None:
+        tables = _snapshot(tables, as_of)
+    for name, table in tables.items():
+        assert table.column_names == [f.name for f in TABLES[name].fields], name
+    return tables, [base.org, extra.org]
+
+
+def _part(
+    rng: np.random.Generator,
+    org: Organization,
+    sizes: dict[str, Any],
+    *,
+    plant: bool = True,
+    first: dict[str, int] | None = None,
+    adjust: Any = None,
+) -> _Part:
+    """Generate one part of the organization: the world of ``org`` and its export tables.
+
+    ``first`` holds the first record number of each kind (the part continues another's
+    numbering); ``plant`` plants the one-off defects (a 2052 contact, meetings entered
+    ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first.
+    """
+    first = first or {}
     loans = build_loans(rng, org, leads_per_year=sizes["leads_per_producer_year"])
     contacts = build_contacts(
         rng,
@@ -287,26 +417,162 @@ def _build(scale: str, seed: int) -> tuple[dict[str, pa.Table], Organization]:
     los = build_los(loans)
     activities = build_activities(rng, org, loans, contacts, opportunities)
     logins = build_logins(rng, org)
+    if adjust is not None:
+        contacts, los = adjust(contacts, los)
 
-    contact_number = _numbering(contacts.created)
-    opportunity_number = _numbering(opportunities.created)
+    contact_number = _numbering(contacts.created) + first.get("contact", 1) - 1
+    opportunity_number = _numbering(opportunities.created) + first.get("opportunity", 1) - 1
     tables: dict[str, pa.Table] = {}
     tables["users"] = _users(rng, org)
-    contacts_table, phone = _contacts(rng, org, contacts, lifecycle, contact_number)
+    contacts_table, phone = _contacts(rng, org, contacts, lifecycle, contact_number, plant=plant)
     tables["contacts"] = contacts_table
     tables["opportunities"] = _opportunities(
-        rng, org, loans, contacts, opportunities, los, contact_number, opportunity_number
+        rng,
+        org,
+        loans,
+        contacts,
+        opportunities,
+        los,
+        contact_number,
+        opportunity_number,
+        plant=plant,
     )
     tables["stage_history"] = _stage_history(rng, org, opportunities, opportunity_number)
     tables["activities"] = _activities(
-        rng, org, contacts, activities, contact_number, opportunity_number, phone
+        rng,
+        org,
+        contacts,
+        activities,
+        contact_number,
+        opportunity_number,
+        phone,
+        plant=plant,
+        first_id=first.get("activity", 1),
     )
     tables["campaigns"] = _campaigns()
-    tables["los_loans"] = _los_loans(rng, org, loans, los)
+    tables["los_loans"] = _los_loans(rng, org, loans, los, plant=plant)
     tables["logins"] = _logins(org, logins)
-    for name, table in tables.items():
-        assert table.column_names == [f.name for f in TABLES[name].fields], name
-    return tables, org
+    return _Part(tables=tables, org=org, contacts=contacts)
+
+
+def _requirement_part(rng: np.random.Generator, base: _Part, sizes: dict[str, Any]) -> _Part:
+    """The two teams the standards were required of on the requirement date, generated
+    after (and apart from) the others: their own random stream, user and record numbers
+    continuing the others', family names and phone numbers no other person has, and none
+    of the one-off defects (the others already carry them)."""
+    size = sizes["team_sizes"][0] - 1
+    org = build_organization(
+        rng,
+        n_teams=len(REQUIREMENT_STORIES),
+        team_sizes=(size,),
+        names=text.REQUIREMENT_TEAM_NAMES,
+        stories=REQUIREMENT_STORIES,
+    )
+    n_users = len(org.user_ids)
+    offset = len(base.org.user_ids)
+    n_first, n_more = len(text.FIRST_NAMES), len(text.MORE_LAST_NAMES)
+    combos = rng.choice(n_first * n_more, n_users, replace=False)
+    names = np.char.add(
+        np.char.add(np.asarray(text.FIRST_NAMES)[combos // n_more], " "),
+        np.asarray(text.MORE_LAST_NAMES)[combos % n_more],
+    )
+    numbers = np.arange(offset + 1, offset + n_users + 1).astype(str)
+    ids = np.char.add("U", np.char.zfill(numbers, 4))
+    org = replace(org, user_ids=ids, user_names=names)
+    taken = base.contacts.phone_slot
+
+    def adjust(contacts: Contacts, los: LosLoans) -> tuple[Contacts, LosLoans]:
+        free = np.ones(len(text.AREA_CODES) * 10_000, dtype=bool)
+        free[taken] = False
+        free = np.flatnonzero(free)
+        slots, person = np.unique(contacts.phone_slot, return_inverse=True)  # a few thousand
+        fresh = rng.permutation(free)[: len(slots)]
+        contacts = replace(
+            contacts,
+            last=len(text.LAST_NAMES) + contacts.last % n_more,
+            email_pattern=np.where(contacts.email_pattern == 4, 0, contacts.email_pattern),
+            phone_slot=fresh[person],
+        )
+        numbers = np.where(los.number >= 0, los.number + _LOS_NUMBER_OFFSET, -1)
+        return contacts, replace(los, number=numbers)
+
+    counts = {
+        # past the ids the others' orphans point at (deleted contacts, just above theirs)
+        "contact": (base.tables["contacts"].num_rows // 100_000 + 1) * 100_000 + 1,
+        "opportunity": base.tables["opportunities"].num_rows + 1,
+        "activity": base.tables["activities"].num_rows + 1,
+    }
+    return _part(rng, org, sizes, plant=False, first=counts, adjust=adjust)
+
+
+def _normalized(values: pa.Array) -> pa.Array:
+    """Vocabulary codes the way intake reads them (casefold, runs of other characters -> _)."""
+    text_ = pc.utf8_lower(values)
+    return pc.utf8_trim(pc.replace_substring_regex(text_, "[^0-9a-z]+", "_"), "_")
+
+
+def _snapshot(tables: dict[str, pa.Table], as_of: str) -> dict[str, pa.Table]:
+    """The export as the CRM (and the LOS) held it at the end of the day ``as_of``.
+
+    Records created after the day are left out; a loan takes the stage of its last stage
+    change up to the day (its status following that stage, a later close date removed); an
+    activity logged after the day and a loan number typed after the loan's application are
+    left out; an LOS loan funded later is not funded yet. Identifiers, names and spellings
+    are those of the full export, so the two exports describe the same organization.
+    """
+    import pandas as pd
+
+    day = pd.Timestamp(as_of)
+    end = str((day + pd.Timedelta(days=1)).date())  # timestamps sort as text
+    end_ts = f"{end} 00:00:00"
+
+    def before(table: pa.Table, column: str, bound: str = end_ts) -> pa.Table:
+        values = table[column]
+        keep = pc.and_kleene(pc.is_valid(values), pc.less(values, bound))
+        return table.filter(pc.fill_null(keep, False))
+
+    out = dict(tables)
+    out["contacts"] = before(tables["contacts"], "created_at")
+    out["campaigns"] = before(tables["campaigns"], "started_at")
+    out["logins"] = before(tables["logins"], "login_at")
+    acts = before(tables["activities"], "occurred_at")
+    out["activities"] = acts.filter(pc.fill_null(pc.less(acts["logged_at"], end_ts), True))
+    history = before(tables["stage_history"], "changed_at")
+    out["stage_history"] = history
+    los = before(tables["los_loans"], "application_date", end)
+    funded_later = pc.fill_null(pc.greater_equal(los["funded_date"], end), False)
+    out["los_loans"] = los.set_column(
+        los.schema.get_field_index("funded_date"),
+        "funded_date",
+        pc.if_else(funded_later, pa.scalar(None, pa.string()), los["funded_date"]),
+    )
+    opps = before(tables["opportunities"], "created_at").to_pandas()
+    last = (
+        history.to_pandas()
+        .sort_values(["opportunity_id", "changed_at"], kind="stable")
+        .groupby("opportunity_id", sort=False)
+        .tail(1)
+        .set_index("opportunity_id")
+    )
+    changed_later = (opps["stage_changed_at"].fillna("") >= end_ts) | (
+        opps["closed_at"].fillna("") >= end_ts
+    )
+    known = opps["opportunity_id"].isin(last.index)
+    fix = changed_later & known
+    stage = opps.loc[fix, "opportunity_id"].map(last["stage"])
+    opps.loc[fix, "stage"] = stage
+    opps.loc[fix, "stage_changed_at"] = opps.loc[fix, "opportunity_id"].map(last["changed_at"])
+    code = _normalized(pa.array(stage.astype(object), type=pa.string())).to_pylist()
+    status = pd.Series(code, index=stage.index).map({"funded": "won", "lost": "lost"})
+    opps.loc[fix, "status"] = status.fillna("open")
+    reopened = fix & (opps["status"] == "open")
+    opps.loc[reopened | (opps["closed_at"].fillna("") >= end_ts), "closed_at"] = None
+    applied = set(out["los_loans"]["loan_number"].to_pylist())
+    opps.loc[~opps["loan_number"].isin(applied), "loan_number"] = None
+    out["opportunities"] = pa.Table.from_pandas(
+        opps, schema=tables["opportunities"].schema, preserve_index=False
+    )
+    return out
 
 
 def _numbering(created: np.ndarray) -> np.ndarray:
@@ -382,16 +648,18 @@ def _contacts(
     c: Contacts,
     lifecycle: np.ndarray,
     number: np.ndarray,
+    *,
+    plant: bool = True,
 ) -> tuple[pa.Table, pa.Array]:
     n = len(c)
     order = np.argsort(number)
     created = c.created.copy()
     recent = np.flatnonzero((c.kind == LEAD) & (created >= LAUNCH_S))
-    future = recent[_few(rng, len(recent), 0.0, 1)]
+    future = recent[_few(rng, len(recent), 0.0, int(plant))]
     created[future] += 9862 * DAY  # a typo'd year: 2052 instead of 2025
     owner = org.producer_user[c.producer]
     no_owner = rng.random(n) < 0.01
-    ghost = _flag(n, _few(rng, n, 0.0, 2))
+    ghost = _flag(n, _few(rng, n, 0.0, 2 * plant))
     owner_ids = pc.if_else(
         pa.array(ghost), pa.scalar(_GHOST_USER), _user_ids(org, owner, ~no_owner)
     )
@@ -415,7 +683,7 @@ def _contacts(
         variant_rate=0.02,
     )
     first = render.words(text.FIRST_NAMES, c.first, rng.random(n) >= 0.005)
-    last = render.words(text.LAST_NAMES, c.last, rng.random(n) >= 0.003)
+    last = render.words(_LAST_NAMES, c.last, rng.random(n) >= 0.003)
     email = _emails(rng, c)
     phone = _phones(rng, c)
     columns = {
@@ -441,7 +709,7 @@ def _emails(rng: np.random.Generator, c: Contacts) -> pa.Array:
     duplicate person's email differs in case or whitespace; a few have no valid shape."""
     n = len(c)
     first = pc.utf8_lower(render.words(text.FIRST_NAMES, c.first))
-    last = pc.utf8_lower(render.words(text.LAST_NAMES, c.last))
+    last = pc.utf8_lower(render.words(_LAST_NAMES, c.last))
     f1 = pc.utf8_slice_codeunits(first, 0, 1)
     l1 = pc.utf8_slice_codeunits(last, 0, 1)
     p = c.email_pattern
@@ -509,26 +777,28 @@ def _opportunities(
     los: LosLoans,
     contact_number: np.ndarray,
     number: np.ndarray,
+    *,
+    plant: bool = True,
 ) -> pa.Table:
     m = len(o)
     order = np.argsort(number)
     producer = loans.producer[o.loan]
-    ghost = _flag(m, _few(rng, m, 0.001, 2))
+    ghost = _flag(m, _few(rng, m, 0.001, 2 * plant))
     owner = pc.if_else(
         pa.array(ghost), pa.scalar(_GHOST_USER), _user_ids(org, org.producer_user[producer])
     )
     lead_row = c.lead_offset + o.loan
-    orphan = _few(rng, m, 0.0005, 1)
+    orphan = _few(rng, m, 0.0005, int(plant))
     contact = contact_number[lead_row]
-    contact[orphan] = len(c) + 500 + np.arange(len(orphan))  # a deleted contact
+    contact[orphan] = contact_number.max() + 500 + np.arange(len(orphan))  # a deleted contact
     status = np.select([o.stage == 6, o.stage == 7], [1, 2], 0)
     closed = o.closed.copy()
     won = np.flatnonzero(status == 1)
     if len(won):
-        closed[won[_few(rng, len(won), 0.02, 1)]] = NEVER  # won without a close date
+        closed[won[_few(rng, len(won), 0.02, int(plant))]] = NEVER  # won without a close date
     shut = np.flatnonzero(closed < NEVER)
     if len(shut):
-        early = shut[_few(rng, len(shut), 0.003, 1)]  # closed before it was created
+        early = shut[_few(rng, len(shut), 0.003, int(plant))]  # closed before it was created
         closed[early] = o.created[early] - rng.integers(1, 30, len(early)) * DAY
     source = c.lead_source[lead_row]
     source = np.where(rng.random(m) < 0.95, source, -1)
@@ -584,16 +854,19 @@ def _activities(
     contact_number: np.ndarray,
     opportunity_number: np.ndarray,
     phone: pa.Array,
+    *,
+    plant: bool = True,
+    first_id: int = 1,
 ) -> pa.Table:
     n = len(a)
     occurred = a.occurred.copy()
     human = np.flatnonzero(~a.automated)
-    future = human[_few(rng, len(human), 0.0, 2)]  # meetings booked ahead, entered as held
+    future = human[_few(rng, len(human), 0.0, 2 * plant)]  # meetings booked ahead, entered as held
     occurred[future] = (AS_OF + rng.integers(10, 40, len(future))) * DAY + 10 * HOUR
     order = np.lexsort((np.arange(n), occurred))
     contact = np.where(a.contact >= 0, contact_number[np.maximum(a.contact, 0)], -1)
-    orphan = human[_few(rng, len(human), 0.0015, 3)]
-    contact[orphan] = len(c) + 1000 + np.arange(len(orphan))  # deleted contacts
+    orphan = human[_few(rng, len(human), 0.0015, 3 * plant)]
+    contact[orphan] = contact_number.max() + 1000 + np.arange(len(orphan))  # deleted contacts
     opportunity = np.where(a.opportunity >= 0, opportunity_number[np.maximum(a.opportunity, 0)], -1)
     # Notes: template text around the contact's first name or phone number.
     before = render.words([b for b, _ in NOTE_PARTS], a.note)
@@ -611,7 +884,7 @@ def _activities(
     notes = pc.if_else(pa.array(missing), pa.scalar(NOTE_PARTS[0][1]), notes)
     notes = pc.if_else(pa.array(a.note >= 0), notes, pa.scalar(None, pa.string()))
     columns = {
-        "activity_id": render.ids("A", np.argsort(order) + 1, 7),
+        "activity_id": render.ids("A", np.argsort(order) + first_id, 7),
         "user_id": _user_ids(org, a.user),
         "type": render.spelled(
             rng,
@@ -676,11 +949,11 @@ _LOS_SOURCES = (
 
 
 def _los_loans(
-    rng: np.random.Generator, org: Organization, loans: Loans, los: LosLoans
+    rng: np.random.Generator, org: Organization, loans: Loans, los: LosLoans, *, plant: bool = True
 ) -> pa.Table:
     k = len(los.loan)
     officer = org.producer_user[loans.producer[los.loan]]
-    no_officer = _flag(k, _few(rng, k, 0.005, 1))
+    no_officer = _flag(k, _few(rng, k, 0.005, int(plant)))
     columns = {
         "loan_number": pc.cast(pa.array(los.number[los.loan]), pa.string()),
         "officer_id": _user_ids(org, officer, ~no_officer),
@@ -704,8 +977,20 @@ def _logins(org: Organization, logins: Logins) -> pa.Table:
     )
 
 
-def _truth(org: Organization) -> dict[str, pd.DataFrame]:
-    public_archetype = np.array([ARCHETYPES.index(a) for a in _WORLD_ARCHETYPES])
+def _truth(orgs: list[Organization]) -> dict[str, pd.DataFrame]:
+    parts = [_truth_of(org) for org in orgs]
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+
+
+#: The archetype a producer of each world archetype shows at the as-of date: a responder
+#: has worked like a consistent producer since the requirement date.
+_PUBLIC_ARCHETYPE = {"responder": "consistent"}
+
+
+def _truth_of(org: Organization) -> dict[str, pd.DataFrame]:
+    public_archetype = np.array(
+        [ARCHETYPES.index(_PUBLIC_ARCHETYPE.get(a, a)) for a in _WORLD_ARCHETYPES]
+    )
     lapsed = org.lapse_s < NEVER
     lapse = np.where(
         lapsed,

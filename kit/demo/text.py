@@ -15,6 +15,10 @@ TEAM_BASE_NAMES: tuple[str, ...] = (
     "Riverbend",
 )
 
+#: The two teams the demo's standards were required of on the requirement date, in the order
+#: of their stories (``responds``, ``ignores``).
+REQUIREMENT_TEAM_NAMES: tuple[str, ...] = ("Harbor Point", "Stonebridge")
+
 FIRST_NAMES: tuple[str, ...] = (
     "Aaliyah", "Aaron", "Abigail", "Adrian", "Aisha", "Alejandro", "Alex", "Alicia", "Amara",
     "Amir", "Ana", "Andre", "Angela", "Anh", "Anthony", "Arjun", "Ashley", "Ava", "Beatriz",
@@ -53,6 +57,22 @@ LAST_NAMES: tuple[str, ...] = (
     "Torres", "Tran", "Turner", "Vargas", "Vasquez", "Walker", "Wang", "Ward", "Washington",
     "Watson", "White", "Williams", "Wilson", "Wong", "Wright", "Wu", "Yamamoto", "Yang",
     "Young", "Zhang", "Zimmerman",
+)  # fmt: skip
+
+#: More family names, none of them in :data:`LAST_NAMES`: the requirement teams' people and
+#: borrowers use these, so adding those teams leaves the other teams' duplicate checks as
+#: they were.
+MORE_LAST_NAMES: tuple[str, ...] = (
+    "Aguilar", "Alexander", "Allen", "Andrade", "Armstrong", "Baker", "Becker", "Bishop",
+    "Blake", "Boateng", "Bose", "Boyd", "Bradley", "Campbell", "Carter", "Chaudhry", "Cho",
+    "Cohen", "Cooper", "Costa", "Crawford", "Dang", "Das", "Dixon", "Duarte", "Duncan",
+    "Ellis", "Estrada", "Ferguson", "Fleming", "Ford", "Fox", "Fuentes", "Gill", "Grant",
+    "Guerrero", "Hart", "Hashemi", "Herrera", "Ho", "Holmes", "Hunt", "Iyer", "Jensen",
+    "Joshi", "Keller", "Kennedy", "Knight", "Larsen", "Le", "Mahmoud", "Malik", "Marshall",
+    "Medina", "Mensah", "Molina", "Montgomery", "Myers", "Nash", "Navarro", "Obi", "Olsen",
+    "Palmer", "Pham", "Porter", "Quinn", "Rao", "Reid", "Rice", "Rojas", "Salazar", "Sato",
+    "Shaw", "Soto", "Stewart", "Stone", "Sun", "Tucker", "Valdez", "Vega", "Wagner", "Wallace",
+    "Warren", "Weber", "Wells", "Woods", "Xu", "Yilmaz", "Zhou",
 )  # fmt: skip
 
 #: Real US area codes; the line is always in the fictional 555 exchange.

@@ -40,6 +40,11 @@ AS_OF = day_number("2025-10-31")  # the last day of data
 LEAD_IN_START = WINDOW_START - 120
 LAUNCH_S = LAUNCH * DAY
 END_S = (AS_OF + 1) * DAY  # first second after the data
+#: The day leadership required stage updates, next steps and lead source of the two
+#: requirement teams (a Monday), and the start of that day's pipeline review.
+REQUIRED = day_number("2025-08-04")
+REQUIRED_S = REQUIRED * DAY
+CLEANUP_S = REQUIRED_S + 9 * HOUR
 NEVER = np.iinfo(np.int64).max // 4  # "does not happen"
 
 #: US bank holidays: nobody books calls or moves loans on them.
@@ -127,23 +132,29 @@ def pick(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray | None = 
 
 
 # ------------------------------------------------------------------------------ behaviour
-#: Producer archetypes (index = code).
-ARCHETYPES: tuple[str, ...] = ("consistent", "partial", "lapsed", "never_adopted")
-CONSISTENT, PARTIAL, LAPSED, NEVER_ADOPTED = range(4)
+#: Producer archetypes (index = code). A *responder* works like a partial producer until the
+#: requirement date and like a consistent one from it.
+ARCHETYPES: tuple[str, ...] = ("consistent", "partial", "lapsed", "never_adopted", "responder")
+CONSISTENT, PARTIAL, LAPSED, NEVER_ADOPTED, RESPONDER = range(5)
 
 #: Team stories and how each staffs its producers: (main archetype, minority archetype).
 STORIES: tuple[str, ...] = ("disciplined", "lapsed", "never_adopted", "partial", "mixed")
+#: Stories of the two teams the standards were required of on the requirement date: one
+#: takes the requirement up (one producer holds out), one carries on as before.
+REQUIREMENT_STORIES: tuple[str, ...] = ("responds", "ignores")
 _STAFFING: dict[str, tuple[int, int]] = {
     "disciplined": (CONSISTENT, PARTIAL),
     "lapsed": (LAPSED, NEVER_ADOPTED),
     "never_adopted": (NEVER_ADOPTED, LAPSED),
     "partial": (PARTIAL, NEVER_ADOPTED),
+    "responds": (RESPONDER, PARTIAL),
+    "ignores": (PARTIAL, PARTIAL),
 }
 _MIXED_CYCLE = (CONSISTENT, PARTIAL, LAPSED, NEVER_ADOPTED)
 
 # A producer's adoption *state* at a moment: what they do with the CRM then.
 PRE, S_CONSISTENT, S_PARTIAL, S_LAPSED_ACTIVE, S_LAPSED_AFTER, S_NEVER = range(6)
-_STATE_OF_ARCHETYPE = np.array([S_CONSISTENT, S_PARTIAL, S_LAPSED_ACTIVE, S_NEVER])
+_STATE_OF_ARCHETYPE = np.array([S_CONSISTENT, S_PARTIAL, S_LAPSED_ACTIVE, S_NEVER, S_PARTIAL])
 
 
 @dataclass(frozen=True)
@@ -195,14 +206,14 @@ BEHAVIOUR = Behaviour(
 )
 #: Per archetype: share of the open pipeline imported at launch, and how well imported
 #: contacts carry lead source and lifecycle.
-IMPORT_OPEN_PIPELINE = np.array([0.95, 0.80, 0.90, 0.35])
-IMPORT_DILIGENCE = np.array([0.95, 0.40, 0.70, 0.50])
+IMPORT_OPEN_PIPELINE = np.array([0.95, 0.80, 0.90, 0.35, 0.80])
+IMPORT_DILIGENCE = np.array([0.95, 0.40, 0.70, 0.50, 0.40])
 #: True behaviour, logged or not: mean days between touches of a past client / partner
 #: (a consistent producer keeps a regular cadence, the others touch them at random), and
 #: the median minutes to the first touch of a new lead.
-PAST_CLIENT_INTERVAL = np.array([75.0, 160.0, 140.0, 200.0])
-PARTNER_INTERVAL = np.array([16.0, 30.0, 28.0, 35.0])
-REGULAR_CADENCE = np.array([True, False, False, False])
+PAST_CLIENT_INTERVAL = np.array([75.0, 160.0, 140.0, 200.0, 160.0])
+PARTNER_INTERVAL = np.array([16.0, 30.0, 28.0, 35.0, 30.0])
+REGULAR_CADENCE = np.array([True, False, False, False, False])
 FIRST_TOUCH_MIN = np.array([1.0, 3.0, 120.0, 8.0, 300.0, 300.0])  # by state
 
 
@@ -241,7 +252,13 @@ class Organization:
         arch = self.archetype[producer]
         s = _STATE_OF_ARCHETYPE[arch]
         s = np.where((arch == LAPSED) & (t >= self.lapse_s[producer]), S_LAPSED_AFTER, s)
+        s = np.where((arch == RESPONDER) & (t >= REQUIRED_S), S_CONSISTENT, s)
         return np.where(t < LAUNCH_S, PRE, s)
+
+    @property
+    def responds(self) -> np.ndarray:
+        """Per producer: they took up the standards required on the requirement date."""
+        return self.archetype == RESPONDER
 
 
 def team_names(n_teams: int) -> tuple[str, ...]:
@@ -259,12 +276,18 @@ def team_names(n_teams: int) -> tuple[str, ...]:
 
 
 def build_organization(
-    rng: np.random.Generator, *, n_teams: int, team_sizes: tuple[int, ...]
+    rng: np.random.Generator,
+    *,
+    n_teams: int,
+    team_sizes: tuple[int, ...],
+    names: tuple[str, ...] | None = None,
+    stories: tuple[str, ...] | None = None,
 ) -> Organization:
     """Staff every team: a manager, its producers, a processor, and every other team an
-    assistant. Archetypes follow the team's story (loops over teams and producers only)."""
-    names = team_names(n_teams)
-    stories = tuple(STORIES[i % len(STORIES)] for i in range(n_teams))
+    assistant. Archetypes follow the team's story (loops over teams and producers only).
+    ``names`` and ``stories`` default to the story cycle (:func:`team_names`)."""
+    names = names or team_names(n_teams)
+    stories = stories or tuple(STORIES[i % len(STORIES)] for i in range(n_teams))
     roles: list[str] = []
     teams: list[int] = []
     producer_user: list[int] = []

@@ -16,6 +16,11 @@
   :mod:`~kit.diagnostics.compliance`, :mod:`~kit.diagnostics.scoring`,
   :mod:`~kit.diagnostics.archetypes`, :mod:`~kit.diagnostics.findings` and
   :mod:`~kit.diagnostics.review` turn metrics into judgements;
+- :mod:`~kit.diagnostics.changes` compares an assessment with earlier ones (baselines) and
+  :mod:`~kit.diagnostics.requirement` measures each standard before and after the date it
+  was required (with :mod:`~kit.diagnostics.intervals`, the change statistics, and
+  :mod:`~kit.diagnostics.rewind`, the CRM as it stood on an earlier day);
+  :mod:`~kit.diagnostics.demo_baseline` gives the demo its standards and baseline;
 - :mod:`kit.diagnostics.run` wires them into :func:`diagnose`, which returns the
   :class:`kit.results.Results` bundle; :mod:`kit.diagnostics.reference` writes
   ``docs/metrics.md`` from the same definitions.

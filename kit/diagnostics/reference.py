@@ -24,7 +24,9 @@ from kit.diagnostics import (
     findings,
     followup,
     hygiene,
+    intervals,
     records,
+    requirement,
     review,
 )
 from kit.diagnostics import requests as export_requests
@@ -107,6 +109,8 @@ def _standards() -> list[str]:
         "    require: Run Monday's pipeline meeting from the CRM stage view ...",
         "    review: Every open loan with no stage change in 14+ days, by producer.",
         "    weight: 2                      # optional weight in the adoption score (default 1)",
+        "    required_from: 2025-08-04      # optional: the day the leader required it",
+        "    teams: [North, West]           # optional: the teams it was required of",
         "required_fields:                   # optional: fields records must carry",
         "  contacts: [owner_id, contact_type, lead_source]",
         "  opportunities:",
@@ -121,8 +125,13 @@ def _standards() -> list[str]:
         "metric (a lower-is-better metric needs `at_most`), a share target outside 0-1 "
         "(`80` instead of `0.80`), a warn level on the wrong side of the target, unknown or "
         "non-positive parameters, two rules measuring one metric with different parameters, "
-        "unknown tables, fields or stages in `required_fields`, and score bands that are not "
-        "0 < amber < green <= 100.",
+        "unknown tables, fields or stages in `required_fields`, score bands that are not "
+        "0 < amber < green <= 100, a `required_from` that is not a date, and `teams` without "
+        "`required_from`. A team named in `teams` that the data does not have is refused when "
+        "the assessment runs, with the closest names.",
+        "",
+        "`required_from` and `teams` say when, and of whom, the leader required a standard; "
+        "every team is still scored against it (see *Since a standard was required* below).",
         "",
         "Every sentence of a report that names a threshold, a cadence or a colour band (the "
         "standards shown above each section, the review list's headings such as *Open loans "
@@ -418,6 +427,109 @@ def _rules() -> list[str]:
     ]
 
 
+def _changes() -> list[str]:
+    pts = intervals.MAX_WIDTH * 100
+    return [
+        "## Did it change? Re-assessment and required standards",
+        "",
+        "The kit answers \"did the behaviour change once it was required?\" two ways: by "
+        "comparing an assessment with earlier ones (`adoption-kit assess EXPORT --out DIR "
+        "--baseline PREVIOUS_DIR`, repeatable), and, from one export, by comparing equal "
+        "windows before and after the date a standard was required (`required_from`).",
+        "",
+        "### How a change is judged",
+        "",
+        "Every standard the shipped defaults hold measures a **share** (records meeting the "
+        "behaviour out of records measured). A change in a share is judged with intervals, "
+        "never by the size of the difference alone:",
+        "",
+        "- each share gets a 95% **Wilson score interval** (Wilson 1927), which stays inside "
+        "0-100% and behaves at 0 of n and n of n;",
+        "- the change (after minus before) gets the 95% **Newcombe hybrid score interval** "
+        "(Newcombe 1998, method 10), built from the two Wilson intervals. Example: 48 of 80 "
+        "then, 56 of 70 now is +20 points, 95% interval +5.2 to +33.4 points;",
+        "- a difference in differences (a team's change minus its comparison group's change) "
+        "gets the **MOVER** interval (Zou & Donner 2008), the same construction applied to "
+        "the two Newcombe intervals.",
+        "",
+        "The verdict, in this order:",
+        "",
+        f"1. **too few to tell** when either side measured fewer than {intervals.MIN_UNITS} "
+        "records: never a direction from a small sample;",
+        "2. **improved** or **worse** (by the metric's better direction) when the interval "
+        f"leaves out zero and the change is at least {intervals.MIN_CHANGE * 100:g} "
+        "percentage points: with thousands of records a one- or two-point drift is beyond "
+        "noise yet no behaviour a leader required, and a share near 0% or 100% cannot move "
+        "as far as one in the middle, which skews small differences in differences;",
+        f"3. **too few to tell** when the interval is wider than {pts:g} percentage points: "
+        "the data could not have seen a real change;",
+        "4. otherwise **no clear change**.",
+        "",
+        "A standard measured on one side only is **newly assessed** or **no longer "
+        "assessed**; a standard whose metric or parameters changed is **definition changed** "
+        "(not compared); a standard whose metric is not a share (a median, a count, money) "
+        "is **not tested**, because the results carry no interval for it.",
+        "",
+        "### Since the last assessment (`--baseline`)",
+        "",
+        "`PREVIOUS_DIR` is the `--out` folder of an earlier `adoption-kit assess` (or its "
+        "`data/results` bundle), as of an earlier date. The organization matches itself, "
+        "teams match **by name**, producers **by user id**, standards **by id**. Nothing is "
+        "dropped: a team or producer on one side only is listed as **joined** or **left**; a "
+        "team that left and a team that joined sharing at least half of each other's "
+        "producers is listed as **renamed** (probably one team under a new name; it is not "
+        "compared, because teams match by name); a producer who changed team or name is "
+        "matched and noted. A changed target is compared (the behaviour measured is the "
+        "same) and noted. The adoption score row of a team or producer says **improved** "
+        "when at least one of its standards improved, none got worse and the score rose; "
+        "**worse** mirrored; **mixed** when some improved and some got worse; **too few to "
+        "tell** when every standard compared was; otherwise **no clear change**. Producer "
+        "rows carry the archetype then and now. The rows are `data/csv/changes.csv`, the "
+        "`changes` sheet of the workbook and the `changes` frame of the results bundle.",
+        "",
+        "### Since a standard was required (`required_from`)",
+        "",
+        "For a standard with `required_from`, the kit measures its metric in two **equal "
+        "windows** of the same export: the *L* days before the date and the *L* days from "
+        "it, where *L* is the number of days from the date to the as-of date, shortened so "
+        "the window before starts no earlier than the launch (at least "
+        f"{requirement.MIN_WINDOW_DAYS} days, else not assessed). Each window is measured "
+        "as the CRM stood at its last day (`kit.diagnostics.rewind`): a loan that changed "
+        "stage later takes the stage of its last stage-history entry by then, activities "
+        "logged later are left out. Every team and every producer of a required team gets "
+        "its before, after and change with its Newcombe interval. The teams the standard "
+        "was **not** required of (`teams:` leaves them out) are the **comparison group**: "
+        "their records are pooled, and each required team's verdict rests on its change "
+        "minus the comparison group's change (difference in differences, MOVER interval), "
+        "so a change that happened everywhere is not credited to the requirement. Without a "
+        "comparison group (no `teams:`, or every team listed) the verdict rests on the "
+        "team's own change and says so. The rows are `data/csv/requirements.csv` and the "
+        "`requirements` frame.",
+        "",
+        "### Limits",
+        "",
+        "- Records of one producer are not independent (a producer's calls share habits), "
+        "so the intervals are somewhat narrower than they should be, most for producer-week "
+        "shares such as weekly active producers.",
+        "- Many standards, teams and producers are compared at once: about one comparison in "
+        "twenty with no real change still shows improved or worse by chance. Read a single "
+        "producer's single verdict with that in mind; a team whose standards move together "
+        "is the stronger evidence.",
+        "- Without stage history a past stage cannot be reconstructed: only close dates "
+        "after the day are removed. Contacts' lifecycle stages are never rewound.",
+        "- The comparison group absorbs what changed for every team (a season, a new lead "
+        "source, a CRM update), not what hit only the required teams (a new manager there). "
+        "It assumes the teams would have moved alike: a share already near 0% or 100% cannot "
+        "move as far as the comparison group's, so a team at 95% stale loans that did nothing "
+        "can read *improved* when the comparison group went from 88% to 93%. Read the team's "
+        "own change beside the difference (both are in the evidence).",
+        "- A baseline computed by another kit version is compared as it was written; "
+        "definitions that changed between versions show as *definition changed* only when "
+        "the standard's metric or parameters changed.",
+        "",
+    ]
+
+
 def _bundle() -> list[str]:
     from kit.results import Results
 
@@ -463,6 +575,7 @@ def metrics_markdown() -> str:
         *_pipeline_only(),
         *_findings(),
         *_review(),
+        *_changes(),
         *_bundle(),
     ]
     return "\n".join(out).rstrip("\n") + "\n"

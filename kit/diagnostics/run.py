@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from kit.diagnostics import (
     relationships,
 )
 from kit.diagnostics.archetypes import archetypes
+from kit.diagnostics.changes import baseline_facts, check_baselines, compare
 from kit.diagnostics.compliance import compliance as score_compliance
 from kit.diagnostics.context import build_context
 from kit.diagnostics.evidence import MIN_DENOMINATOR, MIN_WEIGHT_SHARE, NOT_ENOUGH_EVIDENCE
@@ -46,7 +48,9 @@ from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.plausibility import warnings as plausibility_warnings
 from kit.diagnostics.reconciliation import SEAT_ACTIVE_DAYS
 from kit.diagnostics.requests import export_requests
+from kit.diagnostics.requirement import Measure, check_required_teams, requirement_changes
 from kit.diagnostics.review import review_list
+from kit.diagnostics.rewind import rewind
 from kit.diagnostics.rows import Measurements, empty_metrics
 from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
@@ -59,6 +63,20 @@ __all__ = ["diagnose"]
 #: The metric modules, run in this order.
 _MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
 _MODULES += (records, hygiene)  # evidence an opportunities-only export carries too
+
+#: The module that measures each section (to measure only what a requirement needs).
+_SECTION_MODULE = {
+    "adoption": adoption,
+    "presence": adoption,
+    "pipeline": pipeline,
+    "follow_up": followup,
+    "relationships": relationships,
+    "marketing": marketing,
+    "shadow_pipeline": reconciliation,
+    "seat_roi": reconciliation,
+    "data_quality": quality,
+    "records": records,
+}
 _SCOPE_ORDER = {"organization": 0, "team": 1, "producer": 2}
 _METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
@@ -109,6 +127,38 @@ def _not_assessed(section: Measurements) -> pd.DataFrame:
     return _text(frame.drop(columns="_o").reset_index(drop=True))
 
 
+def _window_metrics(
+    dataset: Dataset,
+    parsed: Standards,
+    *,
+    launch: pd.Timestamp,
+    seat_cost_per_month: float | None,
+    metrics: set[str],
+) -> Measure:
+    """``measure(as_of, window_days)``: the metrics frame of another window of the same data,
+    as the CRM stood then (:func:`kit.diagnostics.rewind.rewind`), computed by the modules
+    that measure ``metrics`` with the assessment's definitions."""
+    needed = {_SECTION_MODULE.get(METRICS[m].section) for m in metrics}
+    modules = _MODULES if None in needed else [m for m in _MODULES if m in needed]
+
+    def measure(as_of: pd.Timestamp, window_days: int) -> pd.DataFrame:
+        ctx = build_context(
+            rewind(dataset, as_of),
+            as_of=as_of,
+            launch=launch,
+            window_days=window_days,
+            standards=parsed,
+            seat_cost_per_month=seat_cost_per_month,
+        )
+        found = Measurements()
+        for module in modules:
+            found.extend(module.compute(ctx))
+        frame = pd.concat([empty_metrics(), *found.metrics], ignore_index=True)
+        return frame[frame["metric"].isin(metrics)].reset_index(drop=True)
+
+    return measure
+
+
 def diagnose(
     dataset: Dataset,
     *,
@@ -120,6 +170,7 @@ def diagnose(
     client: str | None = None,
     export_date: object = None,
     warnings: list[str] | None = None,
+    baselines: Sequence[Results] = (),
 ) -> Results:
     """Run the whole diagnosis of ``dataset`` in one vectorized pass.
 
@@ -148,13 +199,19 @@ def diagnose(
     warnings
         What the plausibility gate found (:func:`kit.diagnostics.plausibility.check`);
         default: checked here. Shown in every report header.
+    baselines
+        Previous assessments of the same client (:func:`kit.results.load_results`), each
+        earlier than this one: the ``changes`` frame compares with them
+        (:mod:`kit.diagnostics.changes`). Standards with ``required_from`` fill the
+        ``requirements`` frame (:mod:`kit.diagnostics.requirement`).
 
     Raises
     ------
     ParameterError
-        Launch after the as-of date, a window under 7 days, a negative seat cost...
+        Launch after the as-of date, a window under 7 days, a negative seat cost, a baseline
+        that is not earlier than this assessment...
     StandardsError
-        An invalid standards file.
+        An invalid standards file, or ``teams:`` naming a team the data does not have.
     """
     parsed = _standards(standards)
     ctx = build_context(
@@ -168,6 +225,8 @@ def diagnose(
     )
     if warnings is None:
         warnings = plausibility_warnings(ctx)
+    check_required_teams(parsed, [str(t) for t in ctx.teams])
+    check_baselines(str(ctx.as_of.date()), baselines)
     everything = Measurements()
     for module in _MODULES:
         everything.extend(module.compute(ctx))
@@ -242,6 +301,23 @@ def diagnose(
         "evidence": {"min_denominator": MIN_DENOMINATOR, "min_weight_share": MIN_WEIGHT_SHARE},
         **{k: v for k, v in sorted(ctx.notes.items()) if k != "stage_dates_known"},
     }
+    if baselines:
+        parameters["baselines"] = sorted(
+            (baseline_facts(b) for b in baselines), key=lambda b: str(b["as_of"])
+        )
+    requirements = requirement_changes(
+        parsed,
+        teams=[str(t) for t in ctx.teams],
+        as_of=ctx.as_of,
+        launch=ctx.launch,
+        measure=_window_metrics(
+            dataset,
+            parsed,
+            launch=ctx.launch,
+            seat_cost_per_month=ctx.seat_cost_per_month,
+            metrics={r.metric for r in parsed.required},
+        ),
+    )
     results = Results(
         metrics=metrics,
         compliance=compliance,
@@ -267,7 +343,10 @@ def diagnose(
             frames["record_weekly"].sort_values(["team", "week_number"], kind="stable")
         ).reset_index(drop=True),
         export_requests=_text(export_requests(ctx, compliance)),
+        requirements=requirements,
         parameters=json.loads(json.dumps(parameters, default=str)),
     )
+    if baselines:
+        results.changes = compare(results, baselines)
     results.check()
     return results

@@ -23,6 +23,8 @@ File format::
         require: Run Monday's pipeline meeting from the CRM stage view ...
         review: Every open loan with no stage change in 14+ days.
         weight: 1                           # optional weight in the adoption score
+        required_from: 2025-08-04           # optional: the day the leader required it
+        teams: [North, West]                # optional: the teams it was required of
     required_fields:
       contacts: [owner_id, contact_type, lead_source]
       opportunities:
@@ -45,6 +47,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +87,8 @@ _RULE_KEYS = {
     "require",
     "review",
     "weight",
+    "required_from",
+    "teams",
 }
 _REQUIRED_RULE_KEYS = ("id", "statement", "metric", "direction", "target", "owner_role")
 _TOP_KEYS = {"name", "description", "rules", "required_fields", "score_bands"}
@@ -128,6 +133,13 @@ class Rule:
         The metric's parameters, defaults filled in from the catalogue.
     weight
         Weight of the rule in the adoption score.
+    required_from
+        The day the leader required the standard (``None``: no date). From one export the kit
+        compares equal windows before and after it (:mod:`kit.diagnostics.requirement`).
+    teams
+        The teams the standard was required of from ``required_from`` (empty: every team).
+        The other teams are the comparison group; every team is still scored against the
+        standard.
     """
 
     id: str
@@ -141,6 +153,17 @@ class Rule:
     review: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     weight: float = 1.0
+    required_from: date | None = None
+    teams: tuple[str, ...] = ()
+
+    def applies_to(self, team: str) -> bool:
+        """Whether ``team`` was required to follow the standard from ``required_from``.
+
+        >>> Rule("r", "s", "stale_open_loans", "at_most", 0.1, 0.25, "producer",
+        ...      teams=("North",)).applies_to("West")
+        False
+        """
+        return not self.teams or team in self.teams
 
     def status(self, value: float | None) -> Status:
         """Pass, warn, fail or not_assessed for a measured ``value``.
@@ -158,6 +181,11 @@ class Rule:
         )[0]
 
     def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.required_from is not None:
+            extra["required_from"] = self.required_from.isoformat()
+        if self.teams:
+            extra["teams"] = list(self.teams)
         return {
             "id": self.id,
             "statement": self.statement,
@@ -170,6 +198,7 @@ class Rule:
             "require": self.require,
             "review": self.review,
             "weight": self.weight,
+            **extra,
         }
 
 
@@ -198,6 +227,11 @@ class Standards:
     required_fields: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = ""
     score_bands: tuple[float, float] = DEFAULT_SCORE_BANDS
+
+    @property
+    def required(self) -> tuple[Rule, ...]:
+        """The rules that carry a ``required_from`` date."""
+        return tuple(r for r in self.rules if r.required_from is not None)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -331,6 +365,21 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
     weight = raw.get("weight", 1)
     if not _number(weight) or weight <= 0:
         problems.append(f"{where}: weight must be a positive number, not {weight!r}")
+    required_from = _check_date(where, raw.get("required_from"), problems)
+    teams = raw.get("teams")
+    if teams is not None:
+        if (
+            not isinstance(teams, list)
+            or not teams
+            or not all(isinstance(t, str) and t.strip() for t in teams)
+        ):
+            problems.append(f"{where}: teams must be a list of team names, e.g. [North, West]")
+            teams = None
+        elif required_from is None and "required_from" not in raw:
+            problems.append(
+                f"{where}: teams names who the standard was required of from a date: "
+                "add required_from: YYYY-MM-DD"
+            )
     if len(problems) > start:
         return None
     return Rule(
@@ -345,7 +394,26 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
         review=(raw.get("review") or "").strip(),
         params=params,
         weight=float(weight),
+        required_from=required_from,
+        teams=tuple(dict.fromkeys(t.strip() for t in teams)) if teams else (),
     )
+
+
+def _check_date(where: str, value: object, problems: list[str]) -> date | None:
+    """``required_from`` as a date (YAML reads an unquoted 2025-08-04 as one already)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.append(f"{where}: required_from {value!r} is not a date; write it as YYYY-MM-DD")
+    return None
 
 
 def _check_fields(raw: object, problems: list[str]) -> dict[str, dict[str, tuple[str, ...]]]:

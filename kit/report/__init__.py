@@ -4,6 +4,8 @@
   DataFrames, down to one producer;
 - :mod:`kit.report.views` picks a team's rows and labels them (DataFrames, one call per cell);
 - :mod:`kit.report.quality_views` does the same for the data-quality appendix;
+- :mod:`kit.report.change_views` says what changed since earlier assessments and since each
+  standard was required;
 - :mod:`kit.report.present` turns frames and words into escaped report blocks;
 - :mod:`kit.report.plots` draws the charts, each with its alt text;
 - :mod:`kit.report.execute` runs the notebooks with papermill on warm kernels;
@@ -19,6 +21,7 @@ matplotlib, which a command-line run needs only inside the notebook kernels.
 from __future__ import annotations
 
 __all__ = [
+    "change_views",
     "execute",
     "explore",
     "exporter",

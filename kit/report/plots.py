@@ -40,13 +40,16 @@ from kit.schema import label
 __all__ = [
     "PALETTE",
     "STATUS_COLOURS",
+    "VERDICT_COLOURS",
     "Chart",
     "adoption_curves",
+    "before_after",
     "compliance_heatmap",
     "data_health",
     "lead_source_outcomes",
     "record_curves",
     "score_colour",
+    "score_trend",
     "seat_roi",
     "shadow_pipeline",
     "speed_to_lead",
@@ -71,6 +74,13 @@ STATUS_COLOURS: dict[str, str] = {
 }
 _STATUS_ORDER = ("fail", "warn", "pass", "not_assessed")
 _P = ParamSpec("_P")
+
+#: Colours of the verdicts of a change (the rest are grey).
+VERDICT_COLOURS: dict[str, str] = {
+    "improved": STATUS_COLOURS["pass"],
+    "worse": STATUS_COLOURS["fail"],
+    "mixed": STATUS_COLOURS["warn"],
+}
 _WIDTH = 8.0  # inches: legible on a laptop at 100 dpi, scales down on phones
 
 
@@ -191,6 +201,7 @@ def adoption_curves(
     column: str = "share_active",
     title: str = "Producers logging their own work since launch (4-week average)",
     ylabel: str = "Producers active that week",
+    marks: Sequence[tuple[int, str]] = (),
 ) -> Chart:
     """Share of producers active each week since launch (4-week average), one line per team.
 
@@ -199,7 +210,9 @@ def adoption_curves(
     trend rather than noise. With
     ``highlight`` that team is drawn in the primary colour and the others in grey, so a team
     report shows its curve against the rest of the organization. ``column``, ``title`` and
-    ``ylabel`` draw another weekly share the same way (:func:`record_curves`).
+    ``ylabel`` draw another weekly share the same way (:func:`record_curves`); ``marks`` are
+    ``(days since launch, label)`` pairs drawn as labelled vertical lines (a baseline's as-of
+    date, the day a standard was required).
     """
     if column != "share_active":
         weekly = weekly.rename(columns={column: "share_active"})
@@ -230,6 +243,9 @@ def adoption_curves(
     for day in (30, 60, 90):
         ax.axvline(day / 7, color=PALETTE["grid"], linewidth=1.0, linestyle="--", zorder=0)
         ax.text(day / 7, 1.02, f"day {day}", ha="center", fontsize=9, color=PALETTE["text"])
+    for i, (day, text) in enumerate(marks):
+        ax.axvline(day / 7, color=PALETTE["secondary"], linewidth=1.4, linestyle=":", zorder=1)
+        ax.text(day / 7 + 0.3, 0.06 + 0.09 * (i % 3), text, fontsize=9, color=PALETTE["primary"])
     ax.set_ylim(0, 1.08)
     _percent_axis(ax.yaxis)
     ax.set_xlabel("Weeks since the CRM launch")
@@ -244,7 +260,7 @@ def adoption_curves(
         ncols=1 if legend_teams < 12 else 2,
     )
     focus = [highlight] if highlight is not None else names
-    described = []
+    described = [f"marked: {text} (day {day})" for day, text in marks]
     for name in focus:
         rows = data[data["team"].astype(str) == name].sort_values("week_number")
         if rows.empty:
@@ -596,3 +612,140 @@ def data_health(quality: pd.DataFrame, *, team: str, limit: int = 10) -> Chart:
     return Chart(
         fig, f"Bar chart: {title}, share of records with no issue: {_join(parts)}{left_out}."
     )
+
+
+# --------------------------------------------------------------------------- change
+@_styled
+def before_after(rows: pd.DataFrame, *, title: str, before: str, after: str) -> Chart:
+    """Each standard then and now: one row per standard, a line from its value before
+    (hollow) to its value after (filled, green when improved, red when worse, navy
+    otherwise).
+
+    ``rows``: label, before, after (shares, 0-1) and verdict; optional comparison_before and
+    comparison_after draw the comparison group's change as a thin grey line under it.
+    ``before`` and ``after`` name the two sides ("Aug 3, 2025", "now").
+
+    >>> r = pd.DataFrame({"label": ["Next step"], "before": [0.18], "after": [0.79],
+    ...                   "verdict": ["improved"]})
+    >>> before_after(r, title="Then and now", before="before", after="after").alt
+    'Dot chart: Then and now. Next step 18% before, 79% after (improved).'
+    """
+    rows = rows.dropna(subset=["before", "after"], how="all")
+    if rows.empty:
+        return _empty(title, "no standard measured on both sides")
+    fig, ax = _figure(1.1 + 0.42 * len(rows))
+    y = np.arange(len(rows))[::-1]
+    comparison = "comparison_before" in rows and rows["comparison_before"].notna().any()
+    for pos, row in zip(y, rows.itertuples(index=False), strict=True):
+        colour = VERDICT_COLOURS.get(str(row.verdict), PALETTE["primary"])
+        if comparison and pd.notna(row.comparison_before):
+            ax.plot(
+                [row.comparison_before, row.comparison_after],
+                [pos - 0.22, pos - 0.22],
+                color=PALETTE["muted"],
+                linewidth=1.5,
+                marker="o",
+                markersize=4,
+            )
+        ax.plot([row.before, row.after], [pos, pos], color=colour, linewidth=2.2, zorder=2)
+        ax.scatter([row.before], [pos], s=60, facecolors="white", edgecolors=colour, zorder=3)
+        ax.scatter([row.after], [pos], s=60, color=colour, zorder=3)
+        for value, align in ((row.after, "left"), (row.before, "right")):
+            if pd.notna(value):
+                shift = 0.02 if align == "left" else -0.02
+                if pd.notna(row.before) and pd.notna(row.after) and row.after < row.before:
+                    shift, align = -shift, "right" if align == "left" else "left"
+                ax.text(value + shift, pos + 0.18, _pct(value), ha=align, fontsize=9)
+    ax.set_yticks(y, rows["label"].astype(str))
+    ax.set_xlim(-0.08, 1.12)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    _percent_axis(ax.xaxis)
+    ax.set_title(title)
+    handles = [
+        matplotlib.lines.Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor=PALETTE["primary"],
+            label=before,
+        ),
+        matplotlib.lines.Line2D(
+            [], [], marker="o", linestyle="", color=PALETTE["primary"], label=after
+        ),
+    ]
+    if comparison:
+        handles.append(
+            matplotlib.lines.Line2D(
+                [], [], color=PALETTE["muted"], marker="o", markersize=4, label="teams not required"
+            )
+        )
+    ax.legend(
+        handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9
+    )
+    parts = [
+        f"{r.label} {_pct(r.before)} {before}, {_pct(r.after)} {after} ({r.verdict})"
+        for r in rows.itertuples(index=False)
+    ]
+    return Chart(fig, f"Dot chart: {title}. {_join(parts, 30)}.")
+
+
+@_styled
+def score_trend(
+    history: pd.DataFrame,
+    *,
+    highlight: str | None = None,
+    dates: dict[str, str] | None = None,
+) -> Chart:
+    """Adoption score of every team at each assessment, one line per team.
+
+    ``history``: team, as_of (the assessment's ISO date), score; ``dates`` names the dates
+    on the axis (``{"2025-08-03": "Aug 3, 2025"}``; default: as given).
+
+    >>> h = pd.DataFrame({"team": ["North", "North"], "as_of": ["2025-08-03", "2025-10-31"],
+    ...                   "score": [23.0, 57.0]})
+    >>> score_trend(h).alt.split(". ")[1]
+    'North 23 on 2025-08-03, 57 on 2025-10-31.'
+    """
+    title = "Adoption score by team at each assessment"
+    data = history.dropna(subset=["score"]).sort_values(["team", "as_of"])
+    if data.empty:
+        return _empty(title, "no team scored twice")
+    days = sorted(data["as_of"].astype(str).unique())
+    x = {d: i for i, d in enumerate(days)}
+    names_of = dates or {}
+    fig, ax = _figure(3.4)
+    names = sorted(data["team"].astype(str).unique())
+    palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
+    for i, name in enumerate(names):
+        rows = data[data["team"].astype(str) == name]
+        style = {"color": palette[i % len(palette)], "linewidth": 2.0}
+        if highlight is not None:
+            style = (
+                {"color": PALETTE["primary"], "linewidth": 3.0}
+                if name == highlight
+                else {"color": PALETTE["muted"], "linewidth": 1.0}
+            )
+        ax.plot(rows["as_of"].astype(str).map(x), rows["score"], marker="o", label=name, **style)
+    ax.set_xticks(range(len(days)), [names_of.get(d, d) for d in days])
+    ax.set_ylim(0, 105)
+    ax.set_xlim(-0.3, len(days) - 0.7)
+    ax.set_ylabel("Adoption score")
+    ax.set_title(title)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        fontsize=9,
+        ncols=1 if len(names) < 12 else 2,
+    )
+    parts = [
+        f"{t} "
+        + ", ".join(
+            f"{s:.0f} on {names_of.get(d, d)}"
+            for d, s in zip(r["as_of"].astype(str), r["score"], strict=True)
+        )
+        for t, r in data.groupby(data["team"].astype(str), sort=True)
+    ]
+    return Chart(fig, f"Line chart: {title}. {_join(parts, 60)}.")

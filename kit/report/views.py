@@ -84,24 +84,39 @@ __all__ = [
 def demo_dir(*, seed: int = 7) -> Path:
     """The bundled demo organization, assessed once and cached in the temp folder.
 
-    Holds ``dataset/`` (the intake dataset) and ``results/`` (the results bundle). This is
-    what the notebooks open when their folder parameters are blank, so "Run All" in
-    JupyterLab works on a fresh install with no set-up.
+    Holds ``dataset/`` (the intake dataset) and ``results/`` (the results bundle: the
+    follow-up assessment against the demo's baseline and standards, as ``adoption-kit demo``
+    makes it). This is what the notebooks open when their folder parameters are blank, so
+    "Run All" in JupyterLab works on a fresh install with no set-up.
     """
     from kit._version import __version__
     from kit.dataset import is_dataset, write_dataset
     from kit.demo.organization import write_export
     from kit.intake import read_export
 
-    folder = Path(tempfile.gettempdir()) / f"crm-adoption-kit-demo-{__version__}-seed{seed}"
+    # "followup": the demo assessed against its baseline (older caches hold a single one)
+    name = f"crm-adoption-kit-demo-{__version__}-seed{seed}-followup"
+    folder = Path(tempfile.gettempdir()) / name
     if not (folder / "results" / "results.json").is_file() or not is_dataset(folder / "dataset"):
         export = folder / f"export-{os.getpid()}"
         write_export(export, scale="small", seed=seed, replace=True)
         dataset = read_export(export)
         write_dataset(dataset, folder / "dataset", replace=True)
-        diagnose(dataset).write(folder / "results", replace=True)
+        standards, baseline = _demo_follow_up(folder, seed=seed)
+        diagnose(dataset, standards=standards, baselines=[baseline]).write(
+            folder / "results", replace=True
+        )
         shutil.rmtree(export, ignore_errors=True)
     return folder
+
+
+def _demo_follow_up(folder: Path, *, seed: int) -> tuple[Any, Results]:
+    """The demo's standards and baseline (see :mod:`kit.diagnostics.demo_baseline`)."""
+    from kit.diagnostics.demo_baseline import demo_baseline, demo_standards
+
+    path = folder / "standards.yaml"
+    standards = demo_standards(path, source=str(path))
+    return standards, demo_baseline(folder, scale="small", seed=seed, standards=standards)
 
 
 def open_results(results_dir: str | os.PathLike[str] = "") -> Results:
@@ -646,14 +661,23 @@ def review_list(
     )
 
 
+def _curve_marks(results: Results, team: str | None) -> list[tuple[int, str]]:
+    """The baselines' as-of dates and the required-from dates, to mark on the curve."""
+    from kit.report.change_views import curve_marks  # change_views reads this module
+
+    return list(curve_marks(results, team))
+
+
 _TeamChart = Callable[[Results, str], plots.Chart]
 _OrganizationChart = Callable[[Results], plots.Chart]
 
 #: The chart each section shows: section -> (chart of a team, chart of the organization).
 _SECTION_CHARTS: dict[str, tuple[_TeamChart | None, _OrganizationChart | None]] = {
     "adoption": (
-        lambda r, team: plots.adoption_curves(r.weekly, highlight=team),
-        lambda r: plots.adoption_curves(r.weekly, highlight=None),
+        lambda r, team: plots.adoption_curves(
+            r.weekly, highlight=team, marks=_curve_marks(r, team)
+        ),
+        lambda r: plots.adoption_curves(r.weekly, highlight=None, marks=_curve_marks(r, None)),
     ),
     "records": (
         lambda r, team: plots.record_curves(r.record_weekly, highlight=team),

@@ -77,7 +77,10 @@ def test_small_stories_name_each_team_once() -> None:
         "Old Mill": "never_adopted",
         "Pine Hollow": "partial",
         "Riverbend": "mixed",
+        "Harbor Point": "responds",
+        "Stonebridge": "ignores",
     }
+    assert demo.REQUIREMENT["teams"] == {"Harbor Point": "responds", "Stonebridge": "ignores"}
 
 
 def test_large_scale_teams_cycle_through_the_stories() -> None:
@@ -85,11 +88,14 @@ def test_large_scale_teams_cycle_through_the_stories() -> None:
     large = demo.SCALES["large"]
     sizes = large["team_sizes"]
     producers = sum(sizes[i % len(sizes)] for i in range(large["teams"]))
-    assert len(stories) == large["teams"] >= 51
+    cycle = {t: s for t, s in stories.items() if t not in demo.REQUIREMENT["teams"]}
+    assert len(cycle) == large["teams"] >= 51
     assert producers == large["producers"] >= 510
     assert stories["Cedar Ridge 01"] == "disciplined"
     assert stories["Lakeshore 11"] == "lapsed"
-    assert pd.Series(stories).value_counts().to_dict() == {s: 11 for s in demo.STORY_CODES}
+    assert pd.Series(cycle).value_counts().to_dict() == {s: 11 for s in demo.STORY_CODES}
+    # the two requirement teams come on top of the cycle, at every scale
+    assert list(stories)[-2:] == ["Harbor Point", "Stonebridge"]
     assert team_names(10)[5] == "Cedar Ridge 02"
 
 
@@ -108,7 +114,7 @@ def test_tables_have_exactly_the_canonical_columns_as_strings(tables) -> None:
 # ------------------------------------------------------------------------------ sizes
 def test_small_scale_sizes(tables, generated) -> None:
     users = tables["users"]
-    assert users["team"].nunique() == 5
+    assert users["team"].nunique() == 7
     roles = users.groupby("team")["role"].value_counts().unstack(fill_value=0)
     assert (roles["manager"] == 1).all() and (roles["processor"] == 1).all()
     assert roles["producer"].to_dict() == {
@@ -117,12 +123,14 @@ def test_small_scale_sizes(tables, generated) -> None:
         "Old Mill": 5,
         "Pine Hollow": 6,
         "Riverbend": 6,
+        "Harbor Point": 6,
+        "Stonebridge": 6,
     }
-    assert roles["assistant"].sum() == 3
-    assert len(generated[1]["producers"]) == 30
-    assert 5_000 < len(tables["contacts"]) < 9_000
-    assert 1_500 < len(tables["opportunities"]) < 4_000
-    assert 40_000 < len(tables["activities"]) < 90_000
+    assert roles["assistant"].sum() == 4
+    assert len(generated[1]["producers"]) == 42
+    assert 7_000 < len(tables["contacts"]) < 12_000
+    assert 2_500 < len(tables["opportunities"]) < 5_000
+    assert 60_000 < len(tables["activities"]) < 120_000
     assert len(tables["campaigns"]) == 5
 
 
@@ -385,7 +393,10 @@ def test_diagnosis_scores_the_disciplined_team_green_and_best(tmp_path: Path, ge
     disciplined = team_named("disciplined")
     assert teams[disciplined] >= 80
     assert (teams.drop(disciplined) < teams[disciplined]).all()
-    assert (teams.drop(disciplined) < 50).all()  # the other stories stay red
+    cycle = teams.drop(list(demo.REQUIREMENT["teams"]))
+    assert (cycle.drop(disciplined) < 50).all()  # the other stories stay red
+    # the team that took up the requirement has left red behind; the other has not
+    assert teams["Stonebridge"] < 50 <= teams["Harbor Point"]
     truth = generated[1]["producers"].set_index("user_id")["archetype"]
     producers = scores[scores["scope"] == "producer"]
     found = producers.set_index("producer_id")["archetype"]
