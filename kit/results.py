@@ -247,8 +247,8 @@ class Results:
     shadow_pipeline: pd.DataFrame
     data_quality: pd.DataFrame
     not_assessed: pd.DataFrame
-    record_weekly: pd.DataFrame
-    export_requests: pd.DataFrame
+    record_weekly: pd.DataFrame = field(default_factory=lambda: _empty("record_weekly"))
+    export_requests: pd.DataFrame = field(default_factory=lambda: _empty("export_requests"))
     changes: pd.DataFrame = field(default_factory=lambda: _empty("changes"))
     requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -329,11 +329,34 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _JSON_FRAMES = ("findings", "compliance", "scores", "not_assessed")
 #: Frames a bundle written before they existed may lack: they load empty.
-_OPTIONAL_FRAMES = ("changes", "requirements")
+_OPTIONAL_FRAMES = ("record_weekly", "export_requests", "changes", "requirements")
+_OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "record_weekly": {
+        "team": "str",
+        "week_start": "datetime64[us]",
+        "week_number": "int64",
+        "days_observed": "int64",
+        "producers": "int64",
+        "producers_with_records": "int64",
+        "share_with_records": "float64",
+        "records": "int64",
+    },
+    "export_requests": {
+        "request": "str",
+        "adds": "str",
+        "standards": "str",
+        "weight": "float64",
+        "tables": "str",
+    },
+}
 
 
 def _empty(name: str) -> pd.DataFrame:
     """The empty, typed frame of an optional bundle frame."""
+    if name in _OPTIONAL_COLUMNS:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=t) for c, t in _OPTIONAL_COLUMNS[name].items()}  # type: ignore[call-overload]
+        )
     if name == "changes":
         from kit.diagnostics.changes import empty_changes
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from kit.diagnostics.changes import long_date, points
 from kit.diagnostics.metrics import METRICS
+from kit.diagnostics.review import REVIEW_ITEMS, review_title
 from kit.report import plots, present
 from kit.results import Results
 from kit.schema import label
@@ -53,16 +54,8 @@ __all__ = [
 ]
 
 #: The review-list item that lists the records behind each metric's standard.
-REVIEW_ITEM_METRICS: dict[str, str] = {
-    "stale_open_loans": "stale_loan",
-    "leads_without_touch": "untouched_lead",
-    "overdue_next_steps": "overdue_next_step",
-    "conversations_with_next_step": "missing_next_step",
-    "past_clients_touched": "past_client_out_of_cadence",
-    "partners_touched": "partner_out_of_cadence",
-    "new_contacts_with_lead_source": "missing_lead_source",
-    "funded_loans_in_crm": "funded_loan_missing_from_crm",
-}
+#: The review-list item that lists the records of each metric (from the review registry).
+REVIEW_ITEM_METRICS: dict[str, str] = {i.metric: i.id for i in REVIEW_ITEMS.values() if i.metric}
 _BADGE = {"improved": "pass", "worse": "fail", "mixed": "warn"}
 _COMPARED = ("improved", "worse", "no clear change")
 
@@ -557,26 +550,24 @@ def regressions_block(results: Results, team: str) -> present.Fragment:
         else:
             parts.append(
                 present.heading(f"Worse since the last assessment ({when})", level=3).data
-                + _review_items(worse)
+                + _review_items(worse, results.parameters.get("standards") or {})
             )
     r = results.requirements
     required = r[(r["team"] == team) & r["required"] & (r["verdict"] == "worse")]
     if len(required):
         parts.append(
             present.heading("Worse since the standards were required", level=3).data
-            + _review_items(required)
+            + _review_items(required, results.parameters.get("standards") or {})
         )
     return present.Fragment("\n".join(parts))
 
 
-def _review_items(worse: pd.DataFrame) -> str:
-    from kit.report.views import REVIEW_ITEMS
-
+def _review_items(worse: pd.DataFrame, standards: dict[str, Any]) -> str:
     items = []
     for r in worse.itertuples(index=False):
         who = f"{r.producer_name}: " if isinstance(r.producer_name, str) else ""
         item = REVIEW_ITEM_METRICS.get(str(r.metric))
-        where = f" Review: {REVIEW_ITEMS[item]} (below)." if item in REVIEW_ITEMS else ""
+        where = f" Review: {review_title(item, standards)} (below)." if item else ""
         items.append(
             f"<li>{_badge('worse')} <strong>{_esc(who + _name(r))}</strong>"
             f'<p class="kit-finding__evidence">{_esc(r.evidence + where)}</p></li>'

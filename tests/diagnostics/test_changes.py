@@ -12,7 +12,15 @@ import pytest
 
 from kit.diagnostics.changes import CHANGE_COLUMNS, compare
 from kit.exceptions import InputError, ParameterError
-from kit.results import FRAMES, Results, find_bundle, load_results
+from kit.results import (
+    COLUMNS,
+    COMPLIANCE_COLUMNS,
+    FRAMES,
+    SCORES_COLUMNS,
+    Results,
+    find_bundle,
+    load_results,
+)
 
 RULES = {
     "next_step": {"metric": "conversations_with_next_step", "params": {}},
@@ -53,13 +61,15 @@ def results(
         metric=c["rule_id"].map(metric),
         statement=c["rule_id"].map(lambda r: f"The {r} standard."),
     )
-    empty = {name: pd.DataFrame() for name in FRAMES if name not in ("scores", "compliance")}
-    empty.pop("changes")
-    empty.pop("requirements")
+    empty = {
+        name: pd.DataFrame(columns=list(COLUMNS.get(name, ())))
+        for name in FRAMES
+        if name not in ("scores", "compliance", "changes", "requirements")
+    }
     return Results(
         **empty,
-        scores=s,
-        compliance=c,
+        scores=s.reindex(columns=list(SCORES_COLUMNS)),
+        compliance=c.reindex(columns=list(COMPLIANCE_COLUMNS)),
         parameters={"as_of": as_of, "standards": {"rules": rules}},
     )
 
