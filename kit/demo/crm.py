@@ -317,9 +317,11 @@ def build_opportunities(rng: np.random.Generator, org: Organization, loans: Loan
         catch_up = org.responds[producer] & (reached < REQUIRED_S) & (review_at < REQUIRED_S)
         review_at = np.where(catch_up, CLEANUP_S + (np.arange(m) % 120) * MINUTE, review_at)
         self_review = rng.random(m) < B.pipeline_review[org.state(producer, review_at)]
+        # (the walk records every stage a loan has reached, in order, minutes apart: the
+        # pipeline then shows how each loan got where it is)
         catch = (
             (self_review | org.reviews_pipeline[producer])
-            & (next_event[:, k] > review_at)
+            & ((next_event[:, k] > review_at) | catch_up)
             & (~own | (own_at > review_at))
         )
         at = np.maximum(np.where(catch, review_at, own_at), last + MINUTE)
