@@ -104,9 +104,9 @@ def contradictions(out: Path) -> list[str]:
     import openpyxl
 
     book = openpyxl.load_workbook(out / "data" / "assessment.xlsx", read_only=True)
-    sheet = [r for r in book["findings"].iter_rows(values_only=True)]
-    column = sheet[0].index("finding") if sheet else 0
-    in_book = [str(r[column]).lstrip("'") for r in sheet[1:]]
+    sheet = [r for r in book["Findings"].iter_rows(values_only=True)]
+    column = sheet[0].index("Finding") if sheet else 0
+    in_book = [str(r[column]) for r in sheet[1:]]
     if in_book != findings["finding"].astype(str).tolist():
         found.append("the workbook's findings differ from findings.csv")
 

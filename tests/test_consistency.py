@@ -76,6 +76,21 @@ def _custom_standards(path: Path) -> Path:
         "weekly_active": (None, 0.85, 0.72, "Producers log their work in the CRM every week."),
         "funded_in_crm": (None, 0.92, 0.8, "Funded loans exist in the CRM."),
         "contact_owner": (None, 0.05, 0.15, "Contacts have an owner."),
+        "weekly_pipeline_entry": (
+            None,
+            0.85,
+            0.68,
+            "Producers enter or update their pipeline every week.",
+        ),
+        "open_loan_age": (
+            {"days": 75},
+            0.12,
+            0.3,
+            "At most 12% of open loans entered the pipeline more than 75 days ago.",
+        ),
+        "close_date_current": (None, 0.12, 0.3, "Open loans keep a current close date."),
+        "closed_loans_recorded": (None, 0.92, 0.82, "Closed loans carry their date and amount."),
+        "loans_worked_in_pipeline": (None, 0.06, 0.18, "Won loans were worked in the pipeline."),
     }
     for rule in raw["rules"]:
         params, target, warn, statement = changes[rule["id"]]
@@ -93,6 +108,8 @@ def _custom_standards(path: Path) -> Path:
 DEFAULT_PHRASES = (
     "14+ days",
     "14 days",
+    "60+ days",
+    "more than 60 days",
     "90+ days",
     "30+ days",
     "every 90 days",
