@@ -172,6 +172,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "records",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} CRM records were created or updated in {value} of "
         "{denominator} producer-weeks over the last {window} days",
         superseded_by="weekly_active_producers",
@@ -185,6 +186,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "records",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers created or updated {value} records per producer-week",
     ),
     # ----------------------------------------------------------------- pipeline
@@ -238,6 +240,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "pipeline",
         "lower",
         params={"days": 60},
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans entered the pipeline {days}+ "
         "days ago and are still open",
     ),
@@ -250,6 +253,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "days",
         "pipeline",
         "lower",
+        noun="won loans",
         evidence="{whose} loans won in the last {window} days took a median of {value} from "
         "entry to win ({denominator} loans)",
     ),
@@ -262,6 +266,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans are past their expected close date",
     ),
     Metric(
@@ -273,6 +278,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "higher",
+        noun="closed loans",
         evidence="{value} of {whose} {denominator} loans closed in the last {window} days "
         "record their close date (and, when won, their amount)",
     ),
@@ -286,6 +292,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="won loans",
         evidence="{value} of {whose} {denominator} loans won in the last {window} days went "
         "from entry to won in one step, never worked in the pipeline",
     ),
