@@ -86,8 +86,9 @@ _CATALOGUE: tuple[Metric, ...] = (
         "Weekly active producers",
         "Share of producer-weeks in the window in which the producer logged at least one own, "
         "non-automated activity (call, email, text, meeting, note or task). Automated sends "
-        "never count. Weeks are the 7-day periods ending at the as-of date; a producer counts "
-        "only for the weeks after their seat started.",
+        "never count. Weeks are the 7-day periods ending at the as-of date, each from midnight "
+        "of its first day (work dated that day, with a time or not, belongs to it); a producer "
+        "counts only for the weeks after their seat started.",
         "share",
         "adoption",
         "higher",
