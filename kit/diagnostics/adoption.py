@@ -71,6 +71,8 @@ EARLY_WEEKS = 6
 RECENT_WEEKS = 4
 
 _WEEK = np.timedelta64(7, "D")
+#: One tick of datetime64[us]: window weeks are half-open, [week start, next week start).
+_TICK = np.timedelta64(1, "us")
 _NO_ACTIVITIES = "not assessed: no activities provided"
 _NO_PRODUCER_WEEKS = "not assessed: no producer seated for a full week in the window"
 
@@ -136,7 +138,9 @@ def compute(ctx: Context) -> Measurements:
     n_window = ctx.window_days // 7
 
     # ---------------------------------------------------------------- window weeks
-    wk = ((end - t) // _WEEK).astype("int64")  # 0 = last 7 days
+    # 0 = the last 7 days; a week is [its start, the next start): an event at midnight
+    # opening a week (every date-only event) belongs to that week
+    wk = ((end - t - _TICK) // _WEEK).astype("int64")
     wk_start_of = end - (wk + 1) * _WEEK
     seated_act = (user >= 0) & (wk_start_of >= start[np.maximum(user, 0)])
     in_window = (wk < n_window) & seated_act
@@ -238,7 +242,7 @@ def _presence(ctx: Context, active: np.ndarray, start: np.ndarray, n_window: int
     t = logins["login_at"].to_numpy(dtype="datetime64[us]")
     ok = (user >= 0) & ~np.isnat(t) & (t < ctx.end64)
     user, t = user[ok], t[ok]
-    wk = ((ctx.end64 - t) // _WEEK).astype("int64")
+    wk = ((ctx.end64 - t - _TICK) // _WEEK).astype("int64")
     seated = (ctx.end64 - (wk + 1) * _WEEK) >= start[user]
     logged_in = _pairs(user[seated], wk[seated], n_window, len(ctx.user_ids))
     den = logged_in.sum(axis=1).astype("float64")

@@ -86,8 +86,9 @@ _CATALOGUE: tuple[Metric, ...] = (
         "Weekly active producers",
         "Share of producer-weeks in the window in which the producer logged at least one own, "
         "non-automated activity (call, email, text, meeting, note or task). Automated sends "
-        "never count. Weeks are the 7-day periods ending at the as-of date; a producer counts "
-        "only for the weeks after their seat started.",
+        "never count. Weeks are the 7-day periods ending at the as-of date, each from midnight "
+        "of its first day (work dated that day, with a time or not, belongs to it); a producer "
+        "counts only for the weeks after their seat started.",
         "share",
         "adoption",
         "higher",
@@ -172,6 +173,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "records",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} CRM records were created or updated in {value} of "
         "{denominator} producer-weeks over the last {window} days",
         superseded_by="weekly_active_producers",
@@ -185,6 +187,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "count",
         "records",
         "higher",
+        noun="producer-weeks",
         evidence="{whose} producers created or updated {value} records per producer-week",
     ),
     # ----------------------------------------------------------------- pipeline
@@ -238,6 +241,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "pipeline",
         "lower",
         params={"days": 60},
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans entered the pipeline {days}+ "
         "days ago and are still open",
     ),
@@ -250,6 +254,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "days",
         "pipeline",
         "lower",
+        noun="won loans",
         evidence="{whose} loans won in the last {window} days took a median of {value} from "
         "entry to win ({denominator} loans)",
     ),
@@ -262,6 +267,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="open loans",
         evidence="{value} of {whose} {denominator} open loans are past their expected close date",
     ),
     Metric(
@@ -273,6 +279,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "higher",
+        noun="closed loans",
         evidence="{value} of {whose} {denominator} loans closed in the last {window} days "
         "record their close date (and, when won, their amount)",
     ),
@@ -286,6 +293,7 @@ _CATALOGUE: tuple[Metric, ...] = (
         "share",
         "pipeline",
         "lower",
+        noun="won loans",
         evidence="{value} of {whose} {denominator} loans won in the last {window} days went "
         "from entry to won in one step, never worked in the pipeline",
     ),

@@ -54,6 +54,7 @@ RECORD_WEEKLY_COLUMNS: tuple[str, ...] = (
 )
 
 _WEEK = np.timedelta64(7, "D")
+_TICK = np.timedelta64(1, "us")  # window weeks are [week start, next week start)
 _DAY = np.timedelta64(1, "D")
 _NO_RECORDS = "not assessed: no opportunities or contacts provided"
 _NO_PRODUCER_WEEKS = "not assessed: no producer seated for a full week in the window"
@@ -186,7 +187,7 @@ def compute(ctx: Context) -> Measurements:
     n_window = ctx.window_days // 7
 
     # ---------------------------------------------------------------- window weeks
-    wk = ((end - t) // _WEEK).astype("int64")
+    wk = ((end - t - _TICK) // _WEEK).astype("int64")  # a Monday record: its own week
     seated = (end - (wk + 1) * _WEEK) >= start[user]
     in_window = seated & (wk < n_window)
     active = _pairs(user[in_window], wk[in_window], n_window, n_users)

@@ -157,3 +157,16 @@ def test_profile_feeds_archetypes():
         2,
     )
     assert np.isclose(ana["early_weeks"], 0)  # every launch week is within the last 4
+
+
+def test_work_dated_at_midnight_opening_a_week_counts_in_that_week():
+    """Window weeks are [start, next start): with launch Monday 3 June and the as-of day
+    Sunday 30 June, a date-only call on 3 June is in Eve's first seated week (it used to
+    fall in the week before her seat and was dropped), one on Monday 24 June in the last."""
+    acts = [
+        {"activity_id": "z1", "user_id": "w1", "type": "call", "occurred_at": "2024-06-03"},
+        {"activity_id": "z2", "user_id": "w1", "type": "call", "occurred_at": "2024-06-24"},
+    ]
+    s = adoption.compute(context(activities=acts))
+    assert value(s, "weekly_active_producers", "w1") == (0.5, 2, 4)
+    assert value(s, "active_last_week", "w1") == (1.0, 1, 1)

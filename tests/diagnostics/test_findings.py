@@ -149,6 +149,33 @@ def test_the_team_archetype_finding_counts_lapsed_never_adopted_and_partial_toge
     assert _findings(METRICS_ROWS.iloc[:0], alone).empty
 
 
+
+def test_the_team_archetype_finding_counts_archetypes_read_from_records_together():
+    """Issue 13's combined share counts issue 19's archetypes by records too: with no
+    activity log, a team of 7 with one producer lapsed by records and one partial by records
+    (29% together) gets the finding; either alone (14%) is under the 20% share."""
+    kinds = ["lapsed_by_records", "partial_by_records", *["consistent_by_records"] * 5]
+    scores = pd.DataFrame(
+        {
+            "scope": "producer",
+            "team": "West",
+            "producer_id": [f"w{i}" for i in range(7)],
+            "archetype": kinds,
+        }
+    )
+    f = _findings(METRICS_ROWS.iloc[:0], scores)
+    team = f[f["scope"] == "team"]
+    assert team["finding"].tolist() == [
+        "2 of West's 7 producers (29%) do not work fully in the CRM: 1 lapsed by records "
+        "(entered and moved loans in the CRM in their first weeks, far fewer in the last 4), "
+        "1 uses it only partly by records (records entered, but pipeline standards missed or "
+        "weeks skipped)."
+    ]
+    assert team[["severity", "numerator", "denominator"]].values.tolist() == [["high", 2, 7]]
+    assert f[f["scope"] == "organization"]["numerator"].tolist() == [2]
+    alone = scores.assign(archetype=["partial_by_records", *["consistent_by_records"] * 6])
+    assert _findings(METRICS_ROWS.iloc[:0], alone).empty
+
 def test_zero_share_reads_none_of_not_only_zero_percent():
     from kit.diagnostics.findings import _fill
 

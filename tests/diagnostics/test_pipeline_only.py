@@ -99,7 +99,9 @@ def test_weekly_record_entry_recomputed_from_the_csv(results, csv):
     shut = deals.loc[deals["deal_stage"].isin(["Won", "Lost"])]
     shut = shut[["sales_agent", "opportunity_id", "closed"]].rename(columns={"closed": "day"})
     days = pd.concat([made, shut], ignore_index=True).drop_duplicates(ignore_index=True)
-    week = (end - days["day"]).dt.days // 7
+    # week 0 is the as-of day and the 6 before it: a deal engaged on the Monday that opens a
+    # week counts in that week, not the one before
+    week = ((end - days["day"]).dt.days - 1) // 7
     days = days[(week >= 0) & (week < 12)].assign(week=week)
     active = days.groupby("sales_agent")["week"].nunique()
     per_agent = agents.set_index("sales_agent")["manager"].to_frame("team")

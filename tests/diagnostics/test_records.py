@@ -163,3 +163,18 @@ def test_the_activity_log_decides_the_archetype_when_there_is_one():
     out = archetypes(context(), PROFILE, COMPLIANCE, records=weak).set_index("producer_id")
     assert out.loc["a1", "archetype"] == "lapsed"
     assert out.loc["a2", "archetype"] == "consistent"
+
+
+def test_a_record_dated_on_the_monday_opening_a_week_counts_in_that_week():
+    """Record-days are midnights: a loan entered on launch Monday 3 June is in Eve's first
+    seated window week (it used to fall in the week before and was dropped), and one entered
+    Monday 24 June in the last week, as in the launch-week trajectory."""
+    opps = [
+        {"opportunity_id": "m1", "owner_id": "w1", "created_at": "2024-06-03", "stage": "lead"},
+        {"opportunity_id": "m2", "owner_id": "w1", "created_at": "2024-06-24", "stage": "lead"},
+    ]
+    s = records.compute(context(opportunities=opps))
+    assert value(s, "weekly_record_producers", "w1") == (0.5, 2, 4)
+    west = s.frames["record_weekly"]
+    west = west[west["team"] == "West"]
+    assert west["producers_with_records"].tolist() == [1, 0, 0, 1]

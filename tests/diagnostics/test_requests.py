@@ -3,6 +3,8 @@ fuller export would add (kit.diagnostics.requests)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from kit.dataset import Dataset
@@ -12,26 +14,32 @@ from kit.diagnostics.standards import load_standards
 from tests.diagnostics.helpers import AS_OF, LAUNCH, dataset
 
 PRODUCERS = ("a1", "a2", "b1", "w1")
-#: Per producer: an open loan entered in March (aged), a loan won in June (complete, worked).
+#: Launched five weeks before the as-of day, so that a one-producer team (South, West) is
+#: judged on 5 producer-weeks, the evidence minimum (kit.diagnostics.evidence).
+RECORDS_LAUNCH = "2024-05-27"  # a Monday
+#: Per producer: five open loans entered in March (aged, 60+ days), five loans entered in the
+#: week of 10 June and won in the week of 17 June (complete, worked in the pipeline). Each
+#: team so has at least 5 open and 5 won loans: enough to judge (kit.diagnostics.evidence).
 OPPS = [
     row
     for owner in PRODUCERS
+    for i in range(5)
     for row in (
         {
-            "opportunity_id": f"open-{owner}",
+            "opportunity_id": f"open-{owner}-{i}",
             "owner_id": owner,
-            "created_at": "2024-03-01",
+            "created_at": f"2024-03-0{i + 1}",
             "stage": "application",
             "status": "open",
             "expected_close_date": "2024-06-15",
         },
         {
-            "opportunity_id": f"won-{owner}",
+            "opportunity_id": f"won-{owner}-{i}",
             "owner_id": owner,
-            "created_at": "2024-06-11",
+            "created_at": f"2024-06-1{i}",
             "stage": "funded",
             "status": "won",
-            "closed_at": "2024-06-20",
+            "closed_at": f"2024-06-{17 + i}",
             "amount": 100000.0,
         },
     )
@@ -48,7 +56,7 @@ def _pipeline_only(*, expected_close: bool) -> Dataset:
 
 
 def _run(**kw):
-    return diagnose(_pipeline_only(**kw), as_of=AS_OF, launch=LAUNCH)
+    return diagnose(_pipeline_only(**kw), as_of=AS_OF, launch=RECORDS_LAUNCH)
 
 
 @pytest.mark.parametrize("expected_close", [False, True])
@@ -64,8 +72,13 @@ def test_every_team_is_scored_on_at_least_half_of_the_standards_weight(expected_
         assert set(rules["rule_id"]) == expected, team
         assert rules["weight"].sum() / total >= 0.5, team
     assert set(scored["team"]) == {"North", "South", "West"}
-    # what each team is scored on: records in about half their weeks (fail), every open loan
-    # aged (fail), every close complete and worked (pass): 100 x (4 + 5) / 18 = 50
+    # what each team is scored on: records in 2 of each producer's 5 weeks (3 for Ben: North
+    # 4 of 8, South and West 2 of 5, fail), every open loan aged (fail), every close complete
+    # and worked (pass): 100 x (4 + 5) / 18 = 50
+    judged = teams[teams["status"].isin(["pass", "warn", "fail"])]
+    assert judged.groupby("team")["weight"].sum().to_dict() == {
+        t: 20.0 if expected_close else 18.0 for t in ("North", "South", "West")
+    }  # of 35: every pipeline rule judged, none "too few to judge"
     scores = r.scores[r.scores["scope"] == "team"].set_index("team")["score"]
     if not expected_close:
         assert scores.to_dict() == {"North": 50.0, "South": 50.0, "West": 50.0}
@@ -79,19 +92,30 @@ def test_findings_rank_the_pipeline_gaps_with_their_evidence():
     assert north["rule_id"].tolist() == [
         "open_loan_age",
         "weekly_pipeline_entry",
-        "partial_producers_by_records",
+        "producer_archetypes",  # issue 13's combined finding counts the *_by_records kinds
     ]
     assert north["finding"].iloc[0] == (
-        "100% of North's 2 open loans entered the pipeline 60+ days ago and are still open "
+        "100% of North's 10 open loans entered the pipeline 60+ days ago and are still open "
         "(standard: at most 10%)."
     )
     assert north["finding"].iloc[1] == (
-        "North's CRM records were created or updated in 57% of 7 producer-weeks over the "
+        "North's CRM records were created or updated in 50% of 8 producer-weeks over the "
         "last 90 days (standard: at least 90%)."
+    )
+    assert north["finding"].iloc[2] == (
+        "2 of North's 2 producers (100%) do not work fully in the CRM: 2 use it only partly by "
+        "records (records entered, but pipeline standards missed or weeks skipped)."
     )
     producers = r.scores[r.scores["scope"] == "producer"].set_index("producer_id")
     assert producers.loc["a1", "archetype"] == "partial_by_records"  # fails the open loan age
-    assert producers.loc["a1", "archetype_reason"].startswith("by records: ")
+    assert producers.loc["a1", "archetype_reason"] == (
+        "by records: created or updated records in 2 of 5 weeks since launch (2 record-days a "
+        "week; typical producer 2), but fails open loans past the age limit"
+    )
+    # Ben, seated for 3 weeks, is judged on too few producer-weeks for weekly entry: 14 of 34
+    # weight judged is under half, so no score (issue 13's evidence rule)
+    assert producers.loc["a2", "evidence"] == "not enough evidence"
+    assert math.isnan(producers.loc["a2", "score"])
 
 
 def test_export_requests_name_what_is_missing_and_the_standards_it_would_unlock():
