@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.metrics import METRICS, Scope
+from kit.formatting import format_value
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -89,8 +90,8 @@ def money_suffix(amounts: np.ndarray) -> np.ndarray:
     [', $320,000', '']
     """
     amounts = np.asarray(amounts, dtype="float64")
-    text = pd.Series(amounts).map("{:,.0f}".format).to_numpy(dtype=object)
-    return np.where(np.isnan(amounts), "", ", $" + text.astype(str)).astype(object)
+    text = pd.Series(amounts).map(lambda v: format_value(v, "currency")).to_numpy(dtype=object)
+    return np.where(np.isnan(amounts), "", ", " + text.astype(str)).astype(object)
 
 
 def empty_metrics() -> pd.DataFrame:

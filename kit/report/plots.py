@@ -184,10 +184,22 @@ def _pct(value: float) -> str:
 
 
 def _empty(title: str, message: str) -> Chart:
-    fig, ax = _figure(1.6)
+    """A chart with nothing to draw: its title and why, wrapped to the chart's width."""
+    import textwrap
+
+    lines = textwrap.wrap(message, width=80) or [""]
+    fig, ax = _figure(1.3 + 0.25 * len(lines))
     ax.set_axis_off()
     ax.set_title(title)
-    ax.text(0.0, 0.4, message, transform=ax.transAxes, fontsize=11, color=PALETTE["text"])
+    ax.text(
+        0.0,
+        0.5,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        fontsize=11,
+        color=PALETTE["text"],
+        va="center",
+    )
     return Chart(fig, f"{title}: {message}")
 
 

@@ -102,6 +102,11 @@ def test_lead_sources_with_no_crm_loans_name_the_funded_los_loans():
         "pipeline)"
     )
     assert "19 funded" not in plots.lead_source_outcomes(sources, team="A").alt
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the long message is wrapped: no layout warning
+        assert chart._repr_html_().startswith('<figure class="kit-figure">')
 
 
 def test_seat_chart_shows_seats_in_use_so_its_gap_is_the_idle_seats():
