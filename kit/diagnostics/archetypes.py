@@ -189,7 +189,7 @@ def archetypes(ctx: Context, profile: pd.DataFrame, compliance: pd.DataFrame) ->
     return pd.DataFrame(
         {
             "producer_id": ids,
-            "archetype": np.where(kind == "", None, kind),
+            "archetype": np.where(kind == "", None, kind),  # type: ignore[call-overload]
             "archetype_reason": reason,
         }
     )

@@ -145,7 +145,7 @@ class ColumnSpec:
     otherwise: Any = _UNSET
     split_name: Literal["first", "last"] | None = None
     fallback: ColumnSpec | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator]  # dataclasses.field
     default: Any = _UNSET
     format: str | None = None
     dayfirst: bool | None = None

@@ -339,9 +339,9 @@ class Translation:
     """
 
     field: Field
-    spec_values: dict[str, Any] = field(default_factory=dict)
+    spec_values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator]
     default: Any = _UNSET
-    mapping_values: dict[str, Any] = field(default_factory=dict)
+    mapping_values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator]
 
     @property
     def active(self) -> bool:
@@ -438,7 +438,7 @@ def _boolean(arr: pa.ChunkedArray) -> Converted:
         )
     values, idx = _distinct_text(arr)
     code = np.array(
-        [{True: 1, False: 0}.get(BOOLEAN_WORDS.get(normalize_key(v)), -2) for v in values] + [-1],
+        [{True: 1, False: 0}.get(BOOLEAN_WORDS.get(normalize_key(v)), -2) for v in values] + [-1],  # type: ignore[arg-type]
         dtype=np.int8,
     )
     row = code[idx]

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -689,14 +690,15 @@ def _blank(values: Iterable[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _sheet_rows(unit: Unit) -> list[list[object]]:
+def _sheet_rows(unit: Unit) -> list[list[Any]]:
     """Every row of the unit's sheet from A1, blank cells as ``""`` (read by calamine)."""
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(unit.file.path))
         try:
-            return list(wb.get_sheet_by_name(unit.sheet).to_python(skip_empty_area=False))
+            sheet = wb.get_sheet_by_name(str(unit.sheet))  # an Excel unit always names its sheet
+            return list(sheet.to_python(skip_empty_area=False))
         finally:
             wb.close()
     except Exception as exc:  # corrupt workbook: calamine raises several types
@@ -711,7 +713,7 @@ def _read_sheet(unit: Unit) -> RawTable:
     exactly as it types CSV columns.
     """
     header: list[str] | None = None
-    rows: list[list[object]] = []
+    rows: list[list[Any]] = []
     numbers: list[int] = []
     for r, values in enumerate(_sheet_rows(unit), start=1):
         if _blank(values):

@@ -477,6 +477,7 @@ class _Intake:
         lenient = self.mapping.allow_missing_columns
         absent: list[str] = []
         usable: dict[str, ColumnSpec] = {}
+        fname: Any  # a field's name in these loops, the field itself in the last one
         for fname, cs in spec.columns.items():
             f = tdef.field(fname)
             missing = [c for c in cs.source_columns() if resolve(c) is None]
@@ -560,7 +561,8 @@ class _Intake:
 
     def inferable(self, spec: SourceSpec) -> set[str]:
         """Source columns pyarrow may type itself: plain date and amount columns."""
-        typed, other = set(), set()
+        typed: set[str] = set()
+        other: set[str] = set()
         for fname, cs in spec.columns.items():
             kind = TABLES[spec.table].field(fname).kind
             plain = (
@@ -579,7 +581,8 @@ class _Intake:
     def encodable(self, spec: SourceSpec) -> set[str]:
         """Source columns read dictionary-encoded: those only a vocabulary or yes/no field
         reads (few distinct values, translated once each)."""
-        coded, other = set(), set()
+        coded: set[str] = set()
+        other: set[str] = set()
         for fname, cs in spec.columns.items():
             f = TABLES[spec.table].field(fname)
             plain = len(cs.column) == 1 and not (
@@ -845,10 +848,10 @@ class _Intake:
         empty = blank[name] & mapped[name] & ~bad[name] & scope if blank[name].any() else None
         n_empty = 0 if empty is None else int(empty.sum())
         if n_empty:
-            src, rows = rows_of(_first(empty))
+            src, rows = rows_of(_first(empty))  # type: ignore[arg-type]  # not None: n_empty
             issue = "blank_required" if f.required else "missing"
             self.fact(table, name, issue, n_empty, _row_examples(src, rows))
-        raws, formats, mangled = [], Counter(), []
+        raws, formats, mangled = [], Counter[str](), []
         for i, p in enumerate(parts):
             conv = p.columns.get(name)
             if conv is None:
@@ -960,7 +963,7 @@ class _Intake:
         tables = {}
         for name, r in results.items():
             for p, kept, read in zip(r.parts, r.kept_per_part, r.read_per_part, strict=True):
-                entry = {
+                entry: dict[str, Any] = {
                     "path": p.unit.file.rel,
                     "sheet": p.unit.sheet,
                     "table": name,
@@ -985,7 +988,7 @@ class _Intake:
                 "sources": [p.unit.name for p in r.parts],
                 "absent_fields": r.absent,
             }
-        export = {"name": self.export.name, "kind": self.export.kind}
+        export: dict[str, Any] = {"name": self.export.name, "kind": self.export.kind}
         if self.export.kind == "zip":
             export.update(size=self.export.size, sha256=self.export.sha256)
         return {
