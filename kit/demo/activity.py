@@ -401,7 +401,7 @@ def _automated(
         parts.append((rows[r], when[r, step], campaign, kind, step))
     row = np.concatenate([p[0] for p in parts])
     occurred = np.concatenate([p[1] for p in parts])
-    campaign = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
+    campaign = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])  # type: ignore[assignment]
     kind_type = np.concatenate([np.full(len(p[0]), p[3]) for p in parts])
     step = np.concatenate([p[4] for p in parts])
     message = _FIRST_MESSAGE_NOTE + _MESSAGE_START[campaign] + step % _MESSAGE_N[campaign]
@@ -419,7 +419,7 @@ def _automated(
         next_step_due=blank,
         note=message,
         automated=np.ones(n, dtype=bool),
-        campaign=campaign,
+        campaign=campaign,  # type: ignore[arg-type]  # every row's campaign, an array
     )
 
 

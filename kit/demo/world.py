@@ -69,7 +69,7 @@ def _as_days(days: np.ndarray) -> np.ndarray:
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]")
 
 
-def add_business_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
+def add_business_days(days: np.ndarray, count: np.ndarray | int) -> np.ndarray:
     """The business day ``count`` business days after each of ``days`` (rolled forward)."""
     return np.busday_offset(_as_days(days), count, roll="forward", holidays=HOLIDAYS).astype(
         np.int64
@@ -127,7 +127,7 @@ def pick(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray | None = 
         cum = np.cumsum(probs / probs.sum())
         return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(probs) - 1)
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-    u = rng.random(len(rows))
+    u = rng.random(len(rows))  # type: ignore[arg-type]  # a 2-D table always comes with rows
     return np.minimum((u[:, None] >= cum[rows]).sum(axis=1), probs.shape[1] - 1)
 
 

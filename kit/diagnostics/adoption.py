@@ -146,7 +146,7 @@ def compute(ctx: Context) -> Measurements:
     in_window = (wk < n_window) & seated_act
     human = manual & in_window
     active = _pairs(user[human], wk[human], n_window, n_users)
-    seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")
+    seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")  # type: ignore[operator]
     active_weeks = active.sum(axis=1).astype("float64")
     section.metrics.append(
         _counts(ctx, "weekly_active_producers", active_weeks, seated_weeks, _NO_PRODUCER_WEEKS)
@@ -229,7 +229,7 @@ def compute(ctx: Context) -> Measurements:
         first_week=first_week,
         recent_active=recent_matrix.sum(axis=1),
         recent_activities=np.bincount(user[recent], minlength=n_users),
-        recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),
+        recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),  # type: ignore[operator]
     )
     return section
 
@@ -297,7 +297,7 @@ def _trajectory(
         return _empty_weekly(), _empty_producer_weekly()
     weeks = np.arange(total_weeks)
     week_start = (launch + weeks * _WEEK).astype("datetime64[us]")
-    days = np.minimum((end - week_start) // np.timedelta64(1, "D"), 7).astype("int64")
+    days = np.minimum((end - week_start) // np.timedelta64(1, "D"), 7).astype("int64")  # type: ignore[operator]
     prod = ctx.producer_codes
     n_teams = len(ctx.teams)
     p_team = ctx.user_team[prod]

@@ -228,7 +228,7 @@ def archetypes(
     return pd.DataFrame(
         {
             "producer_id": ids,
-            "archetype": np.where(kind == "", None, kind),
+            "archetype": np.where(kind == "", None, kind),  # type: ignore[call-overload]
             "archetype_reason": reason,
         }
     )

@@ -156,7 +156,7 @@ def labels(values: pd.Series) -> np.ndarray:
     ['call', None, 'note']
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = np.append(np.asarray(values.cat.categories, dtype=object), None)
+        categories = np.append(np.asarray(values.cat.categories, dtype=object), None)  # type: ignore[call-overload]
         return categories[values.cat.codes.to_numpy()]
     out = values.to_numpy(dtype=object)
     out[pd.isna(out)] = None

@@ -141,8 +141,8 @@ def _sources(ctx: Context, contacts: pd.DataFrame, new: np.ndarray) -> pd.DataFr
 
     raw = ctx.dataset.tables["contacts"]
     n_all = len(raw)
-    applied = np.zeros(n_all)
-    funded = np.zeros(n_all)
+    applied: np.ndarray = np.zeros(n_all)
+    funded: np.ndarray = np.zeros(n_all)
     if ctx.has("opportunities"):
         prog = opportunity_progress(ctx)
         c = prog["contact"].to_numpy()

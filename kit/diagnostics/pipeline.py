@@ -18,7 +18,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -195,7 +195,7 @@ def _fields(ctx: Context, section: Measurements) -> None:
     if not ctx.has("opportunities"):
         section.metrics.append(missing_rows(ctx, metric, _NO_OPPS))
         return
-    spec = ctx.standards.required_fields.get("opportunities", {})
+    spec: dict[str, Any] = ctx.standards.required_fields.get("opportunities", {})
     if not spec:
         section.metrics.append(
             missing_rows(ctx, metric, "not assessed: the standards require no loan fields")

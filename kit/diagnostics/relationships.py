@@ -178,8 +178,8 @@ def _partners(ctx: Context, section: Measurements, contacts: pd.DataFrame) -> No
     created = contacts["created"].to_numpy()
     new = (created >= ctx.start64) & (referred >= 0)
     referrals = np.bincount(referred[new], minlength=n_all)
-    applications = np.zeros(n_all)
-    funded = np.zeros(n_all)
+    applications: np.ndarray = np.zeros(n_all)
+    funded: np.ndarray = np.zeros(n_all)
     if ctx.has("opportunities"):
         prog = opportunity_progress(ctx)
         by_contact_app = np.bincount(

@@ -283,7 +283,7 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping of keys (id, statement, metric, ...)")
         return None
-    rid = raw.get("id")
+    rid: Any = raw.get("id")
     if isinstance(rid, str) and rid:
         where = f"rule {i + 1} ({rid})"
         if not _ID.match(rid):
@@ -297,7 +297,7 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
     for key in ("statement", "owner_role", "require", "review"):
         if raw.get(key) is not None and not isinstance(raw.get(key), str):
             problems.append(f"{where}: {key} must be text")
-    metric = raw.get("metric")
+    metric: Any = raw.get("metric")
     spec = None
     if metric is not None:
         if metric in METRICS:
@@ -307,7 +307,7 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
                 f"{where}: unknown metric {metric!r}{_suggest(str(metric), sorted(METRICS))}; "
                 "see docs/metrics.md for the catalogue"
             )
-    direction = raw.get("direction")
+    direction: Any = raw.get("direction")
     if direction is not None and direction not in ("at_least", "at_most"):
         problems.append(f"{where}: direction must be at_least or at_most, not {direction!r}")
         direction = None
@@ -318,6 +318,8 @@ def _check_rule(i: int, raw: object, problems: list[str]) -> Rule | None:
                 f"{where}: direction {direction} contradicts metric {spec.id} "
                 f"({spec.better} is better): use {expected}"
             )
+    target: Any
+    warn: Any
     target, warn = raw.get("target"), raw.get("warn", raw.get("target"))
     for key, value in (("target", target), ("warn", warn)):
         if value is None:

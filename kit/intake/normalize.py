@@ -486,7 +486,7 @@ def _boolean(arr: pa.ChunkedArray) -> Converted:
         )
     values, idx = _distinct_text(arr)
     code = np.array(
-        [{True: 1, False: 0}.get(BOOLEAN_WORDS.get(normalize_key(v)), -2) for v in values] + [-1],
+        [{True: 1, False: 0}.get(BOOLEAN_WORDS.get(normalize_key(v)), -2) for v in values] + [-1],  # type: ignore[arg-type]
         dtype=np.int8,
     )
     row = code[idx]

@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -1049,7 +1050,7 @@ def _read_sheet(unit: Unit, meter: Meter | None = None) -> RawTable:
     exactly as it types CSV columns.
     """
     header: list[str] | None = None
-    rows: list[list[object]] = []
+    rows: list[list[Any]] = []
     numbers: list[int] = []
     for r, values in _sheet_rows(unit):
         if meter is not None and not r % 1024:

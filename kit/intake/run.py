@@ -873,7 +873,8 @@ class _Intake:
 
     def inferable(self, spec: SourceSpec) -> set[str]:
         """Source columns pyarrow may type itself: plain date and amount columns."""
-        typed, other = set(), set()
+        typed: set[str] = set()
+        other: set[str] = set()
         for fname, cs in spec.columns.items():
             kind = TABLES[spec.table].field(fname).kind
             plain = (
@@ -892,7 +893,8 @@ class _Intake:
     def encodable(self, spec: SourceSpec) -> set[str]:
         """Source columns read dictionary-encoded: those only a vocabulary or yes/no field
         reads (few distinct values, translated once each)."""
-        coded, other = set(), set()
+        coded: set[str] = set()
+        other: set[str] = set()
         for fname, cs in spec.columns.items():
             f = TABLES[spec.table].field(fname)
             plain = len(cs.column) == 1 and not (
@@ -1304,7 +1306,7 @@ class _Intake:
         empty = blank[name] & mapped[name] & ~bad[name] & scope if blank[name].any() else None
         n_empty = 0 if empty is None else int(empty.sum())
         if n_empty:
-            src, rows = rows_of(_first(empty))
+            src, rows = rows_of(_first(empty))  # type: ignore[arg-type]  # not None: n_empty
             issue = "blank_required" if f.required else "missing"
             self.fact(table, name, issue, n_empty, _row_examples(src, rows))
         raws: dict[str, list[pd.Series]] = {}
@@ -1457,7 +1459,7 @@ class _Intake:
                 "sources": [p.unit.name for p in r.parts],
                 "absent_fields": r.absent,
             }
-        export = {"name": self.export.name, "kind": self.export.kind}
+        export: dict[str, Any] = {"name": self.export.name, "kind": self.export.kind}
         if self.export.kind == "zip":
             export.update(size=self.export.size, sha256=self.export.sha256)
         return {

@@ -44,7 +44,7 @@ class ReportExporter(Exporter):  # type: ignore[misc]
 
     def from_notebook_node(
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any]]:  # the page (text), where nbconvert's base returns a notebook
         from kit.report.render import report_html
 
         nb, resources = super().from_notebook_node(nb, resources, **kw)

@@ -84,7 +84,7 @@ VERDICT_COLOURS: dict[str, str] = {
 _WIDTH = 8.0  # inches: legible on a laptop at 100 dpi, scales down on phones
 
 
-def _theme() -> dict[str, Any]:
+def _theme() -> dict[Any, Any]:
     """The kit's chart style as matplotlib settings: seaborn's "whitegrid" look, its
     "notebook" sizes and "deep" palette, with the kit's colours and fonts."""
     from cycler import cycler

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,8 @@ def _per_row(fmt: object, n: int) -> np.ndarray:
     """A column's format as one name (or ``None``) per row."""
     if fmt is None or isinstance(fmt, str):
         return np.full(n, fmt, dtype=object)
-    names = np.asarray(pd.Series(list(fmt), dtype=object).where(pd.notna(list(fmt)), None))
+    values = list(cast("Iterable[object]", fmt))
+    names = np.asarray(pd.Series(values, dtype=object).where(pd.notna(values), None))
     if len(names) != n:
         raise ValueError(f"{len(names)} formats given for a column of {n} rows")
     return names
