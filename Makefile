@@ -39,16 +39,15 @@ demo: $(VENV)/.installed-demo  ## generate the demo export and render the full a
 lab: $(VENV)/.installed-lab  ## open the parameterized notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
-test: $(VENV)/.installed-test  ## lint, type-check and run the whole test suite (about 5 minutes on 2 cores)
+test: $(VENV)/.installed-test  ## lint and run the whole test suite (doctests and slow end-to-end tests included)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
-	$(BIN)/mypy kit
 	$(BIN)/python -m pytest
 
 test-fast: $(VENV)/.installed-test  ## the edit-test loop: lint, doctests and every test but the slow ones (about 1 minute)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: $(VENV)/.installed-test  ## ruff and mypy only
+lint: $(VENV)/.installed-test  ## ruff and the type checker (mypy kit)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/mypy kit
 
