@@ -45,6 +45,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from kit.exceptions import InputError
 
@@ -95,7 +96,8 @@ class Budget:
                     f"{variable}={text!r} must be a positive number "
                     f"(default {getattr(budget, name):g})."
                 )
-            budget = replace(budget, **{name: value})
+            # every field named in _ENVIRONMENT is a float field
+            budget = replace(budget, **cast("dict[str, Any]", {name: value}))
         return budget
 
     def memory_limit(self, size: int) -> int:

@@ -161,7 +161,7 @@ def time_frame(tables: Mapping[str, pd.DataFrame], *, export_date: object = None
     declared = None if export_date is None else pd.Timestamp(export_date).date()
     if not len(events):
         return TimeFrame(None, None, None, "no dated events", export_date=declared)
-    limit = None
+    limit: np.datetime64 | None = None
     rule = ""
     if declared is not None:
         limit = np.datetime64(declared, "us") + _DAY

@@ -34,7 +34,7 @@ from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -192,11 +192,11 @@ class ColumnSpec:
     otherwise: Any = UNSET
     split_name: Literal["first", "last"] | None = None
     fallback: ColumnSpec | None = None
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator]  # mypy reads `field` as the str attribute above; at run time it is dataclasses.field
     patterns: tuple[tuple[str, Any], ...] = ()
     default: Any = UNSET
     currency: CurrencySpec | None = None
-    infer_stage: dict[str, str] = field(default_factory=dict)
+    infer_stage: dict[str, str] = field(default_factory=dict)  # type: ignore[operator]  # mypy reads `field` as the str attribute above; at run time it is dataclasses.field
     format: str | None = None
     dayfirst: bool | None = None
     timezone: str | None = None
@@ -597,7 +597,7 @@ def merge_mappings(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, A
             for fname, vmap in value.items():
                 old = merged.get(fname)
                 both = isinstance(vmap, dict) and isinstance(old, dict)
-                merged[fname] = {**old, **vmap} if both else vmap
+                merged[fname] = {**cast("dict[str, Any]", old), **vmap} if both else vmap
             out[key] = merged
         elif key == "dates" and isinstance(value, dict) and isinstance(mine, dict):
             out[key] = {**mine, **value}

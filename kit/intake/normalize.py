@@ -380,9 +380,9 @@ class Translation:
     """
 
     field: Field | None
-    spec_values: dict[str, Any] = field(default_factory=dict)
+    spec_values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator,misc]  # mypy reads `field` as the attribute above; at run time it is dataclasses.field
     default: Any = UNSET
-    mapping_values: dict[str, Any] = field(default_factory=dict)
+    mapping_values: dict[str, Any] = field(default_factory=dict)  # type: ignore[operator,misc]  # mypy reads `field` as the attribute above; at run time it is dataclasses.field
     patterns: tuple[tuple[str, Any], ...] = ()
 
     @property

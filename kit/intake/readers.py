@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -1013,12 +1013,15 @@ def _sheet_rows(unit: Unit) -> Iterable[tuple[int, list[object]]]:
     try:
         wb = CalamineWorkbook.from_path(str(unit.file.path))
         try:
-            rows = wb.get_sheet_by_name(unit.sheet).to_python(skip_empty_area=False)
+            # a workbook unit from the export names its sheet; a None one (a workbook lookup
+            # file found next to the mapping) makes calamine raise, reported just below
+            sheet = cast(str, unit.sheet)
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         finally:
             wb.close()
     except Exception as exc:  # corrupt workbook: calamine raises several types
         raise InputError(f"{unit.file.rel}: cannot open the workbook: {exc}") from None
-    return enumerate(rows, start=1)
+    return enumerate(cast("list[list[object]]", rows), start=1)
 
 
 def _sparse_rows(unit: Unit) -> list[tuple[int, list[object]]]:
