@@ -191,7 +191,8 @@ def compute(ctx: Context) -> Measurements:
     seated = (end - (wk + 1) * _WEEK) >= start[user]
     in_window = seated & (wk < n_window)
     active = _pairs(user[in_window], wk[in_window], n_window, n_users)
-    seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")
+    # numpy's stubs type datetime64 minus datetime64s as datetime64 (it is timedelta64)
+    seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")  # type: ignore[operator]
     section.metrics.append(
         _counts(
             ctx,
@@ -239,7 +240,8 @@ def compute(ctx: Context) -> Measurements:
         first_week=first_week,
         recent_active=_pairs(user[recent], wk[recent], RECENT_WEEKS, n_users).sum(axis=1),
         recent_records=np.bincount(user[recent], minlength=n_users),
-        recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),
+        # numpy's stubs type datetime64 minus datetime64s as datetime64 (it is timedelta64)
+        recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),  # type: ignore[operator]
     )
     return section
 
@@ -256,7 +258,8 @@ def _trajectory(
         return _empty_weekly()
     weeks = np.arange(total_weeks)
     week_start = (launch + weeks * _WEEK).astype("datetime64[us]")
-    days = np.minimum((ctx.end64 - week_start) // _DAY, 7).astype("int64")
+    # numpy's stubs type datetime64 minus datetime64s as datetime64 (it is timedelta64)
+    days = np.minimum((ctx.end64 - week_start) // _DAY, 7).astype("int64")  # type: ignore[operator]
     prod = ctx.producer_codes
     n_teams = len(ctx.teams)
     team = ctx.user_team[prod]

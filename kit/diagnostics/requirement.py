@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -243,6 +243,7 @@ def _rule_rows(
         out: dict[str, Any] = {}
         for prefix, side in (("before", b), ("after", a)):
             ok = side is not None and bool(side["assessed"])
+            side = cast(pd.Series, side)  # read below only when ok, so never None
             out[prefix] = float(side["value"]) if ok else np.nan
             out[f"{prefix}_numerator"] = float(side["numerator"]) if ok else np.nan
             out[f"{prefix}_denominator"] = float(side["denominator"]) if ok else np.nan

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,9 @@ from kit.sections import SECTIONS
 __all__ = ["diagnose"]
 
 #: The metric modules, run in this order.
-_MODULES = (adoption, pipeline, followup, relationships, marketing, reconciliation, quality)
+_MODULES: tuple[ModuleType, ...] = (
+    adoption, pipeline, followup, relationships, marketing, reconciliation, quality
+)
 _MODULES += (records, hygiene)  # evidence an opportunities-only export carries too
 
 #: The module that measures each section (to measure only what a requirement needs).

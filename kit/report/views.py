@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -180,7 +180,11 @@ def metric_text(
     unit = METRICS[metric].unit
     if not assessed or value is None or pd.isna(value):
         return "not assessed"
-    den = np.nan if denominator is None or pd.isna(denominator) else float(denominator)
+    den = (
+        np.nan
+        if denominator is None or pd.isna(denominator)
+        else float(cast(SupportsFloat, denominator))
+    )
     if too_few(np.array([den]), unit)[0]:
         return TOO_FEW
     return format_value(value, unit, **_judged_by(_standards(results), metric))
