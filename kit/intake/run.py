@@ -41,7 +41,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -512,6 +512,7 @@ class _Intake:
                 used.update(u.name for u in hits)
             if pairs:
                 assignment[table] = pairs
+        assert self.lookups is not None  # set in __post_init__
         used.update(self.lookups.used_units())
         for t in TABLES:
             if TABLES[t].required and t not in assignment:
@@ -641,6 +642,7 @@ class _Intake:
         header = raw.table.column_names
         resolve = _resolver(header)
         lenient = self.mapping.allow_missing_columns
+        assert self.lookups is not None  # set in __post_init__
         absent: list[str] = []
         not_in_file: dict[str, list[str]] = {}
         usable: dict[str, ColumnSpec] = {}
@@ -710,6 +712,7 @@ class _Intake:
         def convert_field(fname: str, dayfirst: bool | None = None) -> Converted:
             cs = usable[fname]
             f = tdef.field(fname)
+            assert self.lookups is not None  # set in __post_init__
             tr = Translation(
                 f,
                 # a spec with a fallback applies its own value maps level by level (derive)
@@ -761,20 +764,20 @@ class _Intake:
             columns.update(zip(direct, pool.map(convert_field, direct), strict=True))
         for fname in derived:
             columns[fname] = convert_field(fname)
-        for fname in tdef.fields:
-            conv = columns.get(fname.name)
+        for fdef in tdef.fields:
+            conv = columns.get(fdef.name)
             if conv is None:
                 continue
             if conv.ambiguous:
-                ambiguous[fname.name] = self.redo_dates(
-                    unit, table, fname, usable[fname.name], conv, raw, convert_field
+                ambiguous[fdef.name] = self.redo_dates(
+                    unit, table, fdef, usable[fdef.name], conv, raw, convert_field
                 )
                 continue
-            if fname.required:
-                self.check_required(unit, table, fname, usable[fname.name], conv, raw)
+            if fdef.required:
+                self.check_required(unit, table, fdef, usable[fdef.name], conv, raw)
             if conv.aware and self.mapping.timezone is None:
                 self.warnings.append(
-                    f"{unit.name}: {table}.{fname.name} has {conv.aware:,} time-zone-aware "
+                    f"{unit.name}: {table}.{fdef.name} has {conv.aware:,} time-zone-aware "
                     "values, converted to UTC; set `timezone:` (e.g. America/Chicago) in the "
                     "mapping to get the organization's local times"
                 )
@@ -916,7 +919,13 @@ class _Intake:
         return {c for c in coded if normalize_key(c) not in other}
 
     def missing_column(
-        self, unit: Unit, table: str, f: Field, column: str, header: list[str], raw: RawTable
+        self,
+        unit: Unit | _DerivedUnit,
+        table: str,
+        f: Field,
+        column: str,
+        header: list[str],
+        raw: RawTable,
     ) -> str:
         shown = ", ".join(header[:25]) + (
             f" ... ({len(header)} columns)" if len(header) > 25 else ""
@@ -958,7 +967,7 @@ class _Intake:
 
     def redo_dates(
         self,
-        unit: Unit,
+        unit: Unit | _DerivedUnit,
         table: str,
         f: Field,
         cs: ColumnSpec,
@@ -983,7 +992,7 @@ class _Intake:
 
     def ambiguous_dates(
         self,
-        unit: Unit,
+        unit: Unit | _DerivedUnit,
         table: str,
         f: Field,
         cs: ColumnSpec,
@@ -1019,7 +1028,13 @@ class _Intake:
         )
 
     def check_required(
-        self, unit: Unit, table: str, f: Field, cs: ColumnSpec, conv: Converted, raw: RawTable
+        self,
+        unit: Unit | _DerivedUnit,
+        table: str,
+        f: Field,
+        cs: ColumnSpec,
+        conv: Converted,
+        raw: RawTable,
     ) -> None:
         n = len(conv.blank)
         if n == 0:
@@ -1434,7 +1449,7 @@ class _Intake:
                         }
                     )
                     continue
-                entry = {
+                entry: dict[str, Any] = {
                     "path": p.unit.file.rel,
                     "sheet": p.unit.sheet,
                     "table": name,
@@ -1462,6 +1477,7 @@ class _Intake:
         export: dict[str, Any] = {"name": self.export.name, "kind": self.export.kind}
         if self.export.kind == "zip":
             export.update(size=self.export.size, sha256=self.export.sha256)
+        assert self.lookups is not None  # set in __post_init__
         return {
             "kit_version": __version__,
             "export": export,
@@ -1497,7 +1513,12 @@ class _Intake:
             name in p.columns
             for r in results.values()
             for p in r.parts
-            for name in (f.name for f in TABLES[p.spec.table].fields if f.kind == "datetime")
+            # every part has its spec (_Part is made with one; the `if` below runs after this)
+            for name in (
+                f.name
+                for f in TABLES[cast(SourceSpec, p.spec).table].fields
+                if f.kind == "datetime"
+            )
             if p.spec is not None
         )
         if source_tz and dated:
@@ -1870,7 +1891,7 @@ def _one_currency(conv: Converted, codes_column: pa.ChunkedArray, spec: Currency
     present = pd.Series(codes[has_amount]).dropna().value_counts()
     ranked = sorted(present.items(), key=lambda kv: (-kv[1], kv[0]))
     base = spec.to or (ranked[0][0] if ranked else None)
-    codes = np.where(pd.isna(codes), base, codes)
+    codes = cast(np.ndarray, np.where(pd.isna(codes), base, codes))
     blanked = np.zeros(len(amounts), dtype=bool)
     converted = np.zeros(len(amounts), dtype=bool)
     for code, _ in ranked:
@@ -2033,7 +2054,7 @@ def _skipped_levels(cs: ColumnSpec, available: ColumnSpec) -> list[str]:
     while level is not None:
         kept.add((level.column, level.join, level.lookup, level.lookup_file, level.when))
         level = level.fallback
-    skipped = []
+    skipped: list[str] = []
     level = cs
     while level is not None:
         if (level.column, level.join, level.lookup, level.lookup_file, level.when) not in kept:
