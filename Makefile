@@ -39,8 +39,9 @@ demo: $(VENV)/.installed-demo  ## generate the demo export and render the full a
 lab: $(VENV)/.installed-lab  ## open the parameterized notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
-test: $(VENV)/.installed-test  ## lint and run the whole test suite (doctests and slow end-to-end tests included)
+test: $(VENV)/.installed-test  ## lint, type-check (mypy kit) and run the whole test suite (doctests and slow end-to-end tests included)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
+	$(BIN)/mypy kit
 	$(BIN)/python -m pytest
 
 test-fast: $(VENV)/.installed-test  ## the edit-test loop: lint, doctests and every test but the slow ones (about 1 minute)
