@@ -343,7 +343,7 @@ def test_a_killed_run_s_staging_folder_is_removed_by_the_next_run(tmp_path: Path
     (abandoned,) = staging()
     busy = stage_and_wait(tmp_path / "m2")
     try:
-        (_, running) = sorted(set(staging()) | {abandoned})
+        (running,) = set(staging()) - {abandoned}  # names are random: never rely on order
         done = _cli("intake", str(export), "--out", str(out), "--force")
         assert done.returncode == 0, done.stderr
         # the killed run's staging folder is gone; the running one's is left alone
