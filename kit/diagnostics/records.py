@@ -94,7 +94,7 @@ def _record_days(ctx: Context) -> pd.DataFrame:
         add(owner, code, created)
         add(owner, code, raw["stage_changed_at"].to_numpy(dtype="datetime64[us]"))
         opps = ctx.opportunities
-        closed = np.ones(n_opps, dtype=bool)
+        closed = np.zeros(n_opps, dtype=bool)  # loans after the as-of: never closed
         closed[opps["code"].to_numpy()] = ~opps["open"].to_numpy()
         closed_at = raw["closed_at"].to_numpy(dtype="datetime64[us]")
         add(owner[closed], code[closed], closed_at[closed])
