@@ -973,31 +973,31 @@ def _sparse_sheet(unit: Unit) -> bool:
             member = _sheet_xml(zf, unit.sheet or "")
             if member is None:
                 return False
-            cells = max_row = max_col = 0
+            extent = [0, 0, 0]  # cells, last row, last column
             tail = b""
             with zf.open(member) as stream:
                 while chunk := stream.read(1 << 22):
                     data = tail + chunk
                     end = data.rfind(b"<c ")
                     scan, tail = (data[:end], data[end:]) if end > 0 else (data, b"")
-                    for letters, digits in _CELL_REF.findall(scan):
-                        cells += 1
-                        max_row = max(max_row, int(digits))
-                        col = 0
-                        for ch in letters:
-                            col = col * 26 + ch - 64
-                        max_col = max(max_col, col)
-                for letters, digits in _CELL_REF.findall(tail):
-                    cells += 1
-                    max_row = max(max_row, int(digits))
-                    col = 0
-                    for ch in letters:
-                        col = col * 26 + ch - 64
-                    max_col = max(max_col, col)
+                    _count_cells(scan, extent)
+                _count_cells(tail, extent)
     except (zipfile.BadZipFile, OSError, zlib.error):
         return False  # calamine reports a damaged workbook clearly
+    cells, max_row, max_col = extent
     grid = max_row * max_col
     return grid > _DENSE_LIMIT and grid > 50 * max(cells, 1)
+
+
+def _count_cells(xml: bytes, extent: list[int]) -> None:
+    """Add the cell references in ``xml`` to ``extent`` (cells, last row, last column)."""
+    for letters, digits in _CELL_REF.findall(xml):
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        extent[0] += 1
+        extent[1] = max(extent[1], int(digits))
+        extent[2] = max(extent[2], col)
 
 
 def _sheet_rows(unit: Unit) -> Iterable[tuple[int, list[object]]]:
