@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.rows import Measurements, missing_rows, rows_from_counts
+from kit.diagnostics.rows import (
+    Measurements,
+    missing_rows,
+    producer_rows,
+    week_pairs,
+)
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -77,45 +82,6 @@ _NO_ACTIVITIES = "not assessed: no activities provided"
 _NO_PRODUCER_WEEKS = "not assessed: no producer seated for a full week in the window"
 
 
-def _team_sum(ctx: Context, per_user: np.ndarray) -> np.ndarray:
-    """Sum a per-user array over the scored producers of each team."""
-    prod = ctx.producer_codes
-    return np.bincount(
-        ctx.user_team[prod],
-        weights=np.asarray(per_user, dtype="float64")[prod],
-        minlength=len(ctx.teams),
-    )
-
-
-def _counts(
-    ctx: Context, metric: str, num: np.ndarray, den: np.ndarray, reason: str
-) -> pd.DataFrame:
-    prod = ctx.producer_codes
-    mask = np.zeros(len(ctx.user_ids), dtype=bool)
-    mask[prod] = True
-    num = np.where(mask, num, 0.0)
-    den = np.where(mask, den, 0.0)
-    return rows_from_counts(
-        ctx,
-        metric,
-        user_num=num,
-        user_den=den,
-        team_num=_team_sum(ctx, num),
-        team_den=_team_sum(ctx, den),
-        org_num=float(num.sum()),
-        org_den=float(den.sum()),
-        empty_reason=reason,
-    )
-
-
-def _pairs(user: np.ndarray, week: np.ndarray, n_weeks: int, n_users: int) -> np.ndarray:
-    """Boolean (user, week) matrix of the pairs present."""
-    out = np.zeros((n_users, max(n_weeks, 1)), dtype=bool)
-    keep = (user >= 0) & (week >= 0) & (week < n_weeks)
-    out[user[keep], week[keep]] = True
-    return out[:, :n_weeks]
-
-
 def compute(ctx: Context) -> Measurements:
     """Adoption metrics, the weekly trajectory and each producer's activity profile."""
     section = Measurements()
@@ -145,16 +111,18 @@ def compute(ctx: Context) -> Measurements:
     seated_act = (user >= 0) & (wk_start_of >= start[np.maximum(user, 0)])
     in_window = (wk < n_window) & seated_act
     human = manual & in_window
-    active = _pairs(user[human], wk[human], n_window, n_users)
+    active = week_pairs(user[human], wk[human], n_window, n_users)
     seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")  # type: ignore[operator]
     active_weeks = active.sum(axis=1).astype("float64")
     section.metrics.append(
-        _counts(ctx, "weekly_active_producers", active_weeks, seated_weeks, _NO_PRODUCER_WEEKS)
+        producer_rows(
+            ctx, "weekly_active_producers", active_weeks, seated_weeks, _NO_PRODUCER_WEEKS
+        )
     )
     last_seated = (seated_weeks >= 1).astype("float64")
     last_active = (active[:, 0] if n_window else np.zeros(n_users, bool)).astype("float64")
     section.metrics.append(
-        _counts(
+        producer_rows(
             ctx,
             "active_last_week",
             last_active * last_seated,
@@ -163,7 +131,7 @@ def compute(ctx: Context) -> Measurements:
         )
     )
     manual_count = np.bincount(user[human], minlength=n_users).astype("float64")
-    frame = _counts(
+    frame = producer_rows(
         ctx,
         "manual_activities_per_producer_week",
         manual_count,
@@ -184,7 +152,7 @@ def compute(ctx: Context) -> Measurements:
     lw = np.where(t >= launch, (t - launch) // _WEEK, -1).astype("int64")
     lw_start_of = launch + np.maximum(lw, 0) * _WEEK
     lw_seated = (user >= 0) & (lw >= 0) & (lw_start_of >= start[np.maximum(user, 0)])
-    l_active = _pairs(user[manual & lw_seated], lw[manual & lw_seated], total_weeks, n_users)
+    l_active = week_pairs(user[manual & lw_seated], lw[manual & lw_seated], total_weeks, n_users)
     # first seated launch week per user
     first_week = np.ceil((start - launch) / _WEEK).astype("int64")
     first_week = np.maximum(first_week, 0)
@@ -194,7 +162,7 @@ def compute(ctx: Context) -> Measurements:
     since_den = (seated_grid & complete[None, :]).sum(axis=1).astype("float64")
     since_num = (l_active & seated_grid & complete[None, :]).sum(axis=1).astype("float64")
     section.metrics.append(
-        _counts(
+        producer_rows(
             ctx,
             "weeks_active_since_launch",
             since_num,
@@ -219,7 +187,7 @@ def compute(ctx: Context) -> Measurements:
 
     # ---------------------------------------------------------------- producer profile
     recent = manual & seated_act & (wk < RECENT_WEEKS)
-    recent_matrix = _pairs(user[recent], wk[recent], RECENT_WEEKS, n_users)
+    recent_matrix = week_pairs(user[recent], wk[recent], RECENT_WEEKS, n_users)
     section.units["producer_activity"] = _profile(
         ctx,
         seated_grid=seated_grid,
@@ -244,10 +212,10 @@ def _presence(ctx: Context, active: np.ndarray, start: np.ndarray, n_window: int
     user, t = user[ok], t[ok]
     wk = ((ctx.end64 - t - _TICK) // _WEEK).astype("int64")
     seated = (ctx.end64 - (wk + 1) * _WEEK) >= start[user]
-    logged_in = _pairs(user[seated], wk[seated], n_window, len(ctx.user_ids))
+    logged_in = week_pairs(user[seated], wk[seated], n_window, len(ctx.user_ids))
     den = logged_in.sum(axis=1).astype("float64")
     num = (logged_in & ~active).sum(axis=1).astype("float64")
-    return _counts(
+    return producer_rows(
         ctx,
         "logins_without_work",
         num,
@@ -274,7 +242,7 @@ def _day_point(
     was_active = np.zeros(n_users, dtype=bool)
     was_active[user[hit]] = True
     seated = (start <= period_start).astype("float64")
-    return _counts(
+    return producer_rows(
         ctx,
         metric,
         (was_active & (seated > 0)).astype("float64"),

@@ -34,7 +34,12 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.adoption import EARLY_WEEKS, RECENT_WEEKS
-from kit.diagnostics.rows import Measurements, missing_rows, rows_from_counts
+from kit.diagnostics.rows import (
+    Measurements,
+    missing_rows,
+    producer_rows,
+    week_pairs,
+)
 
 if TYPE_CHECKING:
     from kit.diagnostics.context import Context
@@ -131,42 +136,6 @@ def _record_days(ctx: Context) -> pd.DataFrame:
     return frame.drop_duplicates(ignore_index=True)
 
 
-def _team_sum(ctx: Context, per_user: np.ndarray) -> np.ndarray:
-    prod = ctx.producer_codes
-    return np.bincount(
-        ctx.user_team[prod],
-        weights=np.asarray(per_user, dtype="float64")[prod],
-        minlength=len(ctx.teams),
-    )
-
-
-def _counts(
-    ctx: Context, metric: str, num: np.ndarray, den: np.ndarray, reason: str
-) -> pd.DataFrame:
-    mask = np.zeros(len(ctx.user_ids), dtype=bool)
-    mask[ctx.producer_codes] = True
-    num = np.where(mask, num, 0.0)
-    den = np.where(mask, den, 0.0)
-    return rows_from_counts(
-        ctx,
-        metric,
-        user_num=num,
-        user_den=den,
-        team_num=_team_sum(ctx, num),
-        team_den=_team_sum(ctx, den),
-        org_num=float(num.sum()),
-        org_den=float(den.sum()),
-        empty_reason=reason,
-    )
-
-
-def _pairs(user: np.ndarray, week: np.ndarray, n_weeks: int, n_users: int) -> np.ndarray:
-    out = np.zeros((n_users, max(n_weeks, 1)), dtype=bool)
-    keep = (user >= 0) & (week >= 0) & (week < n_weeks)
-    out[user[keep], week[keep]] = True
-    return out[:, :n_weeks]
-
-
 def compute(ctx: Context) -> Measurements:
     """Record-based adoption metrics, the weekly trajectory and each producer's profile."""
     section = Measurements()
@@ -190,11 +159,11 @@ def compute(ctx: Context) -> Measurements:
     wk = ((end - t - _TICK) // _WEEK).astype("int64")  # a Monday record: its own week
     seated = (end - (wk + 1) * _WEEK) >= start[user]
     in_window = seated & (wk < n_window)
-    active = _pairs(user[in_window], wk[in_window], n_window, n_users)
+    active = week_pairs(user[in_window], wk[in_window], n_window, n_users)
     # numpy's stubs type datetime64 minus datetime64s as datetime64 (it is timedelta64)
     seated_weeks = np.clip((end - start) // _WEEK, 0, n_window).astype("float64")  # type: ignore[operator]
     section.metrics.append(
-        _counts(
+        producer_rows(
             ctx,
             "weekly_record_producers",
             active.sum(axis=1).astype("float64"),
@@ -203,7 +172,7 @@ def compute(ctx: Context) -> Measurements:
         )
     )
     section.metrics.append(
-        _counts(
+        producer_rows(
             ctx,
             "records_per_producer_week",
             np.bincount(user[in_window], minlength=n_users).astype("float64"),
@@ -218,7 +187,7 @@ def compute(ctx: Context) -> Measurements:
     complete_weeks = max(int((end - launch) // _WEEK), 0)
     lw = np.where(t >= launch, (t - launch) // _WEEK, -1).astype("int64")
     lw_seated = (lw >= 0) & ((launch + np.maximum(lw, 0) * _WEEK) >= start[user])
-    l_active = _pairs(user[lw_seated], lw[lw_seated], total_weeks, n_users)
+    l_active = week_pairs(user[lw_seated], lw[lw_seated], total_weeks, n_users)
     first_week = np.maximum(np.ceil((start - launch) / _WEEK).astype("int64"), 0)
     weeks_idx = np.arange(total_weeks)
     seated_grid = weeks_idx[None, :] >= first_week[:, None]
@@ -238,7 +207,7 @@ def compute(ctx: Context) -> Measurements:
         l_active=l_active,
         per_week=per_week,
         first_week=first_week,
-        recent_active=_pairs(user[recent], wk[recent], RECENT_WEEKS, n_users).sum(axis=1),
+        recent_active=week_pairs(user[recent], wk[recent], RECENT_WEEKS, n_users).sum(axis=1),
         recent_records=np.bincount(user[recent], minlength=n_users),
         # numpy's stubs type datetime64 minus datetime64s as datetime64 (it is timedelta64)
         recent_weeks=np.clip((end - start) // _WEEK, 0, RECENT_WEEKS),  # type: ignore[operator]

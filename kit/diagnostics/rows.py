@@ -35,8 +35,11 @@ __all__ = [
     "money_suffix",
     "not_blank",
     "present",
+    "producer_rows",
     "rows_from_counts",
     "share_rows",
+    "team_sum",
+    "week_pairs",
 ]
 
 
@@ -341,3 +344,43 @@ def missing_rows(ctx: Context, metric: str, reason: str) -> pd.DataFrame:
         org_den=0.0,
         empty_reason=reason,
     ).assign(denominator=np.nan)
+
+
+def team_sum(ctx: Context, per_user: np.ndarray) -> np.ndarray:
+    """Sum a per-user array over the scored producers of each team."""
+    prod = ctx.producer_codes
+    return np.bincount(
+        ctx.user_team[prod],
+        weights=np.asarray(per_user, dtype="float64")[prod],
+        minlength=len(ctx.teams),
+    )
+
+
+def producer_rows(
+    ctx: Context, metric: str, num: np.ndarray, den: np.ndarray, reason: str
+) -> pd.DataFrame:
+    """Rows of a metric counted per user (indexed by user code), producers only: teams and
+    the organization are the sums of their producers' counts."""
+    mask = np.zeros(len(ctx.user_ids), dtype=bool)
+    mask[ctx.producer_codes] = True
+    num = np.where(mask, num, 0.0)
+    den = np.where(mask, den, 0.0)
+    return rows_from_counts(
+        ctx,
+        metric,
+        user_num=num,
+        user_den=den,
+        team_num=team_sum(ctx, num),
+        team_den=team_sum(ctx, den),
+        org_num=float(num.sum()),
+        org_den=float(den.sum()),
+        empty_reason=reason,
+    )
+
+
+def week_pairs(user: np.ndarray, week: np.ndarray, n_weeks: int, n_users: int) -> np.ndarray:
+    """Boolean (user, week) matrix of the pairs present."""
+    out = np.zeros((n_users, max(n_weeks, 1)), dtype=bool)
+    keep = (user >= 0) & (week >= 0) & (week < n_weeks)
+    out[user[keep], week[keep]] = True
+    return out[:, :n_weeks]
