@@ -21,7 +21,7 @@ import pytest
 
 from kit.exceptions import InputError
 from kit.intake import read_export, summarize
-from kit.intake.run import salesforce_18
+from kit.intake._ids import salesforce_18
 
 ROOT = Path(__file__).resolve().parents[2]
 
