@@ -115,8 +115,8 @@ def check_launch(
     if launch > as_of:
         raise ParameterError(
             f"{launch_name} {launch}{_from(launch_from)} is after {as_of_name} {as_of}"
-            f"{_from(as_of_from)}: the CRM launch must fall on or before the as-of date; "
-            "give an earlier launch or a later as-of date"
+            f"{_from(as_of_from)}: the CRM launch must come first. Give --launch on or before "
+            "the as-of date, or a later --as-of."
         )
 
 

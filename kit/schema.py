@@ -8,6 +8,9 @@ specification the documentation is generated from. pandera is optional (``pip in
 imports pandera only when :func:`table_schema` or :func:`validate_table` is called, to check
 a dataset prepared outside the kit.
 
+One module, though long: the model is one declaration (most of its length is the field
+tables themselves), and one place is its point.
+
 Examples
 --------
 >>> from kit.schema import TABLES, table_schema

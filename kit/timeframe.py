@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kit.params import parse_day
 from kit.schema import TABLES
 
 __all__ = [
@@ -158,7 +159,7 @@ def time_frame(tables: Mapping[str, pd.DataFrame], *, export_date: object = None
     'no dated events'
     """
     events = np.sort(_events(tables))
-    declared = None if export_date is None else pd.Timestamp(export_date).date()
+    declared = None if export_date is None else parse_day(export_date, name="export_date")
     if not len(events):
         return TimeFrame(None, None, None, "no dated events", export_date=declared)
     limit: np.datetime64 | None = None

@@ -131,8 +131,8 @@ def test_launch_on_the_as_of_day_is_fine_and_the_sources_are_named():
         )
     assert info.value.message == (
         "the launch date 2026-06-02 (engagement.yaml) is after the as-of date 2026-05-01 "
-        "(given): the CRM launch must fall on or before the as-of date; give an earlier "
-        "launch or a later as-of date"
+        "(given): the CRM launch must come first. Give --launch on or before the as-of "
+        "date, or a later --as-of."
     )
 
 

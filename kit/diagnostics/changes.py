@@ -25,6 +25,9 @@ producer:
   few to tell; otherwise ``no clear change``. Producer score rows carry the archetype then
   and now.
 
+One module, though long: the matching of teams, producers and standards and the verdicts
+rest on one alignment of baseline and follow-up, computed once.
+
 Examples
 --------
 >>> CHANGE_COLUMNS[:4]

@@ -26,6 +26,9 @@ window
     window_days, as_of + 1 day)``. Timestamps are naive local time; elapsed times (speed to
     lead, logging lag) are clock time, nights and weekends included.
 
+One module, though just over 500 lines: the dates, the user index and the prepared tables
+are resolved together, once, and every section module reads them through :class:`Context`.
+
 Examples
 --------
 >>> import pandas as pd
@@ -51,6 +54,7 @@ import pyarrow.compute as pc
 from kit.dataset import Dataset
 from kit.diagnostics.standards import Standards
 from kit.exceptions import ParameterError
+from kit.params import check_launch, parse_day, parse_seat_cost, parse_window_days
 from kit.schema import OPEN_STAGES, STAGES, label
 from kit.timeframe import TimeFrame, event_columns, future_records, time_frame
 
@@ -71,17 +75,8 @@ _SLACK = np.timedelta64(14, "D")
 
 
 def _day(value: object, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ParameterError(
-            f"{name} {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-06-30)"
-        ) from None
-    if ts is pd.NaT:
-        raise ParameterError(f"{name} is blank; write it as YYYY-MM-DD")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize().as_unit("us")
+    """The day ``value`` stands for (:func:`kit.params.parse_day`), as a timestamp."""
+    return pd.Timestamp(parse_day(value, name=name)).as_unit("us")
 
 
 def resolve_as_of(
@@ -463,10 +458,7 @@ def build_context(
 
     if "users" not in dataset.tables:
         raise ParameterError("the dataset has no users table; every assessment needs one")
-    if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer):
-        raise ParameterError(f"window_days must be a whole number of days, not {window_days!r}")
-    if window_days < 7:
-        raise ParameterError(f"window_days {window_days} is too short: use at least 7 days")
+    window_days = parse_window_days(window_days)
     engagement = (dataset.manifest or {}).get("engagement") or {}
     notes: dict[str, Any] = {}
     if as_of is None and engagement.get("as_of"):
@@ -517,22 +509,12 @@ def build_context(
     else:
         launch_ts = _day(launch, "launch")
         notes.setdefault("launch_rule", "given")
-    if launch_ts > as_of_ts:
-        raise ParameterError(
-            f"launch {launch_ts.date()} is after the as-of date {as_of_ts.date()}; "
-            "the launch must come first"
-        )
+    check_launch(
+        launch_ts.date(), as_of_ts.date(), launch_name="launch", as_of_name="the as-of date"
+    )
     if seat_cost_per_month is None and engagement.get("seat_cost_per_month") is not None:
         seat_cost_per_month = engagement["seat_cost_per_month"]
-    if seat_cost_per_month is not None:
-        try:
-            seat_cost_per_month = float(seat_cost_per_month)
-        except (TypeError, ValueError):
-            raise ParameterError(
-                f"seat cost {seat_cost_per_month!r} is not a number of dollars per month"
-            ) from None
-        if not np.isfinite(seat_cost_per_month) or seat_cost_per_month < 0:
-            raise ParameterError(f"seat cost {seat_cost_per_month} must be zero or more")
+    seat_cost_per_month = parse_seat_cost(seat_cost_per_month, name="seat_cost_per_month")
     context = Context(
         dataset=dataset,
         standards=standards if standards is not None else load_standards(),

@@ -6,6 +6,9 @@ definitions appendix and docs/metrics.md are generated from it, and the standard
 refers to metrics by these ids. The rows that carry their values are built by
 :mod:`kit.diagnostics.rows`.
 
+One module, though long: it is the catalogue itself, one entry per metric, and one place
+is its point.
+
 Examples
 --------
 >>> METRICS["stale_open_loans"].unit

@@ -31,6 +31,7 @@ import pandas as pd
 
 from kit.dataset import Dataset
 from kit.exceptions import InputError, ParameterError
+from kit.params import check_launch, parse_day
 from kit.sections import SECTIONS
 from kit.timeframe import TimeFrame, event_columns, time_frame
 
@@ -72,10 +73,11 @@ class Gate:
     as_of: pd.Timestamp | None = None
 
 
-def _day(value: object) -> pd.Timestamp | None:
+def _day(value: object, name: str) -> pd.Timestamp | None:
+    """The day ``value`` stands for (:func:`kit.params.parse_day`); ``None`` stays ``None``."""
     if value is None:
         return None
-    return pd.Timestamp(value).normalize().as_unit("us")
+    return pd.Timestamp(parse_day(value, name=name)).as_unit("us")
 
 
 def _assessable(dataset: Dataset) -> None:
@@ -158,7 +160,7 @@ def check(
     source = "given"
     if as_of is None and engagement.get("as_of"):
         as_of, source = engagement["as_of"], "engagement.yaml"
-    as_of_day = _day(as_of) if as_of is not None else frame.last
+    as_of_day = _day(as_of, "as_of") if as_of is not None else frame.last
     if as_of is None:
         source = "the data's last event"
     if as_of_day is None:
@@ -168,12 +170,15 @@ def check(
     launch_source = "given"
     if launch is None and engagement.get("launch_date"):
         launch, launch_source = engagement["launch_date"], "engagement.yaml"
-    launch_day = _day(launch)
-    if launch_day is not None and launch_day > as_of_day:
-        raise ParameterError(
-            f"the launch date {launch_day.date()} ({launch_source}) is after the as-of date "
-            f"{as_of_day.date()} ({source}): the CRM launch must come first. Give --launch "
-            "on or before the as-of date, or a later --as-of."
+    launch_day = _day(launch, "launch")
+    if launch_day is not None:
+        check_launch(
+            launch_day.date(),
+            as_of_day.date(),
+            launch_name="the launch date",
+            as_of_name="the as-of date",
+            launch_from=launch_source,
+            as_of_from=source,
         )
     found = _date_warnings(frame, _events(dataset), as_of_day, source)
     if strict and found:

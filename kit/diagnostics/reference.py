@@ -6,6 +6,9 @@ standards, the module constants), so it cannot drift: ``python -m kit.diagnostic
 docs/metrics.md`` regenerates it and a test compares them. The team report's appendix and
 the runner link to its sections.
 
+One module, though long: it is one document, rendered section by section in reading
+order.
+
 Examples
 --------
 >>> metrics_markdown().splitlines()[0]

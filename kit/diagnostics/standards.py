@@ -32,6 +32,9 @@ File format::
         application: [loan_number]          # from this stage on
     score_bands: {amber: 50, green: 75}     # optional: where the score turns amber, green
 
+One module, though long: the file format is declared and validated in one pass that lists
+every problem at once, next to the :class:`Rule` it builds.
+
 Examples
 --------
 >>> s = load_standards()

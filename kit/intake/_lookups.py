@@ -14,7 +14,7 @@ import pyarrow as pa
 from kit.exceptions import InputError
 from kit.intake._parts import resolver
 from kit.intake.mapping import ColumnSpec, Mapping
-from kit.intake.readers import EmptyFileError, Export, SourceFile, Unit, read_unit
+from kit.intake.readers import EmptyFileError, Export, SourceFile, Unit, file_units, read_unit
 
 
 class LookupFiles:
@@ -50,8 +50,17 @@ class LookupFiles:
         units = [u for u in self.export.units if u.matches(pattern)]
         base = self.mapping.base_dir
         if not units and base is not None:
-            paths = sorted(p for p in base.glob(pattern) if p.is_file())
-            units = [Unit(SourceFile(rel=p.name, path=p, size=p.stat().st_size)) for p in paths]
+            # a file next to the mapping; a workbook is read by sheet, like the export's
+            paths = sorted(p for p in base.glob(pattern.partition("#")[0]) if p.is_file())
+            for path in paths:
+                found = SourceFile(rel=path.name, path=path, size=path.stat().st_size)
+                try:
+                    units.extend(u for u in file_units(found) if u.matches(pattern))
+                except Exception as exc:  # calamine raises several types on corrupt files
+                    return (
+                        f"the lookup file {found.rel} cannot be read (cannot open the workbook: "
+                        f"{type(exc).__name__}: {exc})."
+                    )
         if not units:
             where = "in the export" + (f" or next to the mapping ({base})" if base else "")
             return (

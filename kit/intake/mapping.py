@@ -11,6 +11,10 @@ declared type, every table and field must exist in :mod:`kit.schema`, every valu
 must be in the field's vocabulary, and every required field must be mapped. All problems are
 collected and raised together as one :class:`~kit.exceptions.MappingError`.
 
+One module, though long: the mapping language is one grammar (its keys, their types, value
+maps, presets and ``extends``) checked in one pass that collects every problem, and each key
+is declared and validated next to its reading.
+
 Examples
 --------
 >>> m = load_mapping({"tables": {"users": {"source": "team.csv", "columns": {

@@ -8,6 +8,10 @@ yes/no values are translated on the *distinct* values of a column (dictionary en
 are parsed by :func:`pyarrow.compute.strptime` format by format on the rows still unparsed,
 fastest and most common formats first.
 
+One module, though long: every converter shares :class:`Converted` and the translation of
+distinct values, and the date parser (most of its length) is one algorithm read top to
+bottom.
+
 Examples
 --------
 >>> import pyarrow as pa

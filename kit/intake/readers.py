@@ -18,6 +18,10 @@ points outside it is refused by name, without reading what it points to; folders
 wrote itself (a dataset, a report folder) are skipped and said; a ``.zip`` is extracted into
 a private folder only if its members have distinct names, its data is undamaged and it does
 not expand beyond the budget of :mod:`kit._budget`.
+
+One module, though long: finding units and reading them share the unit model
+(:class:`SourceFile`, :class:`Unit`, sheets, checksums) and the budget checks; if it grows,
+the seam is :func:`open_export` (finding) against :func:`read_unit` (parsing).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ __all__ = [
     "RawTable",
     "SourceFile",
     "Unit",
+    "file_units",
     "open_export",
     "read_unit",
     "sha256_of",
@@ -496,6 +501,20 @@ def _extract(archive: Path, root: Path, meter: Meter | None = None) -> list[Path
                 raise unreadable(f"{info.filename}: {exc.strerror or exc}") from None
             paths.append(target)
     return sorted(paths)
+
+
+def file_units(file: SourceFile) -> list[Unit]:
+    """The units of one data file: itself, or each worksheet of a workbook (the first one
+    first: a pattern without ``#sheet`` selects it).
+
+    Raises
+    ------
+    Exception
+        Whatever python-calamine raises on a workbook it cannot open.
+    """
+    if file.kind != "excel":
+        return [Unit(file)]
+    return [Unit(file, s, i == 0) for i, s in enumerate(_sheet_names(file.path))]
 
 
 def _sheet_names(path: Path) -> list[str]:
@@ -1013,8 +1032,7 @@ def _sheet_rows(unit: Unit) -> Iterable[tuple[int, list[object]]]:
     try:
         wb = CalamineWorkbook.from_path(str(unit.file.path))
         try:
-            # a workbook unit from the export names its sheet; a None one (a workbook lookup
-            # file found next to the mapping) makes calamine raise, reported just below
+            # every workbook unit names its sheet (file_units, open_export)
             sheet = cast(str, unit.sheet)
             rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         finally:

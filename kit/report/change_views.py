@@ -7,6 +7,9 @@ team's rows and say in plain words what changed, with the evidence sentence the
 diagnostics wrote; every block is empty when there is nothing to compare, so the notebooks
 call them unconditionally.
 
+One module, though long: every block reads the same two frames (``changes`` and
+``requirements``) through the same team selection and wording helpers.
+
 Examples
 --------
 >>> import pandas as pd

@@ -10,6 +10,9 @@ Borrower PII (names, emails, phones) is masked unless ``show_pii=True`` is passe
 notebooks have a papermill parameter ``show_pii`` (default ``False``) that they hand to
 :func:`header`, :func:`table` and :func:`mask_pii`.
 
+One module, though long: every block shares the escaping, the PII masking and the ``kit-*``
+classes the report template styles, so a block cannot be built unsafe elsewhere.
+
 Examples
 --------
 >>> import pandas as pd
@@ -40,6 +43,7 @@ from IPython.display import HTML
 
 from kit.exceptions import ParameterError
 from kit.formatting import format_count, format_number, format_value
+from kit.params import parse_day
 from kit.schema import label
 
 if TYPE_CHECKING:
@@ -722,15 +726,7 @@ def figure(
 
 # --------------------------------------------------------------------------- report facts
 def _iso_day(name: str, value: object) -> str:
-    if value is None:
-        raise ParameterError(f"{name} is missing: give a date such as 2025-03-31")
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} {value!r} is not a date: give a date such as 2025-03-31")
-    return stamp.date().isoformat()
+    return parse_day(value, name=name).isoformat()
 
 
 DEFAULT_METHOD = (

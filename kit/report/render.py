@@ -15,6 +15,9 @@ borrower PII: a notebook executed with ``show_pii=True`` renders only as an inte
 :func:`render_pdf` prints a rendered report with a headless Chromium, Google Chrome or
 Microsoft Edge already on the machine (:func:`find_browser`), never a downloaded browser.
 
+One module, though long: HTML and PDF rendering share the report facts, the template and
+the checks on what a client-ready file may contain.
+
 Examples
 --------
 >>> from kit.report.render import render_html  # doctest: +SKIP

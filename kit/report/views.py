@@ -11,6 +11,9 @@ evidence rules of :mod:`kit.diagnostics.evidence` (not assessed, too few to judg
 evidence), and every sentence that names a threshold, a cadence or a colour band is built
 from the standards in the results bundle, never typed in.
 
+One module, though long: every view reads the bundle through the same team selection,
+labels and evidence rules (the data-quality and change views have their own modules).
+
 Examples
 --------
 >>> metric_text({}, "stale_open_loans", 0.0997, denominator=40)

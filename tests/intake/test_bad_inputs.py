@@ -206,7 +206,7 @@ def test_bad_engagement_file(tmp_path: Path) -> None:
     message = blocking(tmp_path)
     # the messages of kit.params, the one parser of run parameters, naming the file
     assert "engagement.yaml: as_of '31/10/2025' is not a date: write it as YYYY-MM-DD" in message
-    assert "engagement.yaml: seat_cost_per_month 'lots' is not a number: give the monthly" in message
+    assert "engagement.yaml: seat_cost_per_month 'lots' is not a number: give" in message
 
 
 def test_corrupt_zip_and_workbook(tmp_path: Path) -> None:

@@ -297,3 +297,47 @@ def test_no_owner_anywhere_is_a_clear_error(tmp_path: Path) -> None:
     }
     with pytest.raises(InputError, match=r"no owner was found in contacts\.owner_id"):
         read_export(tmp_path, mapping=mapping)
+
+
+def test_a_workbook_lookup_file_next_to_the_mapping_is_read(tmp_path: Path) -> None:
+    """A lookup file next to the mapping may be a workbook: its first sheet, or the sheet a
+    ``file#sheet`` pattern names (issue 17: it was opened without a sheet name, and intake
+    stopped with "cannot open the workbook")."""
+    import openpyxl
+
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "leads.csv").write_text(LEADS)
+    (export / "deals.csv").write_text(DEALS)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Notes"
+    ws.append(["nothing to see"])
+    teams = wb.create_sheet("Teams")
+    teams.append(["Owner", "Team"])
+    teams.append(["Ana Ruiz", "North"])
+    teams.append(["Ben Ode", "South"])
+    wb.save(tmp_path / "teams.xlsx")
+    book = openpyxl.Workbook()
+    book.active.title = "Owners"
+    for row in (["Owner", "Team"], ["Ana Ruiz", "East"], ["Ben Ode", "West"]):
+        book.active.append(row)
+    book.save(tmp_path / "owners.xlsx")
+    team = "team: {from_field: user_id, lookup: {file: %s, key: Owner, value: Team}}"
+    for pattern, expected in [
+        ("owners.xlsx", ["East", "West"]),  # its first sheet
+        ("teams.xlsx#Teams", ["North", "South"]),
+    ]:
+        mapping = tmp_path / "funnel.yaml"
+        mapping.write_text(NO_USERS.replace("team: {constant: Inside Sales}", team % pattern))
+        ds = read_export(export, mapping=mapping)
+        assert ds["users"][["user_id", "team"]].astype(str).values.tolist() == [
+            ["Ana Ruiz", expected[0]],
+            ["Ben Ode", expected[1]],
+        ]
+        files = ds.manifest["lookup_files"]
+        book_name = pattern.partition("#")[0]
+        assert [(f["path"], f["pattern"], f["rows"]) for f in files] == [
+            ("leads.csv", "leads.csv", 3),
+            (book_name, pattern, 2),
+        ]
