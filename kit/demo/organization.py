@@ -609,23 +609,12 @@ def _part(
     return _Part(tables=tables, org=org, contacts=contacts)
 
 
-def _requirement_part(
-    rng: np.random.Generator,
-    sizes: dict[str, Any],
-    *,
-    n_users_before: int,
-    taken: np.ndarray,
-    first: dict[str, int],
-    los_offset: int,
-    digits: dict[str, int] = _DIGITS,
-    emails_seen: dict[str, int] | None = None,
-) -> _Part:
-    """The two teams the standards were required of on the requirement date, generated
-    after (and apart from) the others: their own random stream, user and record numbers
-    continuing the others' (``n_users_before`` users, records from ``first``, LOS loan
-    numbers ``los_offset`` above theirs), family names and phone numbers (``taken``: the
-    others' phone slots) no other person has, and none of the one-off defects (the others
-    already carry them)."""
+def _requirement_organization(
+    rng: np.random.Generator, sizes: dict[str, Any], *, n_users_before: int
+) -> Organization:
+    """The two requirement teams' people: user numbers after the others' ``n_users_before``
+    users, names of first names and :data:`kit.demo.text.MORE_LAST_NAMES` (no one else
+    has those family names)."""
     size = sizes["team_sizes"][0] - 1
     org = build_organization(
         rng,
@@ -644,7 +633,42 @@ def _requirement_part(
     )
     numbers = np.arange(offset + 1, offset + n_users + 1).astype(str)
     ids = np.char.add("U", np.char.zfill(numbers, 4))
-    org = replace(org, user_ids=ids, user_names=names)
+    return replace(org, user_ids=ids, user_names=names)
+
+
+def _roster(scale: str, seed: int) -> list[Organization]:
+    """Every team and person of a scale (the organization, then the requirement teams),
+    drawn as :func:`write_export` draws them, without generating their records."""
+    sizes = _scale(scale)
+    rng = np.random.default_rng(seed)
+    org = build_organization(rng, n_teams=sizes["teams"], team_sizes=sizes["team_sizes"])
+    extra = _requirement_organization(
+        np.random.default_rng([seed, _REQUIREMENT_STREAM]),
+        sizes,
+        n_users_before=len(org.user_ids),
+    )
+    return [org, extra]
+
+
+def _requirement_part(
+    rng: np.random.Generator,
+    sizes: dict[str, Any],
+    *,
+    n_users_before: int,
+    taken: np.ndarray,
+    first: dict[str, int],
+    los_offset: int,
+    digits: dict[str, int] = _DIGITS,
+    emails_seen: dict[str, int] | None = None,
+) -> _Part:
+    """The two teams the standards were required of on the requirement date, generated
+    after (and apart from) the others: their own random stream, user and record numbers
+    continuing the others' (``n_users_before`` users, records from ``first``, LOS loan
+    numbers ``los_offset`` above theirs), family names and phone numbers (``taken``: the
+    others' phone slots) no other person has, and none of the one-off defects (the others
+    already carry them)."""
+    org = _requirement_organization(rng, sizes, n_users_before=n_users_before)
+    n_more = len(text.MORE_LAST_NAMES)
     # the per-team scale's people need more area codes than the others'
     space = len(_AREA_CODES if sizes.get("per_team") else text.AREA_CODES) * 10_000
 

@@ -276,9 +276,7 @@ def team_names(n_teams: int) -> tuple[str, ...]:
     if n_teams <= len(base):
         return base[:n_teams]
     width = max(2, len(str(-(-n_teams // len(base)))))
-    return tuple(
-        f"{base[i % len(base)]} {i // len(base) + 1:0{width}d}" for i in range(n_teams)
-    )
+    return tuple(f"{base[i % len(base)]} {i // len(base) + 1:0{width}d}" for i in range(n_teams))
 
 
 def build_organization(
