@@ -8,6 +8,8 @@ a few teams of the same kind (``per_team``), and its people on its roster alone.
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -205,3 +207,13 @@ def test_cli_offers_every_scale() -> None:
     assert list(SCALES) == ["small", "medium", "large", "xlarge"]
     result = CliRunner().invoke(cli, ["demo-data", "out", "--scale", "huge"])
     assert result.exit_code == 2 and "'huge' is not one of" in result.output
+
+
+def test_the_command_line_reads_the_scales_without_numpy_or_pandas() -> None:
+    code = (
+        "import sys, kit.cli; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'kit.demo.organization') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
