@@ -540,7 +540,8 @@ def _part(
 
     ``first`` holds the first record number of each kind (the part continues another's
     numbering); ``plant`` plants the one-off defects (a 2052 contact, meetings entered
-    ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first;
+    ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first (at
+    the per-team scale it deals out the phone numbers);
     ``digits`` are the widths of the record numbers; ``emails_seen`` continues the email
     numbering of earlier parts (see :func:`_emails`).
     """
@@ -552,6 +553,7 @@ def _part(
         loans,
         past_clients=sizes["past_clients_per_producer"],
         partners=sizes["partners_per_producer"],
+        deal_phones=adjust is None or not sizes.get("per_team"),
     )
     opportunities = build_opportunities(rng, org, loans)
     lifecycle = update_lifecycle(rng, contacts, opportunities)
