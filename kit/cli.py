@@ -46,7 +46,7 @@ def cli() -> None:
     + ", ".join(
         f"{name} {s['teams']} teams of {s['producers']} producers" for name, s in SCALES.items()
     )
-    + " (and the two requirement teams); xlarge (over 20M activities, about 4 GB of CSV) is "
+    + " (and the two requirement teams); xlarge (23M activities, 3.7 GB of CSV) is "
     "streamed to disk team by team.",
 )
 @click.option(
