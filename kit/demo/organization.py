@@ -25,7 +25,9 @@ Each team also has a minority of other producer archetypes (``never_adopted``, `
 :func:`generate` returns the export tables as string columns *with* real data-quality
 defects (spelling variants, blanks, duplicates, orphans, late logging, future dates);
 intake turns them into the typed canonical dataset. :func:`write_export` writes them as CSV
-files. Everything is vectorized numpy/pyarrow; the same seed gives byte-identical files.
+files, streamed part by part (team by team at the ``xlarge`` scale, see
+:mod:`kit.demo.scales`). Everything is vectorized numpy/pyarrow; the same seed gives
+byte-identical files.
 
 Examples
 --------
@@ -446,8 +448,7 @@ def _team_parts(sizes: dict[str, Any], seed: int) -> Iterator[_Part]:
             person_slots, person = np.unique(contacts.phone_slot, return_inverse=True)
             start = cursor["phone"]
             fresh = slots[start : start + len(person_slots)]
-            if len(fresh) < len(person_slots):
-                raise AssertionError("the demo ran out of phone numbers")  # pragma: no cover
+            assert len(fresh) == len(person_slots), "more people than phone numbers"
             cursor["phone"] += len(person_slots)
             cursor["issued"] = int((los.number >= 0).sum())
             numbers = np.where(los.number >= 0, los.number + cursor["los"], -1)
@@ -541,9 +542,9 @@ def _part(
     ``first`` holds the first record number of each kind (the part continues another's
     numbering); ``plant`` plants the one-off defects (a 2052 contact, meetings entered
     ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first (at
-    the per-team scale it deals out the phone numbers);
-    ``digits`` are the widths of the record numbers; ``emails_seen`` continues the email
-    numbering of earlier parts (see :func:`_emails`).
+    the per-team scale it deals out the phone numbers); ``digits`` are the widths of the
+    record numbers; ``emails_seen`` continues the email numbering of earlier parts (see
+    :func:`_emails`).
     """
     first = first or {}
     loans = build_loans(rng, org, leads_per_year=sizes["leads_per_producer_year"])
