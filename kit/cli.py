@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from kit._version import __version__
+from kit.demo.scales import SCALES
 from kit.exceptions import KitError
 
 _PATH = click.Path(path_type=Path)
@@ -34,16 +35,19 @@ def cli() -> None:
     """
 
 
-@cli.command(
-    "demo-data", short_help="Write a demo CRM export (CSV) of a mortgage lender."
-)
+@cli.command("demo-data", short_help="Write a demo CRM export (CSV) of a mortgage lender.")
 @click.argument("out_dir", type=_PATH)
 @click.option(
     "--scale",
-    type=click.Choice(["small", "medium", "large"]),
+    type=click.Choice(list(SCALES)),
     default="small",
     show_default=True,
-    help="Size of the generated organization.",
+    help="Size of the generated organization: "
+    + ", ".join(
+        f"{name} {s['teams']} teams of {s['producers']} producers" for name, s in SCALES.items()
+    )
+    + " (and the two requirement teams); xlarge (23M activities, 3.7 GB of CSV) is "
+    "streamed to disk team by team.",
 )
 @click.option(
     "--seed",
@@ -70,9 +74,7 @@ def demo_data(out_dir: Path, scale: str, seed: int, force: bool, as_of: str | No
     click.echo(f"Demo export ({scale}, seed {seed}{when}) written to {path}")
 
 
-@cli.command(
-    "intake", short_help="Read a CRM export into a clean, typed dataset."
-)
+@cli.command("intake", short_help="Read a CRM export into a clean, typed dataset.")
 @click.argument("export", type=_EXISTING)
 @click.option("--out", "out_dir", type=_PATH, required=True, help="Dataset folder to write.")
 @click.option(
@@ -271,10 +273,10 @@ def assess_command(
 )
 @click.option(
     "--scale",
-    type=click.Choice(["small", "medium", "large"]),
+    type=click.Choice(list(SCALES)),
     default="small",
     show_default=True,
-    help="Size of the demo organization.",
+    help="Size of the demo organization (see demo-data --help).",
 )
 @_workers_option
 def demo_command(out_dir: Path, scale: str, workers: int | None) -> None:
@@ -337,8 +339,7 @@ def notebooks_command(out_dir: Path, force: bool) -> None:
     copied = copy_notebooks(out_dir, force=force)
     click.echo(f"Copied {len(copied)} notebooks to {out_dir}: {', '.join(p.name for p in copied)}")
     click.echo(
-        f"Open them with: jupyter lab {out_dir}  (JupyterLab: pip install "
-        '"crm-adoption-kit[lab]")'
+        f'Open them with: jupyter lab {out_dir}  (JupyterLab: pip install "crm-adoption-kit[lab]")'
     )
 
 

@@ -93,9 +93,15 @@ def build_contacts(
     *,
     past_clients: float,
     partners: float,
+    deal_phones: bool = True,
 ) -> Contacts:
     """Referral partners and past clients imported at launch (with their original created
-    dates), every lead the producers received, and a few duplicate people."""
+    dates), every lead the producers received, and a few duplicate people.
+
+    Each person gets a random phone slot (an area code and line); with ``deal_phones``
+    false, just the person's number (0, 1, ...), for a caller that deals out the real
+    slots itself (it saves shuffling every slot for each team of the xlarge scale).
+    """
     n_prod = org.n_producers
     arch = org.archetype
     # Referral partners (realtors and builders), imported at launch.
@@ -202,7 +208,7 @@ def build_contacts(
         duplicate_of=dup,
     )
     rows = {key: np.concatenate([base[key], extra[key]]) for key in base}
-    slots = rng.permutation(len(text.AREA_CODES) * 10_000)[:n]
+    slots = rng.permutation(len(text.AREA_CODES) * 10_000)[:n] if deal_phones else np.arange(n)
     rows["phone_slot"] = np.concatenate([slots, slots[dup]])
     return Contacts(**rows, lead_offset=n_pr + n_pc)
 

@@ -25,7 +25,9 @@ Each team also has a minority of other producer archetypes (``never_adopted``, `
 :func:`generate` returns the export tables as string columns *with* real data-quality
 defects (spelling variants, blanks, duplicates, orphans, late logging, future dates);
 intake turns them into the typed canonical dataset. :func:`write_export` writes them as CSV
-files. Everything is vectorized numpy/pyarrow; the same seed gives byte-identical files.
+files, streamed part by part (team by team at the ``xlarge`` scale, see
+:mod:`kit.demo.scales`). Everything is vectorized numpy/pyarrow; the same seed gives
+byte-identical files.
 
 Examples
 --------
@@ -41,6 +43,8 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -77,6 +81,7 @@ from kit.demo.crm import (
     build_opportunities,
     update_lifecycle,
 )
+from kit.demo.scales import SCALES
 from kit.demo.world import (
     ARCHETYPES as _WORLD_ARCHETYPES,
 )
@@ -114,35 +119,6 @@ __all__ = [
     "write_export",
     "write_standards",
 ]
-
-#: Sizes of each scale. Team sizes cycle over the teams; per-producer volumes are yearly
-#: means (leads) or book sizes (past clients, referral partners).
-SCALES: dict[str, dict[str, Any]] = {
-    "small": {
-        "teams": 5,
-        "producers": 30,
-        "team_sizes": (7, 6, 5, 6, 6),
-        "leads_per_producer_year": 120,
-        "past_clients_per_producer": 50,
-        "partners_per_producer": 10,
-    },
-    "medium": {
-        "teams": 20,
-        "producers": 200,
-        "team_sizes": (11, 10, 9, 10, 10),
-        "leads_per_producer_year": 150,
-        "past_clients_per_producer": 60,
-        "partners_per_producer": 12,
-    },
-    "large": {
-        "teams": 55,
-        "producers": 550,
-        "team_sizes": (11, 10, 9, 10, 10),
-        "leads_per_producer_year": 260,
-        "past_clients_per_producer": 80,
-        "partners_per_producer": 14,
-    },
-}
 
 #: The demo engagement: who the client is, when the CRM launched, the last day of data, the
 #: day the export was taken (so the meetings entered ahead as held are future-dated), and
@@ -240,7 +216,8 @@ def generate(
     Parameters
     ----------
     scale
-        ``small``, ``medium`` or ``large`` (see :data:`SCALES`).
+        ``small``, ``medium``, ``large`` or ``xlarge`` (see :data:`SCALES`). The whole
+        export is held in memory: write ``xlarge`` with :func:`write_export`, which streams.
     seed
         Random seed; the same seed always gives the same tables.
     as_of
@@ -302,6 +279,11 @@ def write_export(
     ``as_of`` the export is the one taken at the end of that day (see :func:`generate`)
     and ``engagement.yaml`` says so.
 
+    The tables are written part by part, appended to each file as each part is generated:
+    at the ``per_team`` scale (``xlarge``) a part is one team, so memory is bounded by the
+    largest team; at the other scales the organization and then the two requirement teams.
+    The files are byte for byte those of writing :func:`generate`'s tables at once.
+
     Raises
     ------
     OutputError
@@ -318,11 +300,19 @@ def write_export(
     if out.exists() and not replace:
         raise OutputError(f"{out} already exists; remove it or use --force to replace it.")
     day = _export_day(as_of)
-    tables, _ = _build(scale, seed, day)
+    sizes = _scale(scale)
     engagement = ENGAGEMENT if day is None else {**ENGAGEMENT, "as_of": day}
-    with atomic_dir(out, replace=replace) as tmp:
-        for name, table in tables.items():
-            pacsv.write_csv(table, tmp / f"{name}.csv")
+    with atomic_dir(out, replace=replace) as tmp, ExitStack() as files:
+        writers: dict[str, pacsv.CSVWriter] = {}
+        for part in _parts(sizes, seed, day):
+            for name, table in _export_tables(part, first=not writers).items():
+                if name not in writers:
+                    writers[name] = files.enter_context(
+                        pacsv.CSVWriter(tmp / f"{name}.csv", table.schema)
+                    )
+                writers[name].write_table(table)
+            del part  # the next part is generated without this one's tables
+        files.close()
         (tmp / "engagement.yaml").write_text(
             yaml.safe_dump(engagement, sort_keys=False), encoding="utf-8"
         )
@@ -358,6 +348,16 @@ _LAST_NAMES: tuple[str, ...] = text.LAST_NAMES + text.MORE_LAST_NAMES
 _REQUIREMENT_STREAM = 16
 #: LOS loan numbers of the requirement teams start this far above the others'.
 _LOS_NUMBER_OFFSET = 800_000
+#: At the ``per_team`` scale each team draws from its own random stream (seed, this
+#: number, team number), and the phone numbers are dealt out from one shuffle of every
+#: number (seed, :data:`_PHONE_STREAM`).
+_TEAM_STREAM = 17
+_PHONE_STREAM = 18
+#: Widths of the zero-padded record numbers (a scale's ``id_digits`` may widen them).
+_DIGITS: dict[str, int] = {"contact": 6, "opportunity": 6, "activity": 7}
+#: Area codes of the demo's phone numbers: the base list (every scale but the per-team
+#: one uses only these), then more for the per-team scale's millions of people.
+_AREA_CODES: tuple[str, ...] = text.AREA_CODES + text.MORE_AREA_CODES
 
 
 @dataclass(frozen=True)
@@ -372,20 +372,158 @@ class _Part:
 def _build(
     scale: str, seed: int, as_of: str | None = None
 ) -> tuple[dict[str, pa.Table], list[Organization]]:
-    sizes = _scale(scale)
+    """The whole export in memory: every part's tables concatenated."""
+    tables: dict[str, list[pa.Table]] = {}
+    orgs: list[Organization] = []
+    for part in _parts(_scale(scale), seed, as_of):
+        for name, table in _export_tables(part, first=not orgs).items():
+            tables.setdefault(name, []).append(table)
+        orgs.append(part.org)
+    return {name: pa.concat_tables(parts) for name, parts in tables.items()}, orgs
+
+
+def _export_tables(part: _Part, *, first: bool) -> dict[str, pa.Table]:
+    """A part's tables as they go into the export: the campaigns are the first part's only
+    (every part knows them), and every table has exactly its canonical columns."""
+    tables = {name: table for name, table in part.tables.items() if first or name != "campaigns"}
+    for name, table in tables.items():
+        assert table.column_names == [f.name for f in TABLES[name].fields], name
+    return tables
+
+
+def _parts(sizes: dict[str, Any], seed: int, as_of: str | None = None) -> Iterator[_Part]:
+    """The parts of the organization, in export order, each with its tables (as they stood
+    at the end of ``as_of`` when given): the organization (or, ``per_team``, each team in
+    turn), then the two requirement teams."""
+
+    def snapshot(part: _Part) -> _Part:
+        return part if as_of is None else replace(part, tables=_snapshot(part.tables, as_of))
+
+    if sizes.get("per_team"):
+        yield from (snapshot(p) for p in _team_parts(sizes, seed))
+        return
     rng = np.random.default_rng(seed)
     org = build_organization(rng, n_teams=sizes["teams"], team_sizes=sizes["team_sizes"])
     base = _part(rng, org, sizes)
-    extra = _requirement_part(np.random.default_rng([seed, _REQUIREMENT_STREAM]), base, sizes)
-    tables = {
-        name: table if name == "campaigns" else pa.concat_tables([table, extra.tables[name]])
-        for name, table in base.tables.items()
+    taken = base.contacts.phone_slot
+    first = {
+        # past the ids the others' orphans point at (deleted contacts, just above theirs)
+        "contact": (base.tables["contacts"].num_rows // 100_000 + 1) * 100_000 + 1,
+        "opportunity": base.tables["opportunities"].num_rows + 1,
+        "activity": base.tables["activities"].num_rows + 1,
     }
-    if as_of is not None:
-        tables = _snapshot(tables, as_of)
-    for name, table in tables.items():
-        assert table.column_names == [f.name for f in TABLES[name].fields], name
-    return tables, [base.org, extra.org]
+    n_users = len(base.org.user_ids)
+    yield snapshot(base)
+    del base
+    yield snapshot(
+        _requirement_part(
+            np.random.default_rng([seed, _REQUIREMENT_STREAM]),
+            sizes,
+            n_users_before=n_users,
+            taken=taken,
+            first=first,
+            los_offset=_LOS_NUMBER_OFFSET,
+        )
+    )
+
+
+def _team_parts(sizes: dict[str, Any], seed: int) -> Iterator[_Part]:
+    """The ``per_team`` scale: the roster of every team drawn at once (so names are unique
+    across the organization), then each team generated from its own random stream (seed,
+    :data:`_TEAM_STREAM`, team number), continuing the record, loan and phone numbering and
+    the email addresses of the teams before it; then the two requirement teams."""
+    roster = build_organization(
+        np.random.default_rng(seed), n_teams=sizes["teams"], team_sizes=sizes["team_sizes"]
+    )
+    digits = {**_DIGITS, **sizes.get("id_digits", {})}
+    slots = np.random.default_rng([seed, _PHONE_STREAM]).permutation(len(_AREA_CODES) * 10_000)
+    cursor = {"contact": 1, "opportunity": 1, "activity": 1, "los": 0, "phone": 0}
+    emails_seen: dict[str, int] = {}
+    for team in range(len(roster.team_names)):
+        org = _team_organization(roster, team)
+        rng = np.random.default_rng([seed, _TEAM_STREAM, team])
+
+        def adjust(contacts: Contacts, los: LosLoans) -> tuple[Contacts, LosLoans]:
+            # phone numbers nobody in an earlier team has; loan numbers after theirs
+            person_slots, person = np.unique(contacts.phone_slot, return_inverse=True)
+            start = cursor["phone"]
+            fresh = slots[start : start + len(person_slots)]
+            assert len(fresh) == len(person_slots), "more people than phone numbers"
+            cursor["phone"] += len(person_slots)
+            cursor["issued"] = int((los.number >= 0).sum())
+            numbers = np.where(los.number >= 0, los.number + cursor["los"], -1)
+            return replace(contacts, phone_slot=fresh[person]), replace(los, number=numbers)
+
+        part = _part(
+            rng,
+            org,
+            sizes,
+            plant=team == 0,
+            first={k: cursor[k] for k in ("contact", "opportunity", "activity")},
+            adjust=adjust,
+            digits=digits,
+            emails_seen=emails_seen,
+        )
+        cursor["los"] += cursor.pop("issued")
+        cursor["opportunity"] += part.tables["opportunities"].num_rows
+        cursor["activity"] += part.tables["activities"].num_rows
+        # past the ids this team's orphans point at (deleted contacts, just above its own)
+        cursor["contact"] = _last_contact(part.tables) + 1
+        yield part
+        del part
+    yield _requirement_part(
+        np.random.default_rng([seed, _REQUIREMENT_STREAM]),
+        sizes,
+        n_users_before=len(roster.user_ids),
+        taken=slots[: cursor["phone"]],
+        first={
+            "contact": (cursor["contact"] // 100_000 + 1) * 100_000 + 1,
+            "opportunity": cursor["opportunity"],
+            "activity": cursor["activity"],
+        },
+        los_offset=max(_LOS_NUMBER_OFFSET, (cursor["los"] // 100_000 + 1) * 100_000),
+        digits=digits,
+        emails_seen=emails_seen,
+    )
+
+
+def _team_organization(roster: Organization, team: int) -> Organization:
+    """One team of the roster as an organization of its own (its users, numbered as in
+    the roster)."""
+    users = np.flatnonzero(roster.user_team == team)
+    producers = np.flatnonzero(roster.producer_team == team)
+    local = np.full(len(roster.user_ids), -1, dtype=np.int64)
+    local[users] = np.arange(len(users))
+    return Organization(
+        team_names=(roster.team_names[team],),
+        team_stories=(roster.team_stories[team],),
+        user_ids=roster.user_ids[users],
+        user_names=roster.user_names[users],
+        user_team=np.zeros(len(users), dtype=np.int64),
+        user_role=roster.user_role[users],
+        user_active=roster.user_active[users],
+        user_seat_start=roster.user_seat_start[users],
+        producer_user=local[roster.producer_user[producers]],
+        producer_team=np.zeros(len(producers), dtype=np.int64),
+        archetype=roster.archetype[producers],
+        lapse_s=roster.lapse_s[producers],
+        team_processor=local[roster.team_processor[[team]]],
+        team_manager=local[roster.team_manager[[team]]],
+    )
+
+
+def _last_contact(tables: dict[str, pa.Table]) -> int:
+    """The highest contact number a part's tables use (its contacts and the deleted
+    contacts its orphans point at)."""
+    numbers = [
+        pc.max(pc.cast(pc.utf8_slice_codeunits(tables[name][column], 1), pa.int64())).as_py()
+        for name, column in (
+            ("contacts", "contact_id"),
+            ("opportunities", "contact_id"),
+            ("activities", "contact_id"),
+        )
+    ]
+    return max(n for n in numbers if n is not None)
 
 
 def _part(
@@ -396,12 +534,17 @@ def _part(
     plant: bool = True,
     first: dict[str, int] | None = None,
     adjust: Any = None,
+    digits: dict[str, int] = _DIGITS,
+    emails_seen: dict[str, int] | None = None,
 ) -> _Part:
     """Generate one part of the organization: the world of ``org`` and its export tables.
 
     ``first`` holds the first record number of each kind (the part continues another's
     numbering); ``plant`` plants the one-off defects (a 2052 contact, meetings entered
-    ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first.
+    ahead...); ``adjust(contacts, los)`` may rework the people and loan numbers first (at
+    the per-team scale it deals out the phone numbers); ``digits`` are the widths of the
+    record numbers; ``emails_seen`` continues the email numbering of earlier parts (see
+    :func:`_emails`).
     """
     first = first or {}
     loans = build_loans(rng, org, leads_per_year=sizes["leads_per_producer_year"])
@@ -411,6 +554,7 @@ def _part(
         loans,
         past_clients=sizes["past_clients_per_producer"],
         partners=sizes["partners_per_producer"],
+        deal_phones=adjust is None or not sizes.get("per_team"),
     )
     opportunities = build_opportunities(rng, org, loans)
     lifecycle = update_lifecycle(rng, contacts, opportunities)
@@ -424,7 +568,16 @@ def _part(
     opportunity_number = _numbering(opportunities.created) + first.get("opportunity", 1) - 1
     tables: dict[str, pa.Table] = {}
     tables["users"] = _users(rng, org)
-    contacts_table, phone = _contacts(rng, org, contacts, lifecycle, contact_number, plant=plant)
+    contacts_table, phone = _contacts(
+        rng,
+        org,
+        contacts,
+        lifecycle,
+        contact_number,
+        plant=plant,
+        digits=digits,
+        emails_seen=emails_seen,
+    )
     tables["contacts"] = contacts_table
     tables["opportunities"] = _opportunities(
         rng,
@@ -436,8 +589,11 @@ def _part(
         contact_number,
         opportunity_number,
         plant=plant,
+        digits=digits,
     )
-    tables["stage_history"] = _stage_history(rng, org, opportunities, opportunity_number)
+    tables["stage_history"] = _stage_history(
+        rng, org, opportunities, opportunity_number, digits=digits
+    )
     tables["activities"] = _activities(
         rng,
         org,
@@ -448,6 +604,7 @@ def _part(
         phone,
         plant=plant,
         first_id=first.get("activity", 1),
+        digits=digits,
     )
     tables["campaigns"] = _campaigns()
     tables["los_loans"] = _los_loans(rng, org, loans, los, plant=plant)
@@ -455,11 +612,12 @@ def _part(
     return _Part(tables=tables, org=org, contacts=contacts)
 
 
-def _requirement_part(rng: np.random.Generator, base: _Part, sizes: dict[str, Any]) -> _Part:
-    """The two teams the standards were required of on the requirement date, generated
-    after (and apart from) the others: their own random stream, user and record numbers
-    continuing the others', family names and phone numbers no other person has, and none
-    of the one-off defects (the others already carry them)."""
+def _requirement_organization(
+    rng: np.random.Generator, sizes: dict[str, Any], *, n_users_before: int
+) -> Organization:
+    """The two requirement teams' people: user numbers after the others' ``n_users_before``
+    users, names of first names and :data:`kit.demo.text.MORE_LAST_NAMES` (no one else
+    has those family names)."""
     size = sizes["team_sizes"][0] - 1
     org = build_organization(
         rng,
@@ -469,7 +627,7 @@ def _requirement_part(rng: np.random.Generator, base: _Part, sizes: dict[str, An
         stories=REQUIREMENT_STORIES,
     )
     n_users = len(org.user_ids)
-    offset = len(base.org.user_ids)
+    offset = n_users_before
     n_first, n_more = len(text.FIRST_NAMES), len(text.MORE_LAST_NAMES)
     combos = rng.choice(n_first * n_more, n_users, replace=False)
     names = np.char.add(
@@ -478,11 +636,47 @@ def _requirement_part(rng: np.random.Generator, base: _Part, sizes: dict[str, An
     )
     numbers = np.arange(offset + 1, offset + n_users + 1).astype(str)
     ids = np.char.add("U", np.char.zfill(numbers, 4))
-    org = replace(org, user_ids=ids, user_names=names)
-    taken = base.contacts.phone_slot
+    return replace(org, user_ids=ids, user_names=names)
+
+
+def _roster(scale: str, seed: int) -> list[Organization]:
+    """Every team and person of a scale (the organization, then the requirement teams),
+    drawn as :func:`write_export` draws them, without generating their records."""
+    sizes = _scale(scale)
+    rng = np.random.default_rng(seed)
+    org = build_organization(rng, n_teams=sizes["teams"], team_sizes=sizes["team_sizes"])
+    extra = _requirement_organization(
+        np.random.default_rng([seed, _REQUIREMENT_STREAM]),
+        sizes,
+        n_users_before=len(org.user_ids),
+    )
+    return [org, extra]
+
+
+def _requirement_part(
+    rng: np.random.Generator,
+    sizes: dict[str, Any],
+    *,
+    n_users_before: int,
+    taken: np.ndarray,
+    first: dict[str, int],
+    los_offset: int,
+    digits: dict[str, int] = _DIGITS,
+    emails_seen: dict[str, int] | None = None,
+) -> _Part:
+    """The two teams the standards were required of on the requirement date, generated
+    after (and apart from) the others: their own random stream, user and record numbers
+    continuing the others' (``n_users_before`` users, records from ``first``, LOS loan
+    numbers ``los_offset`` above theirs), family names and phone numbers (``taken``: the
+    others' phone slots) no other person has, and none of the one-off defects (the others
+    already carry them)."""
+    org = _requirement_organization(rng, sizes, n_users_before=n_users_before)
+    n_more = len(text.MORE_LAST_NAMES)
+    # the per-team scale's people need more area codes than the others'
+    space = len(_AREA_CODES if sizes.get("per_team") else text.AREA_CODES) * 10_000
 
     def adjust(contacts: Contacts, los: LosLoans) -> tuple[Contacts, LosLoans]:
-        free = np.ones(len(text.AREA_CODES) * 10_000, dtype=bool)
+        free = np.ones(space, dtype=bool)
         free[taken] = False
         free = np.flatnonzero(free)
         slots, person = np.unique(contacts.phone_slot, return_inverse=True)  # a few thousand
@@ -493,16 +687,19 @@ def _requirement_part(rng: np.random.Generator, base: _Part, sizes: dict[str, An
             email_pattern=np.where(contacts.email_pattern == 4, 0, contacts.email_pattern),
             phone_slot=fresh[person],
         )
-        numbers = np.where(los.number >= 0, los.number + _LOS_NUMBER_OFFSET, -1)
+        numbers = np.where(los.number >= 0, los.number + los_offset, -1)
         return contacts, replace(los, number=numbers)
 
-    counts = {
-        # past the ids the others' orphans point at (deleted contacts, just above theirs)
-        "contact": (base.tables["contacts"].num_rows // 100_000 + 1) * 100_000 + 1,
-        "opportunity": base.tables["opportunities"].num_rows + 1,
-        "activity": base.tables["activities"].num_rows + 1,
-    }
-    return _part(rng, org, sizes, plant=False, first=counts, adjust=adjust)
+    return _part(
+        rng,
+        org,
+        sizes,
+        plant=False,
+        first=first,
+        adjust=adjust,
+        digits=digits,
+        emails_seen=emails_seen,
+    )
 
 
 def _normalized(values: pa.Array) -> pa.Array:
@@ -650,6 +847,8 @@ def _contacts(
     number: np.ndarray,
     *,
     plant: bool = True,
+    digits: dict[str, int] = _DIGITS,
+    emails_seen: dict[str, int] | None = None,
 ) -> tuple[pa.Table, pa.Array]:
     n = len(c)
     order = np.argsort(number)
@@ -684,16 +883,18 @@ def _contacts(
     )
     first = render.words(text.FIRST_NAMES, c.first, rng.random(n) >= 0.005)
     last = render.words(_LAST_NAMES, c.last, rng.random(n) >= 0.003)
-    email = _emails(rng, c)
+    email = _emails(rng, c, emails_seen)
     phone = _phones(rng, c)
     columns = {
-        "contact_id": render.ids("C", number, 6),
+        "contact_id": render.ids("C", number, digits["contact"]),
         "created_at": render.timestamps(created),
         "owner_id": owner_ids,
         "contact_type": contact_type,
         "lead_source": _lead_source(rng, c.lead_source),
         "lifecycle_stage": lifecycle_stage,
-        "referred_by": render.ids("C", number[np.maximum(c.referred_by, 0)], 6, c.referred_by >= 0),
+        "referred_by": render.ids(
+            "C", number[np.maximum(c.referred_by, 0)], digits["contact"], c.referred_by >= 0
+        ),
         "campaign_id": render.ids("CMP-", c.campaign + 1, 2, c.campaign >= 0),
         "first_name": first,
         "last_name": last,
@@ -704,9 +905,15 @@ def _contacts(
     return table, phone
 
 
-def _emails(rng: np.random.Generator, c: Contacts) -> pa.Array:
+def _emails(
+    rng: np.random.Generator, c: Contacts, seen_before: dict[str, int] | None = None
+) -> pa.Array:
     """Fictional emails at example.* domains: unique per person, varied patterns; a
-    duplicate person's email differs in case or whitespace; a few have no valid shape."""
+    duplicate person's email differs in case or whitespace; a few have no valid shape.
+
+    ``seen_before`` (updated in place) counts the people of earlier parts with each
+    address, so the numbers that keep addresses unique continue across the parts.
+    """
     n = len(c)
     first = pc.utf8_lower(render.words(text.FIRST_NAMES, c.first))
     last = pc.utf8_lower(render.words(_LAST_NAMES, c.last))
@@ -720,9 +927,14 @@ def _emails(rng: np.random.Generator, c: Contacts) -> pa.Array:
     base = render.concat(head, sep, tail, "@", domain)
     # Same name, pattern and domain: a number keeps each person's address unique.
     original = np.flatnonzero(c.duplicate_of < 0)
-    codes, _ = pd.factorize(base.take(pa.array(original)).to_numpy(zero_copy_only=False))
+    codes, uniques = pd.factorize(base.take(pa.array(original)).to_numpy(zero_copy_only=False))
     seen = np.zeros(n, dtype=np.int64)
     seen[original] = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    if seen_before is not None:
+        before = np.array([seen_before.get(address, 0) for address in uniques], dtype=np.int64)
+        seen[original] += before[codes]
+        for address, count in zip(uniques, before + np.bincount(codes), strict=True):
+            seen_before[address] = int(count)
     copy = np.flatnonzero(c.duplicate_of >= 0)
     seen[copy] = seen[c.duplicate_of[copy]]
     number = pc.cast(pa.array(seen + 1), pa.string())
@@ -739,7 +951,7 @@ def _emails(rng: np.random.Generator, c: Contacts) -> pa.Array:
 
 def _phones(rng: np.random.Generator, c: Contacts) -> pa.Array:
     """Fictional 555 numbers typed four ways; a few lack the area code."""
-    area = render.words(text.AREA_CODES, c.phone_slot // 10_000)
+    area = render.words(_AREA_CODES, c.phone_slot // 10_000)
     line = pc.utf8_lpad(pc.cast(pa.array(c.phone_slot % 10_000), pa.string()), 4, padding="0")
     formats = [
         render.concat("(", area, ") 555-", line),
@@ -779,6 +991,7 @@ def _opportunities(
     number: np.ndarray,
     *,
     plant: bool = True,
+    digits: dict[str, int] = _DIGITS,
 ) -> pa.Table:
     m = len(o)
     order = np.argsort(number)
@@ -808,11 +1021,11 @@ def _opportunities(
     # to 45 days past each recorded stage change; exported for open loans only.
     expected = np.maximum(o.created + 60 * DAY, o.stage_changed + 45 * DAY) // DAY
     columns = {
-        "opportunity_id": render.ids("O", number, 6),
+        "opportunity_id": render.ids("O", number, digits["opportunity"]),
         "owner_id": owner,
         "created_at": render.timestamps(o.created),
         "stage": _stage(rng, o.stage),
-        "contact_id": render.ids("C", contact, 6),
+        "contact_id": render.ids("C", contact, digits["contact"]),
         "stage_changed_at": render.timestamps(o.stage_changed, rng.random(m) >= 0.005),
         "status": render.spelled(
             rng,
@@ -832,13 +1045,18 @@ def _opportunities(
 
 
 def _stage_history(
-    rng: np.random.Generator, org: Organization, o: Opportunities, number: np.ndarray
+    rng: np.random.Generator,
+    org: Organization,
+    o: Opportunities,
+    number: np.ndarray,
+    *,
+    digits: dict[str, int] = _DIGITS,
 ) -> pa.Table:
     opp = number[o.history_opportunity]
     order = np.lexsort((o.history_at, opp))
     n = len(opp)
     columns = {
-        "opportunity_id": render.ids("O", opp, 6),
+        "opportunity_id": render.ids("O", opp, digits["opportunity"]),
         "stage": _stage(rng, o.history_stage),
         "changed_at": render.timestamps(o.history_at),
         "changed_by": _user_ids(org, o.history_by, rng.random(n) >= 0.01),
@@ -857,6 +1075,7 @@ def _activities(
     *,
     plant: bool = True,
     first_id: int = 1,
+    digits: dict[str, int] = _DIGITS,
 ) -> pa.Table:
     n = len(a)
     occurred = a.occurred.copy()
@@ -884,7 +1103,7 @@ def _activities(
     notes = pc.if_else(pa.array(missing), pa.scalar(NOTE_PARTS[0][1]), notes)
     notes = pc.if_else(pa.array(a.note >= 0), notes, pa.scalar(None, pa.string()))
     columns = {
-        "activity_id": render.ids("A", np.argsort(order) + first_id, 7),
+        "activity_id": render.ids("A", np.argsort(order) + first_id, digits["activity"]),
         "user_id": _user_ids(org, a.user),
         "type": render.spelled(
             rng,
@@ -899,8 +1118,8 @@ def _activities(
             variant_rate=0.01,
         ),
         "occurred_at": render.timestamps(occurred),
-        "contact_id": render.ids("C", contact, 6, contact >= 0),
-        "opportunity_id": render.ids("O", opportunity, 6, opportunity >= 0),
+        "contact_id": render.ids("C", contact, digits["contact"], contact >= 0),
+        "opportunity_id": render.ids("O", opportunity, digits["opportunity"], opportunity >= 0),
         "logged_at": render.timestamps(a.logged),
         "outcome": render.words(OUTCOME_TEXTS, a.outcome),
         "next_step": render.words(NEXT_STEP_TEXTS, a.next_step),

@@ -262,17 +262,21 @@ class Organization:
 
 
 def team_names(n_teams: int) -> tuple[str, ...]:
-    """Team names: the five base names, numbered when there is more than one cycle.
+    """Team names: the five base names, numbered when there is more than one cycle (two
+    digits, three past 99 cycles, so every name is unique and they sort in order).
 
     >>> team_names(5)[:2]
     ('Cedar Ridge', 'Lakeshore')
     >>> team_names(10)[5]
     'Cedar Ridge 02'
+    >>> team_names(550)[-1], len(set(team_names(550)))
+    ('Riverbend 110', 550)
     """
     base = text.TEAM_BASE_NAMES
     if n_teams <= len(base):
         return base[:n_teams]
-    return tuple(f"{base[i % len(base)]} {i // len(base) + 1:02d}" for i in range(n_teams))
+    width = max(2, len(str(-(-n_teams // len(base)))))
+    return tuple(f"{base[i % len(base)]} {i // len(base) + 1:0{width}d}" for i in range(n_teams))
 
 
 def build_organization(
