@@ -54,12 +54,16 @@ class Step:
         ``(perf_counter, MiB)`` pairs of the summed tree memory, for peaks within a window.
     result
         What the child wrote to its result file (empty when it wrote none).
+    cpu
+        CPU seconds (user + system) of the child and every descendant it waited for
+        (workers, kernels): steadier than wall clock on a loaded machine.
     """
 
     wall: float
     peak_mb: float
     samples: list[tuple[float, float]] = field(repr=False)
     result: dict[str, Any] = field(default_factory=dict)
+    cpu: float = 0.0
 
     def peak_between(self, start: float, stop: float) -> float:
         """Peak summed memory (MiB) sampled between two ``perf_counter`` readings."""
@@ -88,8 +92,12 @@ def run_step(
     env: dict[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 3600.0,
+    also: tuple[int, ...] = (),
 ) -> Step:
     """Run ``command`` (with ``--result FILE`` appended when ``result``) and measure it.
+
+    ``also`` names processes outside the child's tree whose trees work for it (a Dask
+    cluster's): their memory is sampled and summed with the child's.
 
     Raises
     ------
@@ -103,13 +111,15 @@ def run_step(
             started = time.perf_counter()
             child = subprocess.Popen(argv, stdout=stdout, stderr=err, env=env, cwd=cwd)
             proc = psutil.Process(child.pid)
+            helpers = [psutil.Process(pid) for pid in also]
             samples: list[tuple[float, float]] = []
             status, usage = None, None
             while True:
                 pid, status, usage = os.wait4(child.pid, os.WNOHANG)
                 if pid:
                     break
-                samples.append((time.perf_counter(), _tree_rss(proc) / _MB))
+                tree = _tree_rss(proc) + sum(_tree_rss(h) for h in helpers)
+                samples.append((time.perf_counter(), tree / _MB))
                 if time.perf_counter() - started > timeout:
                     child.kill()
                     os.wait4(child.pid, 0)
@@ -125,4 +135,5 @@ def run_step(
         own_peak = usage.ru_maxrss / 1024 if usage is not None else 0.0  # KiB on Linux
         peak = max([own_peak, *(mb for _, mb in samples)])
         found = json.loads(out_path.read_text()) if result and out_path.is_file() else {}
-    return Step(wall=wall, peak_mb=peak, samples=samples, result=found)
+    cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
+    return Step(wall=wall, peak_mb=peak, samples=samples, result=found, cpu=cpu)
