@@ -239,7 +239,7 @@ class ScaleRow:
             num(self.peak_mb, ",.0f"),
             " / ".join(num(v, ".1f") for v in (self.intake, self.diagnose, self.reports)),
             num(self.team_report, ".2f"),
-            num(seconds, ".1f"),
+            num(seconds, ",.1f"),
             num(memory, ",.0f"),
             "",
         ]

@@ -548,17 +548,20 @@ def _cli_rows(steps: dict[str, Any], workers: int) -> list[Row]:
         ("cluster", "the same with --scheduler: Dask LocalCluster, 2 process workers"),
     ):
         if steps.get(name):
-            team = _median_part(steps[name], "team_report")
+            runs = steps[name]
+            team = _median_part(runs, "team_report")
+            kernels = max(s.count("ipykernel_launcher") for s in runs)
+            note = (
+                f"as a consultant types it, from the installed kit; "
+                f"CPU {statistics.median(s.cpu for s in runs):,.1f} s (process tree); "
+                f"{kernels} kernel(s) started"
+            )
+            if name == "cluster":
+                note = "the cluster's processes' memory counted with the command's"
+            if team is not None:
+                note += f"; median team report in the pool {team:.2f} s"
             rows.append(
-                Row(
-                    what,
-                    _fig([s.wall for s in steps[name]]),
-                    max(s.peak_mb for s in steps[name]),
-                    note="as a consultant types it, from the installed kit; median team "
-                    f"report in the pool {team:.2f} s"
-                    if team is not None
-                    else "as a consultant types it, from the installed kit",
-                )
+                Row(what, _fig([s.wall for s in runs]), max(s.peak_mb for s in runs), note=note)
             )
     if steps.get("floor_cli") and steps.get("intake_cli"):
         ratio = _ratio_figure(steps)
