@@ -386,6 +386,14 @@ def summarize(
             note="the first report of each worker",
         ),
         Row(
+            "Intake and diagnostics in the full run (kit.runner.assess)",
+            _fig([p["intake"] + p["diagnose"] for p in full]),
+            max(stage_peaks["intake_peak_mb"], stage_peaks["diagnose_peak_mb"]),
+            note=f"intake {f['intake'].median:.2f} s, diagnostics {f['diagnose'].median:.2f} s "
+            "while the report workers start their kernels (contention: compare with the "
+            "stages alone above)",
+        ),
+        Row(
             "Exports: dataset, results bundle, CSV, Excel (in the full run)",
             f["exports"],
             stage_peaks["exports_peak_mb"],
@@ -505,11 +513,7 @@ def summarize(
             **({"ydata": yd.__dict__} if yd else {}),
         },
         "peak_mb": {**peak, **{f"full_run_{k}": v for k, v in stage_peaks.items()}},
-        "runs": {
-            k: [{"wall": s.wall, "peak_mb": s.peak_mb, "result": s.result} for s in v]
-            for k, v in steps.items()
-            if isinstance(v, list)
-        },
+        "runs": {k: [_run_record(s) for s in v] for k, v in steps.items() if isinstance(v, list)},
     }
     return {
         "facts": facts,
@@ -518,6 +522,17 @@ def summarize(
         "split": split_rows,
         "comparison": comparison,
         "document": document,
+    }
+
+
+def _run_record(step: Step) -> dict[str, Any]:
+    """One measured process as the JSON document keeps it."""
+    return {
+        "wall": step.wall,
+        "peak_mb": step.peak_mb,
+        "cpu": step.cpu,
+        "kernels_started": step.count("ipykernel_launcher"),
+        "result": step.result,
     }
 
 
@@ -802,7 +817,7 @@ def report(
         "targets": [t.as_dict() for t in targets],
         "runs_by_scale": {
             scale: {
-                k: [{"wall": s.wall, "peak_mb": s.peak_mb, "result": s.result} for s in v]
+                k: [_run_record(s) for s in v]
                 for k, v in steps.items()
                 if isinstance(v, list) and v and k in ("cli", "cluster", "floor_cli", "intake_cli")
             }
