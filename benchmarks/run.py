@@ -167,6 +167,7 @@ def measure(
     steps: dict[str, list[Step]] = {k: [] for k in names}
     steps.update({k: [] for k in ("cli", "cluster", "floor_cli", "intake_cli")})
     first = work / "report-1"
+    cluster_failed = ""
     repeat = args.xlarge_repeat if scale == "xlarge" else args.repeat
     workers = str(args.workers)
     for i in range(1, repeat + 1):
@@ -198,7 +199,14 @@ def measure(
             if name == "cli":
                 step = _cli_step(command[0], command[1])
             elif name == "cluster":
-                step = _cli_step(command[0], command[1], also=(command[2],))
+                if cluster_failed:
+                    continue
+                try:
+                    step = _cli_step(command[0], command[1], also=(command[2],))
+                except StepFailed as exc:  # the local runs of this scale still count
+                    cluster_failed = f"failed: {exc}".replace("\n", " / ")[:300]
+                    _log(f"{scale} on the LocalCluster {cluster_failed}")
+                    continue
             elif name.endswith("_cli"):
                 shutil.rmtree(work / "floor-parquet", ignore_errors=True)
                 step = run_step(command, result=False)
@@ -215,7 +223,7 @@ def measure(
             step = run_step(profile_command(python, export / "activities.csv", html))
             steps["ydata"].append(step)
             _log(f"{scale} round {i}/{repeat} ydata: {step.wall:.1f} s, {step.peak_mb:,.0f} MB")
-    return {"export": made, **steps}
+    return {"export": made, **steps, "cluster_failed": cluster_failed}
 
 
 # --------------------------------------------------------------------------- figures
@@ -635,12 +643,18 @@ def scale_rows(
             continue
         steps = measured[scale]
         kinds = [("cli", local)]
-        if scale == "large" and (steps.get("cluster") or cluster_skip):
+        if scale == "large" and (
+            steps.get("cluster") or steps.get("cluster_failed") or cluster_skip
+        ):
             kinds.append(("cluster", "Dask LocalCluster, 2 process workers"))
         for kind, executor in kinds:
             runs = steps.get(kind) or (steps.get("assess") if kind == "cli" else None)
             if not runs:
-                why = cluster_skip if kind == "cluster" else "no whole-process run (--cli none)"
+                why = (
+                    steps.get("cluster_failed") or cluster_skip
+                    if kind == "cluster"
+                    else "no whole-process run (--cli none)"
+                )
                 out.append(ScaleRow(scale, executor, skipped=why or "not run"))
                 continue
             files = steps["export"].result.get("files", {})

@@ -137,6 +137,17 @@ def test_scale_rows_and_issue_18_targets_from_the_runs():
         ("large", "Dask LocalCluster, 2 process workers", "no --scheduler option"),
         ("xlarge", "local, 2 workers", "not offered"),
     ]
+    failed_on_cluster = scale_rows(
+        ["large"],
+        {"large": {**large, "cluster_failed": "failed: exited with 1"}},
+        {},
+        workers=2,
+        cluster_skip="",
+    )
+    assert [(r.executor, r.skipped) for r in failed_on_cluster] == [
+        ("local, 2 workers", ""),
+        ("Dask LocalCluster, 2 process workers", "failed: exited with 1"),
+    ]
     local = rows[0]
     assert (local.teams, local.activities, local.csv_bytes) == (3, 2_000_000, 300_001_000)
     assert (local.total.median, local.peak_mb) == (35.0, 1_600.0)
