@@ -52,8 +52,8 @@ lint: $(VENV)/.installed-test  ## ruff and the type checker (mypy kit)
 	$(BIN)/ruff check kit tests $(wildcard benchmarks)
 	$(BIN)/mypy kit
 
-benchmark: $(VENV)/.installed-test  ## time every stage at the small scale (SCALE=medium|large for more)
-	$(BIN)/python benchmarks/run.py --scale $(or $(SCALE),small)
+benchmark: $(VENV)/.installed-test  ## time adoption-kit from a wheel and every stage at the small scale (SCALE=large, SCALES=small,large)
+	$(BIN)/python benchmarks/run.py $(if $(SCALES),--scales $(SCALES),--scale $(or $(SCALE),small))
 
 clean:
 	rm -rf $(VENV) dist build reports/demo

@@ -34,6 +34,7 @@ __all__ = ["Step", "StepFailed", "run_step"]
 
 _POLL_SECONDS = 0.02
 _MB = 1024 * 1024
+_SETTLED = 0.5  # seconds after which a new process's command line is read no more
 
 
 class StepFailed(RuntimeError):
@@ -54,12 +55,24 @@ class Step:
         ``(perf_counter, MiB)`` pairs of the summed tree memory, for peaks within a window.
     result
         What the child wrote to its result file (empty when it wrote none).
+    cpu
+        CPU seconds (user + system) of the child and every descendant it waited for
+        (workers, kernels): steadier than wall clock on a loaded machine.
+    started
+        Every process seen in the tree: pid to its command line's first words (so the
+        kernels a run started can be counted).
     """
 
     wall: float
     peak_mb: float
     samples: list[tuple[float, float]] = field(repr=False)
     result: dict[str, Any] = field(default_factory=dict)
+    cpu: float = 0.0
+    started: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def count(self, word: str) -> int:
+        """Processes seen whose command line holds ``word`` (e.g. ``ipykernel_launcher``)."""
+        return sum(word in line for line in self.started.values())
 
     def peak_between(self, start: float, stop: float) -> float:
         """Peak summed memory (MiB) sampled between two ``perf_counter`` readings."""
@@ -67,7 +80,11 @@ class Step:
         return max(inside) if inside else float("nan")
 
 
-def _tree_rss(proc: psutil.Process) -> int:
+def _young(proc: psutil.Process) -> bool:
+    return time.time() - proc.create_time() < _SETTLED
+
+
+def _tree_rss(proc: psutil.Process, seen: dict[int, str] | None = None) -> int:
     total = 0
     try:
         members = [proc, *proc.children(recursive=True)]
@@ -76,6 +93,8 @@ def _tree_rss(proc: psutil.Process) -> int:
     for member in members:
         try:
             total += member.memory_info().rss
+            if seen is not None and _young(member):  # until it has surely exec'd
+                seen[member.pid] = " ".join(member.cmdline()[:4])[:200]
         except psutil.Error:
             continue  # exited between listing and reading
     return total
@@ -88,8 +107,12 @@ def run_step(
     env: dict[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 3600.0,
+    also: tuple[int, ...] = (),
 ) -> Step:
     """Run ``command`` (with ``--result FILE`` appended when ``result``) and measure it.
+
+    ``also`` names processes outside the child's tree whose trees work for it (a Dask
+    cluster's): their memory is sampled and summed with the child's.
 
     Raises
     ------
@@ -103,13 +126,16 @@ def run_step(
             started = time.perf_counter()
             child = subprocess.Popen(argv, stdout=stdout, stderr=err, env=env, cwd=cwd)
             proc = psutil.Process(child.pid)
+            helpers = [psutil.Process(pid) for pid in also]
             samples: list[tuple[float, float]] = []
+            seen: dict[int, str] = {}
             status, usage = None, None
             while True:
                 pid, status, usage = os.wait4(child.pid, os.WNOHANG)
                 if pid:
                     break
-                samples.append((time.perf_counter(), _tree_rss(proc) / _MB))
+                tree = _tree_rss(proc, seen) + sum(_tree_rss(h) for h in helpers)
+                samples.append((time.perf_counter(), tree / _MB))
                 if time.perf_counter() - started > timeout:
                     child.kill()
                     os.wait4(child.pid, 0)
@@ -125,4 +151,5 @@ def run_step(
         own_peak = usage.ru_maxrss / 1024 if usage is not None else 0.0  # KiB on Linux
         peak = max([own_peak, *(mb for _, mb in samples)])
         found = json.loads(out_path.read_text()) if result and out_path.is_file() else {}
-    return Step(wall=wall, peak_mb=peak, samples=samples, result=found)
+    cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
+    return Step(wall=wall, peak_mb=peak, samples=samples, result=found, cpu=cpu, started=seen)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Figure", "Target", "markdown"]
+__all__ = ["Figure", "Row", "ScaleRow", "Target", "markdown", "scales_table"]
 
 
 @dataclass(frozen=True)
@@ -72,21 +72,29 @@ class Target:
     unit: str
     at_most: bool = True
     note: str = ""
+    failed: str = ""  # why the measured run failed (a failed run fails its target)
 
     @property
     def ok(self) -> bool | None:
+        if self.failed:
+            return False
         if self.value is None:
             return None
         return self.value <= self.limit if self.at_most else self.value >= self.limit
 
     @property
     def verdict(self) -> str:
+        if self.failed:
+            return f"FAIL ({self.failed})"
+        if self.ok is None and self.note:
+            return f"not measured ({self.note})"
         return {True: "pass", False: "FAIL", None: "not measured"}[self.ok]
 
     def row(self) -> list[str]:
         sign = "≤" if self.at_most else "≥"
         value = "—" if self.value is None else _number(self.value, self.unit, 2)
-        return [self.name, value, f"{sign} {_number(self.limit, self.unit, 0)}", self.verdict]
+        limit = _number(self.limit, self.unit, 2 if self.limit != int(self.limit) else 0)
+        return [self.name, value, f"{sign} {limit}", self.verdict]
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok, "verdict": self.verdict}
@@ -128,9 +136,21 @@ def markdown(
     targets: list[Target],
     split: list[tuple[str, Figure, str]],
     comparison: list[list[str]],
+    scales: Sequence[ScaleRow] = (),
+    scales_note: str = "",
+    targets_title: str = "Targets (large scale, 2 cores)",
 ) -> str:
-    """The benchmark's markdown report: facts, stages, targets, notebook split, comparison."""
+    """The benchmark's markdown report: facts, every scale side by side, stages, targets,
+    notebook split, comparison."""
     out = [f"## {title}", "", *[f"- {f}" for f in facts], ""]
+    if scales:
+        out += [
+            "### Every scale side by side: adoption-kit assess as a consultant types it",
+            "",
+            *([scales_note, ""] if scales_note else []),
+            *scales_table(scales),
+            "",
+        ]
     out += [
         "### Stages (median of the runs, spread min–max in brackets)",
         "",
@@ -140,7 +160,7 @@ def markdown(
             "lrrll",
         ),
         "",
-        "### Targets (large scale, 2 cores)",
+        f"### {targets_title}",
         "",
         *_table(["Target", "Measured", "Limit", "Result"], [t.row() for t in targets], "lrrl"),
         "",
@@ -168,3 +188,86 @@ def markdown(
             "",
         ]
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """One line of the side-by-side table: ``adoption-kit assess`` at one scale.
+
+    ``total`` is the whole process's wall clock (median over runs) and ``peak_mb`` the peak
+    memory of its process tree; ``intake``, ``diagnose`` and ``reports`` are the stage
+    seconds its run.json records, ``team_report`` the median seconds of one team report in
+    the pool. ``skipped`` says why a scale (or executor) was not run.
+    """
+
+    scale: str
+    executor: str
+    teams: int | None = None
+    activities: int | None = None
+    csv_bytes: int | None = None
+    total: Figure | None = None
+    peak_mb: float | None = None
+    intake: float | None = None
+    diagnose: float | None = None
+    reports: float | None = None
+    team_report: float | None = None
+    skipped: str = ""
+
+    def per_million(self) -> tuple[float | None, float | None]:
+        """Seconds and peak MB per 1M activities (the growth curve's slope)."""
+        if not self.activities or self.total is None:
+            return None, None
+        millions = self.activities / 1e6
+        peak = None if self.peak_mb is None else self.peak_mb / millions
+        return self.total.median / millions, peak
+
+    def cells(self) -> list[str]:
+        if self.skipped:
+            return [self.scale, self.executor, *[""] * 9, f"skipped: {self.skipped}"]
+        seconds, memory = self.per_million()
+
+        def num(value: float | None, fmt: str) -> str:
+            return "—" if value is None else format(value, fmt)
+
+        return [
+            self.scale,
+            self.executor,
+            num(self.teams, ","),
+            num(self.activities, ","),
+            num(None if self.csv_bytes is None else self.csv_bytes / 1e6, ",.0f"),
+            "—" if self.total is None else self.total.text(1),
+            num(self.peak_mb, ",.0f"),
+            " / ".join(num(v, ".1f") for v in (self.intake, self.diagnose, self.reports)),
+            num(self.team_report, ".2f"),
+            num(seconds, ",.1f"),
+            num(memory, ",.0f"),
+            "",
+        ]
+
+
+def scales_table(rows: Sequence[ScaleRow]) -> list[str]:
+    """The side-by-side table of every scale, as markdown lines.
+
+    Examples
+    --------
+    >>> row = ScaleRow("large", "local, 2 workers", teams=55, activities=2_000_000,
+    ...                csv_bytes=365_000_000, total=Figure.of([60.0]), peak_mb=2190.0,
+    ...                intake=3.0, diagnose=9.5, reports=45.0, team_report=1.68)
+    >>> scales_table([row])[2].split(" | ")[5:]
+    ['60.0 s', '2,190', '3.0 / 9.5 / 45.0', '1.68', '30.0', '1,095', ' |']
+    """
+    header = [
+        "Scale",
+        "Executor",
+        "Teams",
+        "Activities",
+        "CSV (MB)",
+        "End to end",
+        "Peak memory (MB)",
+        "Intake / diagnose / reports (s)",
+        "Team report (s, median)",
+        "s per 1M activities",
+        "Peak MB per 1M activities",
+        "Note",
+    ]
+    return _table(header, [r.cells() for r in rows], "llrrrrrrrrrl")
