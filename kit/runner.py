@@ -29,13 +29,10 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as _pkg_version
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +42,27 @@ from kit._safe import slugify_teams
 from kit._version import __version__
 from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
 from kit.exceptions import AssessmentError, OutputError
+from kit.executors import Executor, open_executor
 from kit.params import Engagement, default_workers, resolve_teams
 from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
 
-__all__ = ["Assessment", "assess", "run_demo"]
+__all__ = [
+    "Assessment",
+    "Input",
+    "Progress",
+    "Reports",
+    "assess",
+    "check_out_dir",
+    "check_rendering",
+    "diagnose_into",
+    "lost_report",
+    "print_pdfs",
+    "read_input",
+    "report_records",
+    "run_demo",
+    "run_record",
+    "write_run",
+]
 
 _EXPORTED_FRAMES = ("findings", "scores", "compliance", "metrics", "review_list")
 _VERSIONED = ("pandas", "pyarrow", "numpy", "papermill", "nbconvert", "seaborn", "matplotlib")
@@ -94,11 +108,11 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _write_run(path: Path, run: dict[str, Any]) -> None:
+def write_run(path: Path, run: dict[str, Any]) -> None:
     write_text(path, json.dumps(run, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def _check_out_dir(out: Path, *, force: bool) -> None:
+def check_out_dir(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -180,26 +194,6 @@ def _links(page: str) -> dict[str, str]:
     return {label: up + target for label, target in pages.items() if target != page}
 
 
-@contextmanager
-def _workers(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The pool of report workers (none for one worker), each starting its kernel at once.
-
-    Entered before the diagnostics, so the workers' kernels boot and import pandas and
-    seaborn while the main process computes (mostly on one core) and writes the exports;
-    the first report of every worker then starts as warm as the rest.
-    """
-    if workers <= 1:
-        yield None
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    try:
-        for _ in range(workers):  # with no idle worker, each submit spawns one
-            pool.submit(warm_up)
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _release_memory() -> None:
     """Hand memory freed after the diagnostics back to the system, for the report kernels.
 
@@ -223,43 +217,36 @@ def _release_memory() -> None:
         pass
 
 
+def lost_report(job: NotebookJob, error: BaseException) -> NotebookOutcome:
+    """The outcome of a report whose worker died every time it ran it."""
+    return NotebookOutcome(
+        job.label, f"its worker died every time it ran ({type(error).__name__}: {error})", {}
+    )
+
+
 def _run_reports(
     jobs: Sequence[NotebookJob],
-    then: Callable[[dict[str, str]], NotebookJob],
+    then: Callable[[dict[str, str]], NotebookJob] | None,
     *,
-    workers: int,
+    executor: Executor,
     on_done: Callable[[NotebookOutcome], None],
-    pool: ProcessPoolExecutor | None = None,
 ) -> list[NotebookOutcome]:
-    """Run ``jobs`` in parallel, then the job ``then(failures)`` builds (the portfolio).
+    """Run ``jobs`` on ``executor``, then the job ``then(failures)`` builds (the portfolio).
 
     The workers keep their warm kernels for the final job, so it starts no kernel of its own.
-    ``pool`` is a running pool of ``workers`` processes (default: one made here).
     """
     outcomes: list[NotebookOutcome] = []
-
-    def failures() -> dict[str, str]:
-        return {o.label: o.error for o in outcomes if o.error}
-
-    if workers <= 1:
-        for job in jobs:
-            outcomes.append(run_job(job))
-            on_done(outcomes[-1])
-        outcomes.append(run_job(then(failures())))
+    for outcome in executor.map(run_job, jobs, on_error=lost_report):
+        outcomes.append(outcome)
+        on_done(outcome)
+    if then is not None:
+        failed = {o.label: o.error for o in outcomes if o.error}
+        outcomes += executor.map(run_job, [then(failed)], on_error=lost_report)
         on_done(outcomes[-1])
-        return outcomes
-    if pool is None:
-        with _workers(workers) as own:
-            return _run_reports(jobs, then, workers=workers, on_done=on_done, pool=own)
-    for future in as_completed([pool.submit(run_job, job) for job in jobs]):
-        outcomes.append(future.result())
-        on_done(outcomes[-1])
-    outcomes.append(pool.submit(run_job, then(failures())).result())
-    on_done(outcomes[-1])
     return outcomes
 
 
-class _Progress:
+class Progress:
     """A progress bar of reports done of total, with the elapsed time, on stderr."""
 
     def __init__(self, total: int, *, enabled: bool) -> None:
@@ -296,6 +283,268 @@ class _Progress:
             self._bar.stop()
 
 
+@dataclass
+class Input:
+    """What :func:`read_input` read: the dataset, the gate's verdict, the teams to report on
+    (name -> file slug) and the earlier assessments to compare with."""
+
+    source: Path
+    dataset: Dataset
+    from_export: bool
+    gate: Any
+    teams: dict[str, str]
+    baselines: list[Any]
+    baseline_dirs: list[Path]
+    seconds: float
+
+    @property
+    def dataset_dir(self) -> str:
+        """The dataset folder the notebooks read, relative to the report folder when the
+        dataset is written there."""
+        return "data/dataset" if self.from_export else str(self.source.resolve())
+
+    def release(self) -> None:
+        """Drop the tables once they are written: the notebooks read them from disk."""
+        self.dataset = None  # type: ignore[assignment]
+        self.baselines = []
+        _release_memory()
+
+
+def read_input(
+    source: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    engagement: Engagement | None = None,
+    teams: Sequence[str] | None = None,
+    strict: bool = False,
+    echo: Callable[[str], None] | None = None,
+    baselines: Sequence[str | Path] = (),
+) -> Input:
+    """Step 1 of :func:`assess`: read the earlier assessments, the export (or dataset), and
+    check the parameters' plausibility against the data.
+
+    Raises
+    ------
+    KitError
+        A baseline that is no assessment, an unreadable export, an implausible as-of date
+        with ``strict``, an unknown team.
+    """
+    from kit.diagnostics.plausibility import check as check_plausibility
+
+    source = Path(source).absolute()
+    engagement = engagement or Engagement()
+    earlier, baseline_dirs = _read_baselines(baselines)
+    mark = time.perf_counter()
+    dataset, from_export = _read_input(source, mapping)
+    seconds = time.perf_counter() - mark
+    if echo is not None:
+        from kit.intake import IntakeReport, summarize
+
+        echo(summarize(IntakeReport(dataset=dataset)))
+    gate = check_plausibility(
+        dataset,
+        as_of=engagement.as_of,
+        launch=engagement.launch,
+        export_date=engagement.export_date,
+        strict=strict,
+    )
+    if echo is not None:
+        echo(_time_frame_summary(dataset, gate, engagement))
+    selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
+    return Input(
+        source=source,
+        dataset=dataset,
+        from_export=from_export,
+        gate=gate,
+        teams=slugify_teams(selected),
+        baselines=earlier,
+        baseline_dirs=baseline_dirs,
+        seconds=seconds,
+    )
+
+
+def diagnose_into(folder: Path, given: Input, *, engagement: Engagement) -> dict[str, Any]:
+    """Step 2 of :func:`assess`: diagnose every team and write ``folder/data``: the dataset
+    (when the input was an export), the results bundle, the CSV and Excel exports.
+
+    Returns what the run record keeps of it: ``parameters``, ``inputs`` and ``seconds``
+    (diagnose, exports). The tables of ``given`` are released afterwards.
+    """
+    from kit.diagnostics.run import diagnose
+    from kit.report.exports import write_csvs, write_workbook
+
+    seconds: dict[str, float] = {}
+    dataset, stage = given.dataset, folder
+    mark = time.perf_counter()
+    results = diagnose(
+        dataset,
+        as_of=engagement.as_of,
+        launch=engagement.launch,
+        standards=engagement.standards,
+        seat_cost_per_month=engagement.seat_cost_per_month,
+        client=engagement.client,
+        export_date=engagement.export_date,
+        warnings=given.gate.warnings,
+        baselines=given.baselines,
+    )
+    given.baselines = []
+    seconds["diagnose"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    if given.from_export:
+        write_dataset(dataset, stage / "data" / "dataset")
+    results.write(stage / "data" / "results")
+    frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
+    frames.update(_comparison_frames(results, baselines=bool(given.baseline_dirs)))
+    write_csvs(frames, stage / "data" / "csv")
+    write_workbook(frames, stage / "data" / "assessment.xlsx")
+    seconds["exports"] = time.perf_counter() - mark
+    # the notebooks read the bundle from disk: free the tables for their kernels
+    facts = {
+        "parameters": results.parameters,
+        "inputs": dataset.manifest.get("sources", []),
+        "seconds": seconds,
+    }
+    del dataset, results, frames
+    given.release()
+    return facts
+
+
+@dataclass(frozen=True)
+class Reports:
+    """The notebooks of one report folder, as jobs for :func:`kit.report.execute.run_job`.
+
+    ``folder`` is where the kernels work (the notebooks read ``data/results`` relative to
+    it); the executed notebooks and pages are written into ``into`` (default: ``folder``),
+    a staging folder when pages are added to a finished folder.
+    """
+
+    folder: Path
+    teams: dict[str, str]
+    dataset_dir: str
+    notebooks: Path
+    show_pii: bool = False
+    render: dict[str, Any] = field(default_factory=dict)
+    into: Path | None = None
+
+    def _job(
+        self, label: str, notebook: str, stem: str, html: str, **parameters: Any
+    ) -> NotebookJob:
+        into = self.into or self.folder
+        return NotebookJob(
+            label=label,
+            notebook=self.notebooks / notebook,
+            parameters={"results_dir": "data/results", "show_pii": self.show_pii, **parameters},
+            executed=into / "notebooks" / f"{stem}.ipynb",
+            html=into / html,
+            workdir=self.folder,
+            render={"show_pii": self.show_pii, **self.render, "links": _links(html)},
+        )
+
+    def team(self, team: str) -> NotebookJob:
+        """Step 3 of :func:`assess`: one team's report, ``teams/<slug>.html``."""
+        slug = self.teams[team]
+        return self._job(
+            team,
+            "team_assessment.ipynb",
+            slug,
+            f"teams/{slug}.html",
+            team=team,
+            dataset_dir=self.dataset_dir,  # read only with show_pii, to name borrowers
+        )
+
+    def appendix(self) -> NotebookJob:
+        """Step 4 of :func:`assess`: the data-quality appendix, ``data-quality.html``."""
+        return self._job(
+            "Data-quality appendix",
+            "data_quality.ipynb",
+            "data-quality",
+            "data-quality.html",
+            dataset_dir=self.dataset_dir,
+        )
+
+    def portfolio(self, failed: dict[str, str]) -> NotebookJob:
+        """Step 5 of :func:`assess`: the portfolio ``index.html``, linking every team report
+        but the ``failed`` ones (which it lists)."""
+        links = {t: f"teams/{s}.html" for t, s in self.teams.items() if t not in failed}
+        return self._job(
+            "Portfolio",
+            "portfolio.ipynb",
+            "portfolio",
+            "index.html",
+            team_reports=links,
+            failed_teams=sorted(failed),
+        )
+
+
+def check_rendering(
+    render_options: dict[str, Any] | None, *, pdf: bool, browser: str | Path | None
+) -> Any:
+    """Refuse a bad logo or brand colour, or a missing browser for ``pdf``, before any long
+    work; return the browser that prints the PDFs (``None`` without ``pdf``)."""
+    from kit.report.render import check_branding, require_browser
+
+    check_branding(
+        **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
+    )
+    return require_browser(browser) if pdf else None
+
+
+def print_pdfs(folder: Path, pages: Sequence[Path] | None, *, printer: Any) -> None:
+    """Print ``pages`` (default: every page of ``folder``) to PDF beside them."""
+    from kit.report.render import render_pdf
+
+    for html in sorted(pages if pages is not None else folder.glob("**/*.html")):
+        render_pdf(html, html.with_suffix(".pdf"), browser=printer)
+
+
+def run_record(
+    given: Input,
+    facts: dict[str, Any],
+    *,
+    started_at: str,
+    mapping: str | Path | None,
+    workers: int,
+    scheduler: str | None,
+    show_pii: bool,
+    seconds: dict[str, float],
+    outcomes: Sequence[NotebookOutcome] = (),
+) -> dict[str, Any]:
+    """What ``run.json`` records of a run: parameters, versions, timings, inputs, reports."""
+    return {
+        "kit_version": __version__,
+        "command": Path(sys.argv[0]).name if sys.argv else None,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": str(given.source.resolve()),
+        "source_kind": "export" if given.from_export else "dataset",
+        "baselines": [str(b) for b in given.baseline_dirs],
+        "mapping": str(mapping) if mapping else None,
+        "parameters": facts["parameters"],
+        "teams": given.teams,
+        "workers": workers,
+        "scheduler": scheduler,
+        "show_pii": show_pii,
+        "versions": _versions(),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "reports": report_records(outcomes),
+        "inputs": facts["inputs"],
+        "failures": {o.label: o.error for o in outcomes if o.error},
+    }
+
+
+def report_records(outcomes: Sequence[NotebookOutcome]) -> dict[str, Any]:
+    """``run.json``'s record of each report: success, error, seconds."""
+    return {
+        o.label: {
+            "ok": o.ok,
+            "error": o.error,
+            "seconds": {k: round(v, 3) for k, v in o.seconds.items()},
+        }
+        for o in sorted(outcomes, key=lambda o: o.label)
+    }
+
+
 def assess(
     source: str | Path,
     out: str | Path,
@@ -304,6 +553,7 @@ def assess(
     engagement: Engagement | None = None,
     teams: Sequence[str] | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     show_pii: bool = False,
     pdf: bool = False,
     browser: str | Path | None = None,
@@ -316,6 +566,11 @@ def assess(
     baselines: Sequence[str | Path] = (),
 ) -> Assessment:
     """Assess every team of ``source`` and write the report folder ``out``.
+
+    The steps, each callable on its own (``adoption-kit diagnose``, ``render`` and
+    ``portfolio`` call them on a folder, :mod:`kit.steps`): :func:`read_input`,
+    :func:`diagnose_into`, then the jobs of :class:`Reports` (each team, the data-quality
+    appendix, the portfolio) run on an executor (:mod:`kit.executors`).
 
     Parameters
     ----------
@@ -330,6 +585,10 @@ def assess(
         Only these teams (default: all); unknown names are a :class:`ParameterError`.
     workers
         Worker processes executing team notebooks (default: CPU cores).
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``): the reports run on its
+        workers instead of local processes (``workers`` is then ignored). The workers need
+        the kit installed and ``out``'s parent folder at the same path (shared storage).
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
     pdf, browser
@@ -355,10 +614,6 @@ def assess(
     AssessmentError
         After writing everything else, when one or more reports failed.
     """
-    from kit.diagnostics.plausibility import check as check_plausibility
-    from kit.diagnostics.run import diagnose
-    from kit.report.exports import write_csvs, write_workbook
-
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     source, out = Path(source).absolute(), Path(out).absolute()  # kernels run elsewhere
@@ -368,159 +623,68 @@ def assess(
         from kit.exceptions import ParameterError
 
         raise ParameterError(f"--workers {workers} must be at least 1")
-    _check_out_dir(out, force=force)
+    check_out_dir(out, force=force)
     check_apart(source, out)
-    from kit.report.render import check_branding, require_browser
-
-    check_branding(
-        **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
-    )
-    printer = require_browser(browser) if pdf else None
-    earlier, baseline_dirs = _read_baselines(baselines)
-    seconds: dict[str, float] = {}
-
-    mark = time.perf_counter()
-    dataset, from_export = _read_input(source, mapping)
-    seconds["intake"] = time.perf_counter() - mark
-    if echo is not None:
-        from kit.intake import IntakeReport, summarize
-
-        echo(summarize(IntakeReport(dataset=dataset)))
-    gate = check_plausibility(
-        dataset,
-        as_of=engagement.as_of,
-        launch=engagement.launch,
-        export_date=engagement.export_date,
+    printer = check_rendering(render_options, pdf=pdf, browser=browser)
+    given = read_input(
+        source,
+        mapping=mapping,
+        engagement=engagement,
+        teams=teams,
         strict=strict,
+        echo=echo,
+        baselines=baselines,
     )
-    if echo is not None:
-        echo(_time_frame_summary(dataset, gate, engagement))
-    selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
-    slugs = slugify_teams(selected)
+    seconds: dict[str, float] = {"intake": given.seconds}
 
     # the workers start their kernels now, while the diagnostics run
-    with atomic_dir(out, replace=True) as stage, _workers(workers) as pool:
+    with (
+        atomic_dir(out, replace=True) as stage,
+        open_executor(workers=workers, scheduler=scheduler) as executor,
+    ):
+        executor.warm(warm_up)
+        facts = diagnose_into(stage, given, engagement=engagement)
+        seconds.update(facts["seconds"])
+
         mark = time.perf_counter()
-        results = diagnose(
-            dataset,
-            as_of=engagement.as_of,
-            launch=engagement.launch,
-            standards=engagement.standards,
-            seat_cost_per_month=engagement.seat_cost_per_month,
-            client=engagement.client,
-            export_date=engagement.export_date,
-            warnings=gate.warnings,
-            baselines=earlier,
+        plan = Reports(
+            folder=stage,
+            teams=given.teams,
+            dataset_dir=given.dataset_dir,
+            notebooks=Path(notebooks) if notebooks else notebooks_dir(),
+            show_pii=show_pii,
+            render=dict(render_options or {}),
         )
-        del earlier
-        seconds["diagnose"] = time.perf_counter() - mark
-
-        mark = time.perf_counter()
-        if from_export:
-            write_dataset(dataset, stage / "data" / "dataset")
-        results.write(stage / "data" / "results")
-        frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
-        frames.update(_comparison_frames(results, baselines=bool(baseline_dirs)))
-        write_csvs(frames, stage / "data" / "csv")
-        write_workbook(frames, stage / "data" / "assessment.xlsx")
-        seconds["exports"] = time.perf_counter() - mark
-        # the notebooks read the bundle from disk: free the tables for their kernels
-        parameters, inputs = results.parameters, dataset.manifest.get("sources", [])
-        del dataset, results, frames
-        _release_memory()
-
-        mark = time.perf_counter()
-        render = {"show_pii": show_pii, **(render_options or {})}
-        nbdir = Path(notebooks) if notebooks else notebooks_dir()
-        results_rel = "data/results"
-
-        def job(label: str, notebook: str, stem: str, html: str, **parameters: Any) -> NotebookJob:
-            return NotebookJob(
-                label=label,
-                notebook=nbdir / notebook,
-                parameters={"results_dir": results_rel, "show_pii": show_pii, **parameters},
-                executed=stage / "notebooks" / f"{stem}.ipynb",
-                html=stage / html,
-                workdir=stage,
-                render={**render, "links": _links(html)},
-            )
-
-        dataset_dir = "data/dataset" if from_export else str(source.resolve())
-        team_jobs = [
-            job(
-                team,
-                "team_assessment.ipynb",
-                slug,
-                f"teams/{slug}.html",
-                team=team,
-                dataset_dir=dataset_dir,  # read only with show_pii, to name borrowers
-            )
-            for team, slug in slugs.items()
-        ]
-        appendix = job(
-            "Data-quality appendix",
-            "data_quality.ipynb",
-            "data-quality",
-            "data-quality.html",
-            dataset_dir=dataset_dir,
-        )
-
-        def portfolio(failed: dict[str, str]) -> NotebookJob:
-            links = {t: f"teams/{s}.html" for t, s in slugs.items() if t not in failed}
-            return job(
-                "Portfolio",
-                "portfolio.ipynb",
-                "portfolio",
-                "index.html",
-                team_reports=links,
-                failed_teams=sorted(failed),
-            )
-
-        bar = _Progress(len(team_jobs) + 2, enabled=progress)
+        bar = Progress(len(plan.teams) + 2, enabled=progress)
         try:
             outcomes = _run_reports(
-                [*team_jobs, appendix], portfolio, workers=workers, on_done=bar.advance, pool=pool
+                [*map(plan.team, plan.teams), plan.appendix()],
+                plan.portfolio,
+                executor=executor,
+                on_done=bar.advance,
             )
         finally:
             bar.close()
-        failures = {o.label: o.error for o in outcomes if o.error}
         seconds["reports"] = time.perf_counter() - mark
         if pdf:
-            from kit.report.render import render_pdf
-
             mark = time.perf_counter()
-            for html in sorted(stage.glob("**/*.html")):
-                render_pdf(html, html.with_suffix(".pdf"), browser=printer)
+            print_pdfs(stage, None, printer=printer)
             seconds["pdf"] = time.perf_counter() - mark
         seconds["total"] = time.perf_counter() - started
-        run = {
-            "kit_version": __version__,
-            "command": Path(sys.argv[0]).name if sys.argv else None,
-            "started_at": started_at,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": str(source.resolve()),
-            "source_kind": "export" if from_export else "dataset",
-            "baselines": [str(b) for b in baseline_dirs],
-            "mapping": str(mapping) if mapping else None,
-            "parameters": parameters,
-            "teams": slugs,
-            "workers": workers,
-            "show_pii": show_pii,
-            "versions": _versions(),
-            "seconds": {k: round(v, 3) for k, v in seconds.items()},
-            "reports": {
-                o.label: {
-                    "ok": o.ok,
-                    "error": o.error,
-                    "seconds": {k: round(v, 3) for k, v in o.seconds.items()},
-                }
-                for o in sorted(outcomes, key=lambda o: o.label)
-            },
-            "inputs": inputs,
-            "failures": failures,
-        }
-        _write_run(stage / "run.json", run)
-    assessment = Assessment(out=out, teams=slugs, failures=failures, seconds=seconds, run=run)
+        run = run_record(
+            given,
+            facts,
+            started_at=started_at,
+            mapping=mapping,
+            workers=executor.workers,
+            scheduler=scheduler,
+            show_pii=show_pii,
+            seconds=seconds,
+            outcomes=outcomes,
+        )
+        write_run(stage / "run.json", run)
+    failures = run["failures"]
+    assessment = Assessment(out=out, teams=given.teams, failures=failures, seconds=seconds, run=run)
     if failures:
         raise AssessmentError(
             f"{len(failures)} report(s) failed; the others were written to {out}",
@@ -551,7 +715,7 @@ def run_demo(
 
     out = Path(out)
     replace = (out / "run.json").is_file()
-    _check_out_dir(out, force=replace)
+    check_out_dir(out, force=replace)
     scratch = out.with_name(f".{out.name}.demo-export")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
@@ -582,7 +746,7 @@ def run_demo(
         os.replace(scratch / "standards.yaml", data / "standards.yaml")
         assessment.run["source"] = str(data / "export")
         assessment.run["baselines"] = ["data/baseline"]
-        _write_run(assessment.out / "run.json", assessment.run)
+        write_run(assessment.out / "run.json", assessment.run)
         return assessment
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

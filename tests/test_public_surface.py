@@ -120,7 +120,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),
     ("kit.report",),
-    ("kit.runner",),
+    ("kit.runner", "kit.executors"),
+    ("kit.steps",),
     ("kit.cli", "kit.__main__", "kit"),
 ]
 
