@@ -190,7 +190,7 @@ class _Dask:
             for item in items
         ]
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
-        for future in dask_completed(futures):
+        for future in dask_completed(futures, loop=self._client.loop):
             if future.status == "finished":
                 yield future.result()
                 continue
