@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 
 from kit.exceptions import ParameterError
 
-__all__ = ["EXECUTORS", "RETRIES", "Executor", "kind_of", "open_executor"]
+__all__ = ["EXECUTORS", "RETRIES", "Executor", "kind_of", "open_executor", "require"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -145,17 +145,23 @@ class _LocalPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _distributed() -> Any:
+    """The ``distributed`` package, or a :class:`ParameterError` saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise ParameterError(
+            "--scheduler needs Dask distributed, which is not installed: "
+            "pip install 'crm-adoption-kit[dask]' (on this machine and every worker)"
+        ) from None
+    return distributed
+
+
 class _Dask:
     """The workers of an existing Dask distributed cluster, through its scheduler."""
 
     def __init__(self, *, workers: int = 0, scheduler: str | None = None) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ParameterError(
-                "--scheduler needs Dask distributed, which is not installed: "
-                "pip install 'crm-adoption-kit[dask]' (on this machine and every worker)"
-            ) from None
+        Client = _distributed().Client
         try:
             self._client = Client(scheduler, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -222,6 +228,18 @@ def kind_of(*, workers: int, scheduler: str | None = None) -> str:
     if scheduler:
         return "dask"
     return "inline" if workers <= 1 else "local"
+
+
+def require(*, workers: int, scheduler: str | None = None) -> None:
+    """Refuse, before any long work, an executor that cannot be had (Dask not installed).
+
+    Raises
+    ------
+    ParameterError
+        ``scheduler`` given without Dask distributed installed.
+    """
+    if kind_of(workers=workers, scheduler=scheduler) == "dask":
+        _distributed()
 
 
 @contextmanager

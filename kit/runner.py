@@ -42,7 +42,7 @@ from kit._safe import slugify_teams
 from kit._version import __version__
 from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
 from kit.exceptions import AssessmentError, OutputError
-from kit.executors import Executor, open_executor
+from kit.executors import Executor, open_executor, require
 from kit.params import Engagement, default_workers, resolve_teams
 from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
 
@@ -625,6 +625,7 @@ def assess(
         raise ParameterError(f"--workers {workers} must be at least 1")
     check_out_dir(out, force=force)
     check_apart(source, out)
+    require(workers=workers, scheduler=scheduler)
     printer = check_rendering(render_options, pdf=pdf, browser=browser)
     given = read_input(
         source,

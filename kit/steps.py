@@ -33,7 +33,7 @@ from typing import Any
 from kit._atomic import atomic_dir, check_apart, staging_dir, write_text
 from kit._resources import notebooks_dir
 from kit.exceptions import AssessmentError, InputError
-from kit.executors import open_executor
+from kit.executors import open_executor, require
 from kit.params import Engagement, default_workers, resolve_teams
 from kit.report.execute import NotebookOutcome, run_job, warm_up
 from kit.runner import (
@@ -185,6 +185,7 @@ def render_teams(
     selected = resolve_teams(teams, run["teams"])
     printer = check_rendering(render_options, pdf=pdf, browser=browser)
     workers = workers or default_workers()
+    require(workers=workers, scheduler=scheduler)
     with (
         staging_dir(folder, "render") as stage,
         open_executor(workers=min(workers, len(selected)), scheduler=scheduler) as executor,
