@@ -196,14 +196,18 @@ class _Dask:
             for item in items
         ]
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
-        for future in dask_completed(futures, loop=self._client.loop):
-            if future.status == "finished":
-                yield future.result()
-                continue
-            error = future.exception()
-            if on_error is None:
-                raise error
-            yield on_error(item_of[future.key], error)
+        pending = dask_completed(futures, loop=self._client.loop)
+        del futures  # a result held on the cluster would be computed again if its worker died
+        for future in pending:
+            try:
+                result = future.result()
+            except Exception as error:
+                if on_error is None:
+                    raise
+                result = on_error(item_of[future.key], error)
+            finally:
+                future.release()
+            yield result
 
     def close(self) -> None:
         for future in self._warming:
