@@ -343,7 +343,7 @@ def diagnose_command(
     Then `adoption-kit render OUT` (the team reports, in parallel or one team per task) and
     `adoption-kit portfolio OUT` (the data-quality appendix and index.html).
     """
-    from kit.steps import diagnose_folder
+    from kit.runner import diagnose_folder
 
     out = diagnose_folder(
         source,
@@ -389,7 +389,7 @@ def render_command(
     Each report is moved into FOLDER/teams/ only once complete; several render commands may
     run at the same time on different teams. Exit code 4 when a report failed.
     """
-    from kit.steps import render_teams
+    from kit.runner import render_teams
 
     chosen = list(teams) or None
     render_teams(
@@ -426,7 +426,7 @@ def portfolio_command(
 
     A team without a report is listed as failed in the portfolio (exit code 4).
     """
-    from kit.steps import render_portfolio
+    from kit.runner import render_portfolio
 
     render_portfolio(
         folder,

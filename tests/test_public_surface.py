@@ -120,8 +120,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),
     ("kit.report",),
-    ("kit.runner", "kit.executors"),
-    ("kit.steps",),
+    ("kit.steps", "kit.executors"),
+    ("kit.runner",),
     ("kit.cli", "kit.__main__", "kit"),
 ]
 
