@@ -14,6 +14,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed  # the [dask] extra, which [test] installs: never skipped
 import nbformat
 import pytest
 
@@ -21,8 +22,6 @@ from kit.runner import assess
 from tests.conftest import same_pages
 
 pytestmark = pytest.mark.slow
-
-distributed = pytest.importorskip("distributed")  # the [dask] extra (installed by [test])
 
 
 @pytest.fixture(scope="module")
