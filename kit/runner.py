@@ -514,15 +514,19 @@ def render_teams(
     return failures
 
 
-def _team_outcomes(folder: Path, teams: dict[str, str]) -> list[NotebookOutcome]:
-    """Each team's outcome as its ``render`` recorded it (a team never rendered: failed)."""
+def _team_outcomes(folder: Path, run: dict[str, Any]) -> list[NotebookOutcome]:
+    """Each team's outcome as its ``render`` recorded it, else as ``run.json`` has it (a
+    folder ``assess`` wrote); a team never rendered, or whose page is gone, failed."""
     outcomes = []
-    for team, slug in teams.items():
+    for team, slug in run["teams"].items():
         record_path = folder / _OUTCOME.format(stem=slug)
         try:
             record = json.loads(record_path.read_text(encoding="utf-8"))
-            error, seconds = record["error"], record["seconds"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError):
+            record = (run.get("reports") or {}).get(team)
+        if isinstance(record, dict) and "error" in record:
+            error, seconds = record["error"], record.get("seconds") or {}
+        else:
             error, seconds = "no report rendered (run `adoption-kit render` for it)", {}
         if error is None and not (folder / "teams" / f"{slug}.html").is_file():
             error = "its report is missing from teams/"
@@ -552,7 +556,7 @@ def render_portfolio(
     run = _read_run(folder)
     printer = check_rendering(render_options, pdf=pdf, browser=browser)
     started = time.perf_counter()
-    outcomes = _team_outcomes(folder, run["teams"])
+    outcomes = _team_outcomes(folder, run)
     with staging_dir(folder, "render") as stage, open_executor(workers=1) as executor:
         plan = _plan(
             folder,

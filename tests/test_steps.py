@@ -112,3 +112,32 @@ def test_steps_refuse_bad_folders_and_teams_clearly(tmp_path, command, args, cod
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in folder.iterdir()) == (["data", "run.json"] if args else [])
+
+
+def test_the_portfolio_reads_each_teams_outcome_from_render_or_from_assess(tmp_path: Path):
+    from kit.runner import _team_outcomes
+
+    (tmp_path / "teams").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    for slug in ("north", "south", "east"):
+        (tmp_path / "teams" / f"{slug}.html").write_text("page")
+    # North rendered by `render` (its record wins over run.json's); South by `assess`;
+    # East's page was removed after; West was never rendered
+    record = {"label": "North", "ok": False, "error": "cell 3 failed: boom", "seconds": {}}
+    (tmp_path / "notebooks" / "north.outcome.json").write_text(json.dumps(record))
+    (tmp_path / "teams" / "east.html").unlink()
+    run = {
+        "teams": {"North": "north", "South": "south", "East": "east", "West": "west"},
+        "reports": {
+            "North": {"ok": True, "error": None, "seconds": {}},
+            "South": {"ok": True, "error": None, "seconds": {"execute": 1.5}},
+            "East": {"ok": True, "error": None, "seconds": {}},
+        },
+    }
+    found = {o.label: (o.error, o.seconds) for o in _team_outcomes(tmp_path, run)}
+    assert found == {
+        "North": ("cell 3 failed: boom", {}),
+        "South": (None, {"execute": 1.5}),
+        "East": ("its report is missing from teams/", {}),
+        "West": ("no report rendered (run `adoption-kit render` for it)", {}),
+    }
