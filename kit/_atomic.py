@@ -32,6 +32,7 @@ __all__ = [
     "private_tempdir",
     "remove_abandoned",
     "remove_held",
+    "staging_dir",
     "write_bytes",
     "write_text",
 ]
@@ -157,6 +158,35 @@ def private_tempdir(prefix: str) -> Iterator[Path]:
         yield folder
     finally:
         remove_held(folder)
+
+
+@contextlib.contextmanager
+def staging_dir(parent: str | os.PathLike[str], prefix: str) -> Iterator[Path]:
+    """A new folder ``parent/.<prefix>.*.partial``, held while the block runs and removed
+    when it ends; the ones a killed run left behind there are removed first.
+
+    For files made one by one and then moved into a folder that already exists (a team
+    report added to a report folder): a reader of the folder never sees half of one.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with staging_dir(d, "render") as stage:
+    ...     stage.name.startswith(".render.") and stage.parent == d
+    True
+    >>> list(d.iterdir())
+    []
+    """
+    parent = Path(parent)
+    try:
+        remove_abandoned(parent, f".{prefix}.", ".partial")
+        folder, held = _held_folder(parent, f".{prefix}.", ".partial")
+    except OSError as exc:
+        raise _explain(exc, parent / prefix) from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        _release(held)
 
 
 def check_target(target: str | os.PathLike[str], *, replace: bool) -> None:

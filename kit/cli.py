@@ -106,99 +106,121 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
-@cli.command(
-    "assess", short_help="From a CRM export or dataset to a folder of client-ready reports."
+def _options(*decorators: Any) -> Any:
+    """The decorators of a group of options, applied in the order they are listed."""
+
+    def apply(f: Any) -> Any:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+#: What is assessed and how: the options of ``assess`` and ``diagnose``.
+_assessment_options = _options(
+    click.option(
+        "--mapping", default=None, help="Mapping YAML for the export's columns, or a preset name."
+    ),
+    click.option(
+        "--standards",
+        type=_EXISTING,
+        default=None,
+        help="Operating standards YAML [default: the shipped mortgage defaults].",
+    ),
+    click.option("--client", default=None, help="Client name shown in every report header."),
+    click.option(
+        "--as-of",
+        "as_of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="Last day of the assessment window [default: the data's last real event].",
+    ),
+    click.option(
+        "--launch",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="CRM launch date [default: from engagement.yaml, else first CRM activity].",
+    ),
+    click.option(
+        "--export-date",
+        "export_date",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="Day the export was taken: records dated after it are future-dated "
+        "[default: from engagement.yaml].",
+    ),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Stop (exit 2) on an implausible as-of date instead of warning in the reports.",
+    ),
+    click.option(
+        "--seat-cost",
+        "seat_cost",
+        type=float,
+        default=None,
+        metavar="DOLLARS",
+        help="Monthly cost of one CRM seat, for seat ROI.",
+    ),
+    click.option(
+        "--teams",
+        multiple=True,
+        metavar="TEAM",
+        help="Only report on this team (repeat for several) [default: every team].",
+    ),
 )
-@click.argument("source", type=_EXISTING, metavar="EXPORT_OR_DATASET")
-@click.option("--out", "out_dir", type=_PATH, required=True, help="Report folder to write.")
-@click.option(
-    "--mapping", default=None, help="Mapping YAML for the export's columns, or a preset name."
-)
-@click.option(
-    "--standards",
-    type=_EXISTING,
+
+_scheduler_option = click.option(
+    "--scheduler",
     default=None,
-    help="Operating standards YAML [default: the shipped mortgage defaults].",
+    metavar="ADDRESS",
+    help="Run the team reports on the workers of this running Dask scheduler, e.g. "
+    "tcp://host:8786 (pip install 'crm-adoption-kit[dask]'; workers need the kit and the "
+    "output folder on shared storage) [default: local worker processes].",
 )
-@click.option("--client", default=None, help="Client name shown in every report header.")
-@click.option(
-    "--as-of",
-    "as_of",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Last day of the assessment window [default: the data's last real event].",
+
+#: How the pages look: the options of ``assess``, ``render`` and ``portfolio``.
+_rendering_options = _options(
+    click.option(
+        "--show-pii",
+        is_flag=True,
+        help="Internal consultant copy: show borrower names, emails and phones.",
+    ),
+    click.option(
+        "--pdf", is_flag=True, help="Also print every report to PDF (Chromium, Chrome or Edge)."
+    ),
+    click.option(
+        "--browser",
+        default=None,
+        metavar="PATH",
+        help="The browser that prints the PDFs (implies --pdf) [default: "
+        "$ADOPTION_KIT_BROWSER, else the first Chromium, Chrome or Edge found].",
+    ),
+    click.option(
+        "--logo",
+        type=_EXISTING,
+        default=None,
+        help="Logo image (PNG, JPEG or SVG) for the report header.",
+    ),
+    click.option(
+        "--brand-colour",
+        "brand_colour",
+        default=None,
+        metavar="#RRGGBB",
+        help="Brand colour of the report header, e.g. '#0b5394'.",
+    ),
+    click.option(
+        "--notebooks",
+        "notebooks",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        metavar="DIR",
+        help="Execute customized copies of the notebooks (from `adoption-kit notebooks DIR`).",
+    ),
 )
-@click.option(
-    "--launch",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="CRM launch date [default: from engagement.yaml, else first CRM activity].",
-)
-@click.option(
-    "--export-date",
-    "export_date",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Day the export was taken: records dated after it are future-dated "
-    "[default: from engagement.yaml].",
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Stop (exit 2) on an implausible as-of date instead of warning in the reports.",
-)
-@click.option(
-    "--seat-cost",
-    "seat_cost",
-    type=float,
-    default=None,
-    metavar="DOLLARS",
-    help="Monthly cost of one CRM seat, for seat ROI.",
-)
-@click.option(
-    "--teams",
-    multiple=True,
-    metavar="TEAM",
-    help="Only report on this team (repeat for several) [default: every team].",
-)
-@_workers_option
-@click.option(
-    "--show-pii",
-    is_flag=True,
-    help="Internal consultant copy: show borrower names, emails and phones.",
-)
-@click.option(
-    "--pdf", is_flag=True, help="Also print every report to PDF (Chromium, Chrome or Edge)."
-)
-@click.option(
-    "--browser",
-    default=None,
-    metavar="PATH",
-    help="The browser that prints the PDFs (implies --pdf) [default: $ADOPTION_KIT_BROWSER, "
-    "else the first Chromium, Chrome or Edge found].",
-)
-@click.option(
-    "--logo",
-    type=_EXISTING,
-    default=None,
-    help="Logo image (PNG, JPEG or SVG) for the report header.",
-)
-@click.option(
-    "--brand-colour",
-    "brand_colour",
-    default=None,
-    metavar="#RRGGBB",
-    help="Brand colour of the report header, e.g. '#0b5394'.",
-)
-@click.option(
-    "--notebooks",
-    "notebooks",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    metavar="DIR",
-    help="Execute customized copies of the notebooks (from `adoption-kit notebooks DIR`).",
-)
-@click.option(
+
+_baseline_option = click.option(
     "--baseline",
     "baselines",
     multiple=True,
@@ -207,7 +229,42 @@ def _workers_option(f):  # type: ignore[no-untyped-def]
     help="Report folder of an earlier assessment of the same client to compare with "
     "(repeat for a history); the reports say what changed since.",
 )
-@click.option("--force", is_flag=True, help="Replace the report folder if it is not empty.")
+_force_option = click.option(
+    "--force", is_flag=True, help="Replace the report folder if it is not empty."
+)
+
+
+def _engagement(
+    client: str | None,
+    as_of: str | None,
+    launch: str | None,
+    seat_cost: float | None,
+    standards: Path | None,
+    export_date: str | None,
+) -> Any:
+    from kit.params import Engagement, parse_date
+
+    return Engagement(
+        client=client,
+        as_of=parse_date(as_of, option="--as-of"),
+        launch=parse_date(launch, option="--launch"),
+        seat_cost_per_month=seat_cost,
+        standards=standards,
+        export_date=parse_date(export_date, option="--export-date"),
+    )
+
+
+@cli.command(
+    "assess", short_help="From a CRM export or dataset to a folder of client-ready reports."
+)
+@click.argument("source", type=_EXISTING, metavar="EXPORT_OR_DATASET")
+@click.option("--out", "out_dir", type=_PATH, required=True, help="Report folder to write.")
+@_assessment_options
+@_workers_option
+@_scheduler_option
+@_rendering_options
+@_baseline_option
+@_force_option
 def assess_command(
     source: Path,
     out_dir: Path,
@@ -221,6 +278,7 @@ def assess_command(
     seat_cost: float | None,
     teams: tuple[str, ...],
     workers: int | None,
+    scheduler: str | None,
     show_pii: bool,
     pdf: bool,
     browser: str | None,
@@ -230,25 +288,20 @@ def assess_command(
     baselines: tuple[Path, ...],
     force: bool,
 ) -> None:
-    """From a CRM export (or intake dataset) to a folder of client-ready reports."""
-    from kit.params import Engagement, parse_date
+    """From a CRM export (or intake dataset) to a folder of client-ready reports.
+
+    The same as `diagnose`, `render` and `portfolio` one after the other, in one command.
+    """
     from kit.runner import assess
 
-    engagement = Engagement(
-        client=client,
-        as_of=parse_date(as_of, option="--as-of"),
-        launch=parse_date(launch, option="--launch"),
-        seat_cost_per_month=seat_cost,
-        standards=standards,
-        export_date=parse_date(export_date, option="--export-date"),
-    )
     result = assess(
         source,
         out_dir,
         mapping=mapping,
-        engagement=engagement,
+        engagement=_engagement(client, as_of, launch, seat_cost, standards, export_date),
         teams=list(teams) or None,
         workers=workers,
+        scheduler=scheduler,
         show_pii=show_pii,
         pdf=pdf or browser is not None,
         browser=browser,
@@ -260,6 +313,132 @@ def assess_command(
         baselines=baselines,
     )
     click.echo(result.summary())
+
+
+@cli.command(
+    "diagnose",
+    short_help="Step 1 of assess: the dataset, results bundle and CSV/Excel exports.",
+)
+@click.argument("source", type=_EXISTING, metavar="EXPORT_OR_DATASET")
+@click.option("--out", "out_dir", type=_PATH, required=True, help="Report folder to write.")
+@_assessment_options
+@_baseline_option
+@_force_option
+def diagnose_command(
+    source: Path,
+    out_dir: Path,
+    mapping: str | None,
+    standards: Path | None,
+    client: str | None,
+    as_of: str | None,
+    launch: str | None,
+    export_date: str | None,
+    strict: bool,
+    seat_cost: float | None,
+    teams: tuple[str, ...],
+    baselines: tuple[Path, ...],
+    force: bool,
+) -> None:
+    """Read the export, diagnose every team and write the report folder without its pages:
+    data/ (dataset, results bundle, CSV and Excel exports) and run.json.
+
+    Then `adoption-kit render OUT` (the team reports, in parallel or one team per task) and
+    `adoption-kit portfolio OUT` (the data-quality appendix and index.html).
+    """
+    from kit.runner import diagnose_folder
+
+    out = diagnose_folder(
+        source,
+        out_dir,
+        mapping=mapping,
+        engagement=_engagement(client, as_of, launch, seat_cost, standards, export_date),
+        teams=list(teams) or None,
+        force=force,
+        strict=strict,
+        echo=click.echo,
+        baselines=baselines,
+    )
+    click.echo(f"Diagnosed; results and exports in {out / 'data'}")
+    click.echo(f"Next: adoption-kit render {out}  then  adoption-kit portfolio {out}")
+
+
+@cli.command("render", short_help="Step 2 of assess: team reports into a diagnosed folder.")
+@click.argument("folder", type=_EXISTING, metavar="FOLDER")
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    metavar="NAME",
+    help="Render this team's report (repeat for several) [default: every team of FOLDER].",
+)
+@_workers_option
+@_scheduler_option
+@_rendering_options
+def render_command(
+    folder: Path,
+    teams: tuple[str, ...],
+    workers: int | None,
+    scheduler: str | None,
+    show_pii: bool,
+    pdf: bool,
+    browser: str | None,
+    logo: Path | None,
+    brand_colour: str | None,
+    notebooks: Path | None,
+) -> None:
+    """Execute and render team reports into FOLDER (written by `adoption-kit diagnose`).
+
+    Each report is moved into FOLDER/teams/ only once complete; several render commands may
+    run at the same time on different teams. Exit code 4 when a report failed.
+    """
+    from kit.runner import render_teams
+
+    chosen = list(teams) or None
+    render_teams(
+        folder,
+        teams=chosen,
+        workers=workers,
+        scheduler=scheduler,
+        show_pii=show_pii,
+        pdf=pdf or browser is not None,
+        browser=browser,
+        render_options={"logo": logo, "brand_colour": brand_colour},
+        notebooks=notebooks,
+        progress=chosen is None or len(chosen) > 1,
+    )
+    click.echo(f"Rendered {', '.join(teams) if teams else 'every team'} into {folder / 'teams'}")
+
+
+@cli.command(
+    "portfolio", short_help="Step 3 of assess: the data-quality appendix and the portfolio."
+)
+@click.argument("folder", type=_EXISTING, metavar="FOLDER")
+@_rendering_options
+def portfolio_command(
+    folder: Path,
+    show_pii: bool,
+    pdf: bool,
+    browser: str | None,
+    logo: Path | None,
+    brand_colour: str | None,
+    notebooks: Path | None,
+) -> None:
+    """Render the data-quality appendix and the portfolio (index.html) of FOLDER, once its
+    team reports are rendered, and record every report's outcome in run.json.
+
+    A team without a report is listed as failed in the portfolio (exit code 4).
+    """
+    from kit.runner import render_portfolio
+
+    render_portfolio(
+        folder,
+        show_pii=show_pii,
+        pdf=pdf or browser is not None,
+        browser=browser,
+        render_options={"logo": logo, "brand_colour": brand_colour},
+        notebooks=notebooks,
+    )
+    click.echo(f"Open {Path(folder).absolute() / 'index.html'}")
 
 
 @cli.command("demo", short_help="Generate the demo organization and render its whole assessment.")

@@ -1,8 +1,9 @@
-"""One command from a client's export to a folder of reports.
+"""One command from a client's export to a folder of reports, or the same in three steps.
 
 :func:`assess` reads the export (or an existing dataset) once, runs the diagnostics once for
 every team, writes the results bundle and spreadsheet exports, then executes and renders one
-notebook per team in parallel worker processes, the data-quality appendix and the portfolio.
+notebook per team in parallel worker processes (or on a Dask cluster), the data-quality
+appendix and the portfolio: the steps of :mod:`kit.steps`, in order.
 
 The output folder is built beside its destination and moved into place only when complete,
 so an assessment killed half-way leaves an earlier report folder intact and never leaves a
@@ -19,39 +20,65 @@ folder that looks complete but is not. Layout::
                           a standard has required_from)
     data/assessment.xlsx  the same tables as one Excel workbook
     run.json              parameters, versions, timings, input checksums, failures
+
+The same folder, step by step for an orchestrator (Airflow, Dagster, a shell script;
+docs/orchestration.md):
+
+1. :func:`diagnose_folder` (``adoption-kit diagnose EXPORT --out FOLDER``): the folder with
+   its ``data/`` and ``run.json``, built beside ``FOLDER`` and moved into place complete.
+2. :func:`render_teams` (``adoption-kit render FOLDER --team NAME``): team reports into the
+   folder (every team without ``--team``; on a Dask cluster with ``--scheduler``). Each is
+   made in a staging folder inside ``FOLDER`` and moved into ``teams/`` only once complete,
+   so a killed task leaves no partial page; several ``render`` commands may run at once on
+   different teams. Each report's outcome is kept in ``notebooks/<slug>.outcome.json``.
+3. :func:`render_portfolio` (``adoption-kit portfolio FOLDER``): the data-quality appendix
+   and the portfolio, which lists the teams whose report is missing or failed; ``run.json``
+   then records every report, as ``assess`` writes it.
+
+The pages are the same, byte for byte, as those ``assess`` writes from the same input and
+parameters.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version as _pkg_version
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from kit._atomic import atomic_dir, check_apart, write_text
+from kit._atomic import atomic_dir, check_apart, staging_dir, write_text
 from kit._resources import notebooks_dir
-from kit._safe import slugify_teams
-from kit._version import __version__
-from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
-from kit.exceptions import AssessmentError, OutputError
+from kit.exceptions import AssessmentError, InputError
+from kit.executors import Executor, open_executor, require
 from kit.params import Engagement, default_workers, resolve_teams
 from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
+from kit.steps import (
+    Progress,
+    Reports,
+    check_out_dir,
+    check_rendering,
+    diagnose_into,
+    lost_report,
+    print_pdfs,
+    read_input,
+    report_records,
+    run_record,
+    write_run,
+)
 
-__all__ = ["Assessment", "assess", "run_demo"]
-
-_EXPORTED_FRAMES = ("findings", "scores", "compliance", "metrics", "review_list")
-_VERSIONED = ("pandas", "pyarrow", "numpy", "papermill", "nbconvert", "seaborn", "matplotlib")
+__all__ = [
+    "Assessment",
+    "assess",
+    "diagnose_folder",
+    "render_portfolio",
+    "render_teams",
+    "run_demo",
+]
 
 
 @dataclass
@@ -84,216 +111,26 @@ class Assessment:
         return "\n".join(lines)
 
 
-def _versions() -> dict[str, str]:
-    found = {"kit": __version__, "python": platform.python_version()}
-    for name in _VERSIONED:
-        try:
-            found[name] = _pkg_version(name)
-        except Exception:  # pragma: no cover - optional packages
-            found[name] = "not installed"
-    return found
-
-
-def _write_run(path: Path, run: dict[str, Any]) -> None:
-    write_text(path, json.dumps(run, indent=2, sort_keys=True, default=str) + "\n")
-
-
-def _check_out_dir(out: Path, *, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(
-            f"--out {out} is not empty: choose a new folder, or add --force to replace it "
-            "(the old folder is swapped out only once the new reports are complete)"
-        )
-    # before any long work: the staging folder is created beside --out, so the first folder
-    # above it that exists must be writable; and a read-only --out is never swapped out
-    above = next((p for p in out.parents if p.exists()), Path("."))
-    for folder in [*([out] if out.is_dir() else []), above]:
-        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(
-                f"cannot write to {out}: {folder} is read-only or permission is denied. "
-                "Choose a writable folder with --out."
-            )
-
-
-def _read_baselines(folders: Sequence[str | Path]) -> tuple[list[Any], list[Path]]:
-    """The earlier assessments to compare with, read before any long work.
-
-    Raises
-    ------
-    InputError
-        A folder that is neither a report folder of an earlier run nor a results bundle.
-    """
-    from kit.results import find_bundle, load_results
-
-    bundles = [find_bundle(Path(f).absolute()) for f in folders]
-    return [load_results(b) for b in bundles], bundles
-
-
-def _comparison_frames(results: Any, *, baselines: bool) -> dict[str, Any]:
-    """The comparison tables exported beside the others: changes (with baselines) and
-    requirements (when a standard has a required_from date)."""
-    frames = {}
-    if baselines:
-        frames["changes"] = results.changes
-    if len(results.requirements):
-        frames["requirements"] = results.requirements
-    return frames
-
-
-def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool]:
-    """Return the dataset and whether it came from an export (so it should be saved)."""
-    if is_dataset(source):
-        return load_dataset(source), False
-    from kit.intake import read_export
-
-    return read_export(source, mapping=mapping), True
-
-
-def _time_frame_summary(dataset: Dataset, gate: Any, engagement: Engagement) -> str:
-    """What ``assess`` prints after intake's summary, before any heavy work: the data's
-    time frame, what is future-dated and the plausibility gate's warnings."""
-    lines = [""]
-    frame = gate.frame
-    if frame is not None and frame.first is not None and frame.last is not None:
-        lines.append(
-            f"Data dated {frame.first.date()} to {frame.last.date()} (first and last real "
-            f"event); assessed as of {gate.as_of.date()}."
-        )
-    if frame is not None and frame.future_events:
-        lines.append(
-            f"Future-dated: {frame.future_events:,} events ({frame.rule}) are left out of "
-            "every measure and listed on the data-quality page."
-        )
-    if not (engagement.client or (dataset.manifest.get("engagement") or {}).get("client")):
-        lines.append("No client name given (--client): the reports name no client.")
-    if gate.warnings:
-        lines += ["", "Check before sending the reports:"] + [f"  - {w}" for w in gate.warnings]
-    return "\n".join(lines)
-
-
-def _links(page: str) -> dict[str, str]:
-    """The links from ``page`` (relative to the report folder) to the folder's other pages."""
-    up = "../" * page.count("/")
-    pages = {"Portfolio": "index.html", "Data-quality appendix": "data-quality.html"}
-    return {label: up + target for label, target in pages.items() if target != page}
-
-
-@contextmanager
-def _workers(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The pool of report workers (none for one worker), each starting its kernel at once.
-
-    Entered before the diagnostics, so the workers' kernels boot and import pandas and
-    seaborn while the main process computes (mostly on one core) and writes the exports;
-    the first report of every worker then starts as warm as the rest.
-    """
-    if workers <= 1:
-        yield None
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    try:
-        for _ in range(workers):  # with no idle worker, each submit spawns one
-            pool.submit(warm_up)
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _release_memory() -> None:
-    """Hand memory freed after the diagnostics back to the system, for the report kernels.
-
-    pyarrow's allocator and the C library keep freed memory for reuse; on the large demo
-    that is about 850 MB held by a process that only waits for the reports from then on.
-    """
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:  # pragma: no cover - older pyarrow
-        pass
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def _run_reports(
     jobs: Sequence[NotebookJob],
-    then: Callable[[dict[str, str]], NotebookJob],
+    then: Callable[[dict[str, str]], NotebookJob] | None,
     *,
-    workers: int,
+    executor: Executor,
     on_done: Callable[[NotebookOutcome], None],
-    pool: ProcessPoolExecutor | None = None,
 ) -> list[NotebookOutcome]:
-    """Run ``jobs`` in parallel, then the job ``then(failures)`` builds (the portfolio).
+    """Run ``jobs`` on ``executor``, then the job ``then(failures)`` builds (the portfolio).
 
     The workers keep their warm kernels for the final job, so it starts no kernel of its own.
-    ``pool`` is a running pool of ``workers`` processes (default: one made here).
     """
     outcomes: list[NotebookOutcome] = []
-
-    def failures() -> dict[str, str]:
-        return {o.label: o.error for o in outcomes if o.error}
-
-    if workers <= 1:
-        for job in jobs:
-            outcomes.append(run_job(job))
-            on_done(outcomes[-1])
-        outcomes.append(run_job(then(failures())))
+    for outcome in executor.map(run_job, jobs, on_error=lost_report):
+        outcomes.append(outcome)
+        on_done(outcome)
+    if then is not None:
+        failed = {o.label: o.error for o in outcomes if o.error}
+        outcomes += executor.map(run_job, [then(failed)], on_error=lost_report)
         on_done(outcomes[-1])
-        return outcomes
-    if pool is None:
-        with _workers(workers) as own:
-            return _run_reports(jobs, then, workers=workers, on_done=on_done, pool=own)
-    for future in as_completed([pool.submit(run_job, job) for job in jobs]):
-        outcomes.append(future.result())
-        on_done(outcomes[-1])
-    outcomes.append(pool.submit(run_job, then(failures())).result())
-    on_done(outcomes[-1])
     return outcomes
-
-
-class _Progress:
-    """A progress bar of reports done of total, with the elapsed time, on stderr."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self._bar = None
-        if enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self._task = self._bar.add_task("Team reports", total=total)
-            self._bar.start()
-
-    def advance(self, outcome: NotebookOutcome) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-            if not outcome.ok:
-                self._bar.console.print(f"[red]failed:[/red] {outcome.label}: {outcome.error}")
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 def assess(
@@ -304,6 +141,7 @@ def assess(
     engagement: Engagement | None = None,
     teams: Sequence[str] | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     show_pii: bool = False,
     pdf: bool = False,
     browser: str | Path | None = None,
@@ -316,6 +154,11 @@ def assess(
     baselines: Sequence[str | Path] = (),
 ) -> Assessment:
     """Assess every team of ``source`` and write the report folder ``out``.
+
+    Its steps (:mod:`kit.steps`), which :func:`diagnose_folder`, :func:`render_teams` and
+    :func:`render_portfolio` call one at a time: ``read_input``, ``diagnose_into``, then the
+    jobs of ``Reports`` (each team, the data-quality appendix, the portfolio) run on an
+    executor (:mod:`kit.executors`), and ``run_record``.
 
     Parameters
     ----------
@@ -330,6 +173,10 @@ def assess(
         Only these teams (default: all); unknown names are a :class:`ParameterError`.
     workers
         Worker processes executing team notebooks (default: CPU cores).
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``): the reports run on its
+        workers instead of local processes (``workers`` is then ignored). The workers need
+        the kit installed and ``out``'s parent folder at the same path (shared storage).
     show_pii
         Render an internal consultant copy that shows borrower names and contacts.
     pdf, browser
@@ -355,10 +202,6 @@ def assess(
     AssessmentError
         After writing everything else, when one or more reports failed.
     """
-    from kit.diagnostics.plausibility import check as check_plausibility
-    from kit.diagnostics.run import diagnose
-    from kit.report.exports import write_csvs, write_workbook
-
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     source, out = Path(source).absolute(), Path(out).absolute()  # kernels run elsewhere
@@ -368,159 +211,69 @@ def assess(
         from kit.exceptions import ParameterError
 
         raise ParameterError(f"--workers {workers} must be at least 1")
-    _check_out_dir(out, force=force)
+    check_out_dir(out, force=force)
     check_apart(source, out)
-    from kit.report.render import check_branding, require_browser
-
-    check_branding(
-        **{k: v for k, v in (render_options or {}).items() if k in ("logo", "brand_colour")}
-    )
-    printer = require_browser(browser) if pdf else None
-    earlier, baseline_dirs = _read_baselines(baselines)
-    seconds: dict[str, float] = {}
-
-    mark = time.perf_counter()
-    dataset, from_export = _read_input(source, mapping)
-    seconds["intake"] = time.perf_counter() - mark
-    if echo is not None:
-        from kit.intake import IntakeReport, summarize
-
-        echo(summarize(IntakeReport(dataset=dataset)))
-    gate = check_plausibility(
-        dataset,
-        as_of=engagement.as_of,
-        launch=engagement.launch,
-        export_date=engagement.export_date,
+    require(workers=workers, scheduler=scheduler)
+    printer = check_rendering(render_options, pdf=pdf, browser=browser)
+    given = read_input(
+        source,
+        mapping=mapping,
+        engagement=engagement,
+        teams=teams,
         strict=strict,
+        echo=echo,
+        baselines=baselines,
     )
-    if echo is not None:
-        echo(_time_frame_summary(dataset, gate, engagement))
-    selected = resolve_teams(teams, sorted(dataset["users"]["team"].dropna().astype(str).unique()))
-    slugs = slugify_teams(selected)
+    seconds: dict[str, float] = {"intake": given.seconds}
 
     # the workers start their kernels now, while the diagnostics run
-    with atomic_dir(out, replace=True) as stage, _workers(workers) as pool:
+    with (
+        atomic_dir(out, replace=True) as stage,
+        open_executor(workers=workers, scheduler=scheduler) as executor,
+    ):
+        executor.warm(warm_up)
+        facts = diagnose_into(stage, given, engagement=engagement)
+        seconds.update(facts["seconds"])
+
         mark = time.perf_counter()
-        results = diagnose(
-            dataset,
-            as_of=engagement.as_of,
-            launch=engagement.launch,
-            standards=engagement.standards,
-            seat_cost_per_month=engagement.seat_cost_per_month,
-            client=engagement.client,
-            export_date=engagement.export_date,
-            warnings=gate.warnings,
-            baselines=earlier,
+        plan = Reports(
+            folder=stage,
+            teams=given.teams,
+            dataset_dir=given.dataset_dir,
+            notebooks=Path(notebooks) if notebooks else notebooks_dir(),
+            show_pii=show_pii,
+            render=dict(render_options or {}),
         )
-        del earlier
-        seconds["diagnose"] = time.perf_counter() - mark
-
-        mark = time.perf_counter()
-        if from_export:
-            write_dataset(dataset, stage / "data" / "dataset")
-        results.write(stage / "data" / "results")
-        frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
-        frames.update(_comparison_frames(results, baselines=bool(baseline_dirs)))
-        write_csvs(frames, stage / "data" / "csv")
-        write_workbook(frames, stage / "data" / "assessment.xlsx")
-        seconds["exports"] = time.perf_counter() - mark
-        # the notebooks read the bundle from disk: free the tables for their kernels
-        parameters, inputs = results.parameters, dataset.manifest.get("sources", [])
-        del dataset, results, frames
-        _release_memory()
-
-        mark = time.perf_counter()
-        render = {"show_pii": show_pii, **(render_options or {})}
-        nbdir = Path(notebooks) if notebooks else notebooks_dir()
-        results_rel = "data/results"
-
-        def job(label: str, notebook: str, stem: str, html: str, **parameters: Any) -> NotebookJob:
-            return NotebookJob(
-                label=label,
-                notebook=nbdir / notebook,
-                parameters={"results_dir": results_rel, "show_pii": show_pii, **parameters},
-                executed=stage / "notebooks" / f"{stem}.ipynb",
-                html=stage / html,
-                workdir=stage,
-                render={**render, "links": _links(html)},
-            )
-
-        dataset_dir = "data/dataset" if from_export else str(source.resolve())
-        team_jobs = [
-            job(
-                team,
-                "team_assessment.ipynb",
-                slug,
-                f"teams/{slug}.html",
-                team=team,
-                dataset_dir=dataset_dir,  # read only with show_pii, to name borrowers
-            )
-            for team, slug in slugs.items()
-        ]
-        appendix = job(
-            "Data-quality appendix",
-            "data_quality.ipynb",
-            "data-quality",
-            "data-quality.html",
-            dataset_dir=dataset_dir,
-        )
-
-        def portfolio(failed: dict[str, str]) -> NotebookJob:
-            links = {t: f"teams/{s}.html" for t, s in slugs.items() if t not in failed}
-            return job(
-                "Portfolio",
-                "portfolio.ipynb",
-                "portfolio",
-                "index.html",
-                team_reports=links,
-                failed_teams=sorted(failed),
-            )
-
-        bar = _Progress(len(team_jobs) + 2, enabled=progress)
+        bar = Progress(len(plan.teams) + 2, enabled=progress)
         try:
             outcomes = _run_reports(
-                [*team_jobs, appendix], portfolio, workers=workers, on_done=bar.advance, pool=pool
+                [*map(plan.team, plan.teams), plan.appendix()],
+                plan.portfolio,
+                executor=executor,
+                on_done=bar.advance,
             )
         finally:
             bar.close()
-        failures = {o.label: o.error for o in outcomes if o.error}
         seconds["reports"] = time.perf_counter() - mark
         if pdf:
-            from kit.report.render import render_pdf
-
             mark = time.perf_counter()
-            for html in sorted(stage.glob("**/*.html")):
-                render_pdf(html, html.with_suffix(".pdf"), browser=printer)
+            print_pdfs(stage, None, printer=printer)
             seconds["pdf"] = time.perf_counter() - mark
         seconds["total"] = time.perf_counter() - started
-        run = {
-            "kit_version": __version__,
-            "command": Path(sys.argv[0]).name if sys.argv else None,
-            "started_at": started_at,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": str(source.resolve()),
-            "source_kind": "export" if from_export else "dataset",
-            "baselines": [str(b) for b in baseline_dirs],
-            "mapping": str(mapping) if mapping else None,
-            "parameters": parameters,
-            "teams": slugs,
-            "workers": workers,
-            "show_pii": show_pii,
-            "versions": _versions(),
-            "seconds": {k: round(v, 3) for k, v in seconds.items()},
-            "reports": {
-                o.label: {
-                    "ok": o.ok,
-                    "error": o.error,
-                    "seconds": {k: round(v, 3) for k, v in o.seconds.items()},
-                }
-                for o in sorted(outcomes, key=lambda o: o.label)
-            },
-            "inputs": inputs,
-            "failures": failures,
-        }
-        _write_run(stage / "run.json", run)
-    assessment = Assessment(out=out, teams=slugs, failures=failures, seconds=seconds, run=run)
+        run = run_record(
+            given,
+            facts,
+            started_at=started_at,
+            mapping=mapping,
+            workers=executor.workers,
+            scheduler=scheduler,
+            show_pii=show_pii,
+            seconds=seconds,
+            outcomes=outcomes,
+        )
+        write_run(stage / "run.json", run)
+    failures = run["failures"]
+    assessment = Assessment(out=out, teams=given.teams, failures=failures, seconds=seconds, run=run)
     if failures:
         raise AssessmentError(
             f"{len(failures)} report(s) failed; the others were written to {out}",
@@ -551,7 +304,7 @@ def run_demo(
 
     out = Path(out)
     replace = (out / "run.json").is_file()
-    _check_out_dir(out, force=replace)
+    check_out_dir(out, force=replace)
     scratch = out.with_name(f".{out.name}.demo-export")
     shutil.rmtree(scratch, ignore_errors=True)
     try:
@@ -582,7 +335,260 @@ def run_demo(
         os.replace(scratch / "standards.yaml", data / "standards.yaml")
         assessment.run["source"] = str(data / "export")
         assessment.run["baselines"] = ["data/baseline"]
-        _write_run(assessment.out / "run.json", assessment.run)
+        write_run(assessment.out / "run.json", assessment.run)
         return assessment
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+#: The record of one report's outcome, beside its executed notebook.
+_OUTCOME = "notebooks/{stem}.outcome.json"
+
+
+def diagnose_folder(
+    source: str | Path,
+    out: str | Path,
+    *,
+    mapping: str | Path | None = None,
+    engagement: Engagement | None = None,
+    teams: Sequence[str] | None = None,
+    force: bool = False,
+    strict: bool = False,
+    echo: Callable[[str], None] | None = None,
+    baselines: Sequence[str | Path] = (),
+) -> Path:
+    """Step 1: read ``source``, diagnose its teams and write the report folder ``out``
+    without its pages (parameters as :func:`kit.runner.assess`). Returns ``out``."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    source, out = Path(source).absolute(), Path(out).absolute()
+    engagement = engagement or Engagement()
+    check_out_dir(out, force=force)
+    check_apart(source, out)
+    given = read_input(
+        source,
+        mapping=mapping,
+        engagement=engagement,
+        teams=teams,
+        strict=strict,
+        echo=echo,
+        baselines=baselines,
+    )
+    with atomic_dir(out, replace=True) as stage:
+        facts = diagnose_into(stage, given, engagement=engagement)
+        seconds = {"intake": given.seconds, **facts["seconds"]}
+        seconds["total"] = time.perf_counter() - started
+        run = run_record(
+            given,
+            facts,
+            started_at=started_at,
+            mapping=mapping,
+            workers=0,
+            scheduler=None,
+            show_pii=False,
+            seconds=seconds,
+        )
+        write_run(stage / "run.json", run)
+    return out
+
+
+def _read_run(folder: Path) -> dict[str, Any]:
+    path = folder / "run.json"
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        if not (folder / "data" / "results").is_dir() or not isinstance(run["teams"], dict):
+            raise FileNotFoundError(folder / "data" / "results")
+        if not isinstance(run["source"], str) or not isinstance(run["seconds"], dict):
+            raise TypeError("run.json")
+        return dict(run)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(
+            f"{folder} is not a report folder written by `adoption-kit diagnose` (or assess): "
+            "it has no readable run.json and data/results. Run `adoption-kit diagnose "
+            f"EXPORT --out {folder}` first."
+        ) from None
+
+
+def _plan(
+    folder: Path,
+    run: dict[str, Any],
+    *,
+    into: Path,
+    show_pii: bool,
+    render_options: dict[str, Any] | None,
+    notebooks: str | Path | None,
+) -> Reports:
+    from_export = run.get("source_kind") == "export"
+    return Reports(
+        folder=folder,
+        teams=dict(run["teams"]),
+        dataset_dir="data/dataset" if from_export else str(run["source"]),
+        notebooks=Path(notebooks).absolute() if notebooks else notebooks_dir(),
+        show_pii=show_pii,
+        render=dict(render_options or {}),
+        into=into,
+    )
+
+
+def _place(folder: Path, stage: Path, outcome: NotebookOutcome, stem: str, page: str) -> None:
+    """Move one report's executed notebook, page (and PDF) from ``stage`` into ``folder``,
+    then record its outcome; a failed report's earlier page is removed."""
+    (folder / "notebooks").mkdir(exist_ok=True)
+    (folder / page).parent.mkdir(parents=True, exist_ok=True)
+    notebook = Path("notebooks") / f"{stem}.ipynb"
+    if (stage / notebook).is_file():
+        os.replace(stage / notebook, folder / notebook)
+    for made in (Path(page), Path(page).with_suffix(".pdf")):
+        if outcome.ok and (stage / made).is_file():
+            os.replace(stage / made, folder / made)
+        elif not outcome.ok:
+            (folder / made).unlink(missing_ok=True)
+    record = {"label": outcome.label, **report_records([outcome])[outcome.label]}
+    write_text(folder / _OUTCOME.format(stem=stem), json.dumps(record, indent=2) + "\n")
+
+
+def render_teams(
+    folder: str | Path,
+    *,
+    teams: Sequence[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    show_pii: bool = False,
+    pdf: bool = False,
+    browser: str | Path | None = None,
+    render_options: dict[str, Any] | None = None,
+    notebooks: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, str]:
+    """Step 2: execute and render the reports of ``teams`` (default: every team of the
+    folder) into ``folder``; return ``{team: error}`` of those that failed.
+
+    Raises
+    ------
+    InputError
+        ``folder`` was not written by :func:`diagnose_folder` or ``assess``.
+    AssessmentError
+        After placing every other report, when one or more failed (exit code 4).
+    """
+    folder = Path(folder).absolute()
+    run = _read_run(folder)
+    selected = resolve_teams(teams, run["teams"])
+    printer = check_rendering(render_options, pdf=pdf, browser=browser)
+    workers = workers or default_workers()
+    require(workers=workers, scheduler=scheduler)
+    with (
+        staging_dir(folder, "render") as stage,
+        open_executor(workers=min(workers, len(selected)), scheduler=scheduler) as executor,
+    ):
+        plan = _plan(
+            folder,
+            run,
+            into=stage,
+            show_pii=show_pii,
+            render_options=render_options,
+            notebooks=notebooks,
+        )
+        executor.warm(warm_up)
+        bar = Progress(len(selected), enabled=progress)
+        failures: dict[str, str] = {}
+        try:
+            jobs = [plan.team(t) for t in selected]
+            for outcome in executor.map(run_job, jobs, on_error=lost_report):
+                slug = plan.teams[outcome.label]
+                page = stage / "teams" / f"{slug}.html"
+                if printer is not None and outcome.ok:
+                    from kit.report.render import render_pdf
+
+                    render_pdf(page, page.with_suffix(".pdf"), browser=printer)
+                _place(folder, stage, outcome, slug, f"teams/{slug}.html")
+                if outcome.error:
+                    failures[outcome.label] = outcome.error
+                bar.advance(outcome)
+        finally:
+            bar.close()
+    if failures:
+        raise AssessmentError(
+            f"{len(failures)} report(s) failed; the others were written to {folder}",
+            problems=[f"{label}: {error}" for label, error in failures.items()],
+        )
+    return failures
+
+
+def _team_outcomes(folder: Path, run: dict[str, Any]) -> list[NotebookOutcome]:
+    """Each team's outcome as its ``render`` recorded it, else as ``run.json`` has it (a
+    folder ``assess`` wrote); a team never rendered, or whose page is gone, failed."""
+    outcomes = []
+    for team, slug in run["teams"].items():
+        record_path = folder / _OUTCOME.format(stem=slug)
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = (run.get("reports") or {}).get(team)
+        if isinstance(record, dict) and "error" in record:
+            error, seconds = record["error"], record.get("seconds") or {}
+        else:
+            error, seconds = "no report rendered (run `adoption-kit render` for it)", {}
+        if error is None and not (folder / "teams" / f"{slug}.html").is_file():
+            error = "its report is missing from teams/"
+        outcomes.append(NotebookOutcome(team, error, seconds))
+    return outcomes
+
+
+def render_portfolio(
+    folder: str | Path,
+    *,
+    show_pii: bool = False,
+    pdf: bool = False,
+    browser: str | Path | None = None,
+    render_options: dict[str, Any] | None = None,
+    notebooks: str | Path | None = None,
+) -> dict[str, str]:
+    """Step 3: the data-quality appendix and the portfolio of ``folder``, then ``run.json``
+    with every report's outcome; return ``{label: error}`` of the failed reports.
+
+    Raises
+    ------
+    AssessmentError
+        After writing both pages, when a team report (or the appendix or portfolio) is
+        missing or failed (exit code 4), as ``assess`` does.
+    """
+    folder = Path(folder).absolute()
+    run = _read_run(folder)
+    printer = check_rendering(render_options, pdf=pdf, browser=browser)
+    started = time.perf_counter()
+    outcomes = _team_outcomes(folder, run)
+    with staging_dir(folder, "render") as stage, open_executor(workers=1) as executor:
+        plan = _plan(
+            folder,
+            run,
+            into=stage,
+            show_pii=show_pii,
+            render_options=render_options,
+            notebooks=notebooks,
+        )
+        failed = {o.label: o.error for o in outcomes if o.error}
+        for job, stem, page in [
+            (plan.appendix(), "data-quality", "data-quality.html"),
+            (plan.portfolio(failed), "portfolio", "index.html"),
+        ]:
+            outcome = next(iter(executor.map(run_job, [job])))
+            if printer is not None and outcome.ok:
+                from kit.report.render import render_pdf
+
+                render_pdf(stage / page, (stage / page).with_suffix(".pdf"), browser=printer)
+            _place(folder, stage, outcome, stem, page)
+            outcomes.append(outcome)
+    run["reports"] = report_records(outcomes)
+    run["failures"] = {o.label: o.error for o in outcomes if o.error}
+    run["show_pii"] = show_pii
+    run["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    run["seconds"]["portfolio"] = round(time.perf_counter() - started, 3)
+    write_run(folder / "run.json", run)
+    failures: dict[str, str] = run["failures"]
+    if failures:
+        raise AssessmentError(
+            f"{len(failures)} report(s) failed or missing; the portfolio lists them: "
+            f"{folder / 'index.html'}",
+            problems=[f"{label}: {error}" for label, error in failures.items()],
+        )
+    return failures

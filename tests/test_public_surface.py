@@ -120,6 +120,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("kit.intake", "kit.demo"),
     ("kit.diagnostics", "kit.results"),
     ("kit.report",),
+    ("kit.steps", "kit.executors"),
     ("kit.runner",),
     ("kit.cli", "kit.__main__", "kit"),
 ]

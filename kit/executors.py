@@ -1,0 +1,264 @@
+"""Where the kit's parallel work runs: this process, a local pool, or an existing Dask cluster.
+
+An executor runs a picklable *task* function on *items* (a team report's
+:class:`kit.report.execute.NotebookJob`, later a team's diagnosis) and hands back the results
+as they complete. The kinds are registered in :data:`EXECUTORS`, the way papermill registers
+its engines; :func:`open_executor` picks one from the options of ``adoption-kit assess``:
+
+``inline``
+    ``--workers 1``: every task in this process, one after the other.
+``local``
+    The default: a pool of ``--workers`` worker processes on this machine.
+``dask``
+    ``--scheduler ADDRESS``: the workers of an existing Dask distributed cluster
+    (``pip install 'crm-adoption-kit[dask]'``). Every worker needs the kit installed and must
+    see the output folder at the same path (shared storage). A task whose worker dies (killed,
+    out of memory) is run again on another worker; a task that fails is retried
+    :data:`RETRIES` times.
+
+Each worker process runs one task at a time: a report's kernel is the worker process's own
+(:mod:`kit.report.execute`), so two reports never share it, however many threads a Dask
+worker has (start Dask workers with ``--nthreads 1``).
+
+>>> with open_executor(workers=1) as executor:
+...     sorted(executor.map(abs, [-2, 1, -3]))
+[1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Any, Protocol, TypeVar
+
+from kit.exceptions import ParameterError
+
+__all__ = ["EXECUTORS", "RETRIES", "Executor", "kind_of", "open_executor", "require"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Times a Dask task that raised is run again (a task whose worker died is rescheduled by the
+#: scheduler itself, up to its ``distributed.scheduler.allowed-failures``).
+RETRIES = 2
+
+#: What to do with a task that could not run (its worker died too often): a result standing
+#: for its failure, or raise.
+OnError = Callable[[Any, BaseException], Any]
+
+
+class Executor(Protocol):
+    """Runs tasks on items, each in a worker that keeps what it warmed up."""
+
+    #: How many tasks run at the same time.
+    workers: int
+
+    def warm(self, task: Callable[[], object]) -> None:
+        """Start ``task`` once in every worker, without waiting (e.g. a report kernel)."""
+
+    def map(
+        self,
+        task: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        on_error: Callable[[T, BaseException], R] | None = None,
+    ) -> Iterator[R]:
+        """Run ``task`` on every item; yield the results as they complete.
+
+        A task that cannot run (its worker lost, an exception) yields ``on_error(item, error)``
+        when given, else raises.
+        """
+        ...  # pragma: no cover
+
+    def close(self) -> None:
+        """Let go of the workers (a Dask cluster keeps running)."""
+
+
+_one_task = threading.Lock()
+
+
+def _one_at_a_time(task: Callable[..., R], *args: Any) -> R:
+    """Run ``task`` in a worker process holding its lock: a process's kernel serves one
+    report at a time, whatever the number of threads of a Dask worker."""
+    with _one_task:
+        return task(*args)
+
+
+class _Inline:
+    """Every task in this process, in order (``--workers 1``)."""
+
+    workers = 1
+
+    def __init__(self, *, workers: int = 1, scheduler: str | None = None) -> None:
+        pass
+
+    def warm(self, task: Callable[[], object]) -> None:
+        pass  # the first task warms this process up
+
+    def map(
+        self,
+        task: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        on_error: Callable[[T, BaseException], R] | None = None,
+    ) -> Iterator[R]:
+        for item in items:
+            yield task(item)
+
+    def close(self) -> None:
+        pass
+
+
+class _LocalPool:
+    """A pool of ``workers`` processes on this machine (started with ``spawn``)."""
+
+    def __init__(self, *, workers: int, scheduler: str | None = None) -> None:
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+    def warm(self, task: Callable[[], object]) -> None:
+        for _ in range(self.workers):  # with no idle worker, each submit spawns one
+            self._pool.submit(task)
+
+    def map(
+        self,
+        task: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        on_error: Callable[[T, BaseException], R] | None = None,
+    ) -> Iterator[R]:
+        futures = {self._pool.submit(task, item): item for item in items}
+        for future in as_completed(futures):
+            error = future.exception()
+            if error is None:
+                yield future.result()
+            elif on_error is None or isinstance(error, BrokenProcessPool):
+                raise error  # a dead pool runs nothing more: the run stops
+            else:
+                yield on_error(futures[future], error)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _distributed() -> Any:
+    """The ``distributed`` package, or a :class:`ParameterError` saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise ParameterError(
+            "--scheduler needs Dask distributed, which is not installed: "
+            "pip install 'crm-adoption-kit[dask]' (on this machine and every worker)"
+        ) from None
+    return distributed
+
+
+class _Dask:
+    """The workers of an existing Dask distributed cluster, through its scheduler."""
+
+    def __init__(self, *, workers: int = 0, scheduler: str | None = None) -> None:
+        Client = _distributed().Client
+        try:
+            self._client = Client(scheduler, timeout="20s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ParameterError(
+                f"--scheduler {scheduler}: could not connect to a Dask scheduler there "
+                f"({exc}). Check the address (e.g. tcp://host:8786) and that the scheduler "
+                "is running."
+            ) from None
+        found = len(self._client.scheduler_info(n_workers=-1)["workers"])
+        self.workers = max(found, 1)
+        self._warming: list[Any] = []  # kept, or Dask forgets (cancels) the tasks
+
+    def warm(self, task: Callable[[], object]) -> None:
+        for address in self._client.scheduler_info(n_workers=-1)["workers"]:
+            self._warming.append(
+                self._client.submit(
+                    _one_at_a_time, task, pure=False, workers=[address], allow_other_workers=True
+                )
+            )
+
+    def map(
+        self,
+        task: Callable[[T], R],
+        items: Sequence[T],
+        *,
+        on_error: Callable[[T, BaseException], R] | None = None,
+    ) -> Iterator[R]:
+        from distributed import as_completed as dask_completed
+
+        futures = [
+            self._client.submit(_one_at_a_time, task, item, pure=False, retries=RETRIES)
+            for item in items
+        ]
+        item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
+        pending = dask_completed(futures, loop=self._client.loop)
+        del futures  # a result held on the cluster would be computed again if its worker died
+        for future in pending:
+            try:
+                result = future.result()
+            except Exception as error:
+                if on_error is None:
+                    raise
+                result = on_error(item_of[future.key], error)
+            finally:
+                future.release()
+            yield result
+
+    def close(self) -> None:
+        for future in self._warming:
+            future.release()
+        self._client.close()
+
+
+#: The kinds of executor, by name: each is made with ``workers=`` and ``scheduler=``.
+EXECUTORS: dict[str, Callable[..., Executor]] = {
+    "inline": _Inline,
+    "local": _LocalPool,
+    "dask": _Dask,
+}
+
+
+def kind_of(*, workers: int, scheduler: str | None = None) -> str:
+    """The executor the options ask for.
+
+    >>> kind_of(workers=1), kind_of(workers=2), kind_of(workers=2, scheduler="tcp://h:8786")
+    ('inline', 'local', 'dask')
+    """
+    if scheduler:
+        return "dask"
+    return "inline" if workers <= 1 else "local"
+
+
+def require(*, workers: int, scheduler: str | None = None) -> None:
+    """Refuse, before any long work, an executor that cannot be had (Dask not installed).
+
+    Raises
+    ------
+    ParameterError
+        ``scheduler`` given without Dask distributed installed.
+    """
+    if kind_of(workers=workers, scheduler=scheduler) == "dask":
+        _distributed()
+
+
+@contextmanager
+def open_executor(*, workers: int, scheduler: str | None = None) -> Iterator[Executor]:
+    """The executor for ``workers`` local processes, or the Dask cluster at ``scheduler``.
+
+    Raises
+    ------
+    ParameterError
+        ``scheduler`` given without Dask installed, or no scheduler answering there.
+    """
+    executor = EXECUTORS[kind_of(workers=workers, scheduler=scheduler)](
+        workers=workers, scheduler=scheduler
+    )
+    try:
+        yield executor
+    finally:
+        executor.close()
