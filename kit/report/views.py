@@ -150,9 +150,7 @@ def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         return ()
-    return tuple(
-        (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()
-    )
+    return tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file())
 
 
 def resolve_team(results: Results, team: str = "") -> str:

@@ -26,7 +26,7 @@ def worker() -> Iterator[None]:
 
 def _notebook(folder: Path, *cells: str) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python", "language": "python"}
     params = nbformat.v4.new_code_cell('team = ""', metadata={"tags": ["parameters"]})
     nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
     path = folder / "source.ipynb"
@@ -76,9 +76,7 @@ def test_a_warm_kernel_is_not_asked_to_prove_it_is_ready(tmp_path, worker, monke
     assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South 1\n"]
 
 
-def test_a_kernel_that_dies_leaves_the_notebook_so_far_and_the_next_report_runs(
-    tmp_path, worker
-):
+def test_a_kernel_that_dies_leaves_the_notebook_so_far_and_the_next_report_runs(tmp_path, worker):
     notebook = _notebook(
         tmp_path, "print('before', team)", "import os\nif team == 'North':\n    os._exit(1)"
     )
