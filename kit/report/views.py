@@ -525,26 +525,30 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     s = results.scores
     rows = s[(s["scope"] == "producer") & (s["team"] == team)]
     m = results.metrics
-    mine = m[(m["scope"] == "producer") & (m["team"] == team)].set_index(["producer_id", "metric"])
+    # each producer's behaviours by (producer, metric), looked up once per cell: a dict,
+    # since a team of a hundred producers has hundreds of cells
+    mine = {
+        (r.producer_id, r.metric): r
+        for r in m[(m["scope"] == "producer") & (m["team"] == team)].itertuples(index=False)
+    }
     ids = rows["producer_id"].to_numpy(dtype=object)
 
     def cell(pid: object, metric: str) -> str:
-        key = (pid, metric)
-        if key not in mine.index:
+        r = mine.get((pid, metric))
+        if r is None:
             return "not assessed"
-        r = mine.loc[key]
         text = metric_text(
-            results, metric, r["value"], denominator=r["denominator"], assessed=bool(r["assessed"])
+            results, metric, r.value, denominator=r.denominator, assessed=bool(r.assessed)
         )
         if text == TOO_FEW:
-            text += f" ({_based_on(metric, r['numerator'], r['denominator'])})"
+            text += f" ({_based_on(metric, r.numerator, r.denominator)})"
         return text
 
     def active(pid: object) -> str | None:
-        key = (pid, "active_last_week")
-        if key not in mine.index or not mine.loc[key, "assessed"]:
+        r = mine.get((pid, "active_last_week"))
+        if r is None or not r.assessed:
             return None
-        return "Yes" if mine.loc[key, "value"] > 0 else "No"
+        return "Yes" if r.value > 0 else "No"
 
     out = pd.DataFrame(
         {
