@@ -4,10 +4,17 @@ Each worker process starts one Jupyter kernel the first time it needs one (or ah
 :func:`warm_up`) and reuses it for every notebook it runs: the namespace is reset between
 notebooks, but imported modules stay loaded, so a team report pays neither the kernel start
 nor the pandas/seaborn import again. While a new kernel boots and imports, the worker loads
-papermill and the report template, so the two overlap on separate cores. The reset before a
-notebook goes through the worker's own client, connected once, so it costs one round trip.
-papermill parameterizes and executes each notebook (its output notebook is kept even when a
-cell fails); :func:`kit.report.render.render_html` turns a successful one into HTML.
+papermill and the report template, so the two overlap on separate cores.
+
+The worker talks to its kernel through one client, connected once: the reset before a
+notebook is sent on it, and papermill executes the notebook on the same client (the
+``adoption-kit`` papermill engine, :class:`_ConnectedEngine`) instead of connecting a new one
+and waiting for the kernel to answer a readiness check, a wait that a busy machine could make
+time out on a kernel that was up all along. Requests on one client reach the kernel in order,
+so the reset runs while papermill reads and parameterizes the notebook; the engine waits for
+its reply before the first cell. papermill writes the executed notebook once, at the end
+(and when a cell fails or the kernel dies, the notebook so far, for audit);
+:func:`kit.report.render.render_html` turns a successful one into HTML.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ import kit, kit.report.plots, kit.report.present, kit.report.views, kit.report.q
 KERNEL_NAME = "adoption-kit"
 
 _kernel: Any = None  # this worker's KernelManager
-_client: Any = None  # this worker's own client of it (warm-up and resets)
+_client: Any = None  # this worker's one client of it (warm-up, resets and every notebook)
 _sockets: Path | None = None  # the folder of its IPC sockets, removed with the kernel
 
 
@@ -190,30 +197,98 @@ def _send(code: str) -> str:
     """Send ``code`` to the worker's kernel without waiting; return the request's id."""
     global _client
     if _client is None:
-        _client = _kernel.blocking_client()
+        # asynchronous, as nbclient needs it: papermill executes every notebook on it
+        _client = _kernel.client()
         _client.start_channels()
     return str(_client.execute(code, store_history=False))
 
 
 def _collect(msg_id: str, *, timeout: float) -> None:
     """Wait for the reply to request ``msg_id``; raise if the code failed or the kernel died."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(_reply)(msg_id, timeout=timeout)
+
+
+async def _reply(msg_id: str, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            reply = _client.get_shell_msg(timeout=1)
+            reply = await _client.get_shell_msg(timeout=1)
         except queue.Empty:
-            if not _alive():
+            if not await _kernel.is_alive():
                 raise RuntimeError("the kernel died while starting or resetting") from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the kernel did not answer within {timeout:.0f} s") from None
             continue
         if reply.get("parent_header", {}).get("msg_id") == msg_id:
             break
-    while _client.iopub_channel.msg_ready():  # outputs nobody reads
-        _client.iopub_channel.get_msg(timeout=0)
+    while True:  # outputs nobody reads
+        try:
+            await _client.iopub_channel.get_msg(timeout=0)
+        except queue.Empty:
+            break
     content = reply["content"]
     if content["status"] != "ok":
         raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+
+def _engine() -> str:
+    """Register the worker's papermill engine (once) and return its name."""
+    from papermill.engines import papermill_engines
+
+    if _ENGINE not in papermill_engines._engines:
+        papermill_engines.register(_ENGINE, _connected_engine())
+    return _ENGINE
+
+
+_ENGINE = "adoption-kit"
+
+
+def _connected_engine() -> type:
+    """papermill's nbclient engine, executing on the worker's connected client."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.iorw import write_ipynb
+    from papermill.log import logger
+
+    class _ConnectedEngine(NBClientEngine):  # type: ignore[misc]
+        """Executes on the client the worker already has: connected once, answering, and
+        in the middle of resetting the namespace (``reset``: its request's id)."""
+
+        @classmethod
+        def execute_managed_notebook(  # type: ignore[override]
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            *,
+            km: Any,
+            reset: str,
+            keep: str,
+            log_output: bool = False,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            _collect(reset, timeout=60)  # the reset's reply, before the first cell
+            client = PapermillNotebookClient(
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+            )
+            # With a client set nbclient neither connects another one nor waits for the
+            # kernel to answer a readiness check: this one is up and has just answered.
+            client.kc = _client
+            client.kc.allow_stdin = False
+            try:
+                return client.execute()
+            except BaseException:
+                write_ipynb(nb_man.nb, keep)  # the notebook so far: its error, for audit
+                raise
+
+    return _ConnectedEngine
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -240,10 +315,9 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
         km = _kernel_manager()  # also imports papermill, while a new kernel boots
         import papermill
 
-        # Wait for the reset before papermill connects its own client: requests from two
-        # clients are not guaranteed to arrive in order. The client is already connected,
-        # so waiting costs one round trip.
-        _collect(_send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})"), timeout=60)
+        # Sent on the client papermill executes on, so it runs before the first cell; the
+        # engine waits for its reply while papermill has read the notebook meanwhile.
+        reset = _send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
         seconds["kernel"] = time.perf_counter() - started
         mark = time.perf_counter()
         job.executed.parent.mkdir(parents=True, exist_ok=True)
@@ -251,10 +325,13 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
             str(job.notebook),
             str(job.executed),
             parameters=job.parameters,
+            engine_name=_engine(),
             km=km,
+            reset=reset,
+            keep=str(job.executed),
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=True,  # a crash still leaves the notebook so far
+            request_save_on_cell_execute=False,  # written once; on a failure by the engine
             execution_timeout=job.timeout,
         )
         seconds["execute"] = time.perf_counter() - mark

@@ -334,3 +334,29 @@ def test_seat_table_adds_up_and_names_its_window(results):
     table = views.seat_roi(r)
     assert (table["Seats in use"] + table["Idle seats"]).tolist() == table["Seats"].tolist()
     assert table["Producers active"].tolist() == [7, 5]
+
+
+def test_open_results_reads_a_bundle_once_per_process_and_again_when_rewritten(
+    users, tmp_path, monkeypatch
+):
+    from kit.results import load_results
+
+    assessed = diagnose(Dataset({"users": users}), as_of="2025-06-30", launch="2025-03-03")
+    folder = tmp_path / "results"
+    assessed.write(folder)
+    reads = []
+    monkeypatch.setattr(views, "load_results", lambda f: reads.append(f) or load_results(f))
+    views._READ.clear()
+    first = views.open_results(folder)
+    first.metrics["value"] = -1.0  # a notebook changing its copy
+    first.parameters["client"] = "changed"
+    second = views.open_results(str(folder))
+    assert len(reads) == 1  # the same, unchanged bundle: read once
+    fresh = load_results(folder)
+    assert second.metrics.equals(fresh.metrics)  # no other report sees the change
+    assert second.parameters == fresh.parameters
+    assert (second.metrics["value"] != -1.0).all()
+    again = dataclasses.replace(assessed, parameters={**assessed.parameters, "client": "Other"})
+    again.write(folder, replace=True)  # the bundle written again
+    assert views.open_results(folder).parameters["client"] == "Other"
+    assert len(reads) == 2

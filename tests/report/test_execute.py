@@ -1,0 +1,88 @@
+"""The worker's warm kernel: papermill executes every notebook on the worker's own client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kit.report import execute
+from kit.report.execute import NotebookJob, run_job
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """A worker of this process with no kernel yet; its kernel is shut down afterwards."""
+    execute._shutdown()
+    execute._kernel = execute._client = None
+    yield
+    execute._shutdown()
+    execute._kernel = execute._client = None
+
+
+def _notebook(folder: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python", "language": "python"}
+    params = nbformat.v4.new_code_cell('team = ""', metadata={"tags": ["parameters"]})
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path = folder / "source.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _job(folder: Path, notebook: Path, name: str, team: str) -> NotebookJob:
+    return NotebookJob(
+        label=team,
+        notebook=notebook,
+        parameters={"team": team},
+        executed=folder / "executed" / f"{name}.ipynb",
+        html=None,
+        workdir=folder,
+    )
+
+
+def _text_outputs(path: Path) -> list[str]:
+    cells = nbformat.read(path, as_version=4).cells
+    return [o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_a_warm_kernel_is_not_asked_to_prove_it_is_ready(tmp_path, worker, monkeypatch):
+    """Under heavy load the readiness check of a freshly connected client timed out on a
+    kernel that was up all along ("Kernel didn't respond in 60 seconds"): reports run on the
+    worker's connected client, so a readiness wait that can only time out changes nothing."""
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    def times_out(self: object, timeout: float | None = None) -> None:
+        raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    async def times_out_async(self: object, timeout: float | None = None) -> None:
+        times_out(self, timeout)
+
+    monkeypatch.setattr(BlockingKernelClient, "wait_for_ready", times_out)
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", times_out_async)
+    notebook = _notebook(tmp_path, "seen = globals().get('seen', 0) + 1\nprint(team, seen)")
+    outcomes = [
+        run_job(_job(tmp_path, notebook, name, team))
+        for name, team in (("first", "North"), ("second", "South"))
+    ]
+    assert [o.error for o in outcomes] == [None, None]
+    assert _text_outputs(tmp_path / "executed" / "first.ipynb") == ["North 1\n"]
+    # the same kernel, its namespace reset in between
+    assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South 1\n"]
+
+
+def test_a_kernel_that_dies_leaves_the_notebook_so_far_and_the_next_report_runs(tmp_path, worker):
+    notebook = _notebook(
+        tmp_path, "print('before', team)", "import os\nif team == 'North':\n    os._exit(1)"
+    )
+    died = run_job(_job(tmp_path, notebook, "north", "North"))
+    assert died.error == "the notebook's kernel died (a crash or out of memory) while it ran"
+    assert _text_outputs(tmp_path / "executed" / "north.ipynb") == ["before North\n"]
+    after = run_job(_job(tmp_path, notebook, "south", "South"))  # a new kernel
+    assert after.error is None
+    assert _text_outputs(tmp_path / "executed" / "south.ipynb") == ["before South\n"]
