@@ -356,7 +356,7 @@ def assess(
         After writing everything else, when one or more reports failed.
     """
     from kit.diagnostics.plausibility import check as check_plausibility
-    from kit.diagnostics.run import diagnose
+    from kit.diagnostics.run import diagnose_dataset
     from kit.report.exports import write_csvs, write_workbook
 
     started = time.perf_counter()
@@ -401,8 +401,15 @@ def assess(
     # the workers start their kernels now, while the diagnostics run
     with atomic_dir(out, replace=True) as stage, _workers(workers) as pool:
         mark = time.perf_counter()
-        results = diagnose(
-            dataset,
+        stored = stage / "data" / "dataset" if from_export else source
+        if from_export:
+            write_dataset(dataset, stored)
+        written, inputs = time.perf_counter() - mark, dataset.manifest.get("sources", [])
+        del dataset  # the diagnostics read the dataset back from disk, intake's tables go
+        _release_memory()
+        mark = time.perf_counter()
+        results = diagnose_dataset(
+            stored,
             as_of=engagement.as_of,
             launch=engagement.launch,
             standards=engagement.standards,
@@ -415,9 +422,7 @@ def assess(
         del earlier
         seconds["diagnose"] = time.perf_counter() - mark
 
-        mark = time.perf_counter()
-        if from_export:
-            write_dataset(dataset, stage / "data" / "dataset")
+        mark = time.perf_counter() - written
         results.write(stage / "data" / "results")
         frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
         frames.update(_comparison_frames(results, baselines=bool(baseline_dirs)))
@@ -425,8 +430,8 @@ def assess(
         write_workbook(frames, stage / "data" / "assessment.xlsx")
         seconds["exports"] = time.perf_counter() - mark
         # the notebooks read the bundle from disk: free the tables for their kernels
-        parameters, inputs = results.parameters, dataset.manifest.get("sources", [])
-        del dataset, results, frames
+        parameters = results.parameters
+        del results, frames
         _release_memory()
 
         mark = time.perf_counter()
