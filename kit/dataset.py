@@ -185,19 +185,19 @@ def _write_partitioned(
     row's original position in ``_row``; return the row groups' index entries."""
     order = np.argsort(codes, kind="stable")
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    metadata = table.schema.metadata
-    table = table.combine_chunks().take(pa.array(order))  # one gather: faster unchunked
-    table = table.append_column(_ROW, pa.array(order, pa.int64()))
-    table = table.replace_schema_metadata(metadata)  # pandas' dtypes, as to_parquet keeps
+    schema = table.schema.append(pa.field(_ROW, pa.int64())).with_metadata(table.schema.metadata)
     counts = np.bincount(codes, minlength=len(labels))
     groups = []
-    with pq.ParquetWriter(path, table.schema) as writer:
+    with pq.ParquetWriter(path, schema) as writer:
         start = 0
         for label, n in zip(labels, counts, strict=True):
-            if n:  # one row group per partition (sliced from one sorted copy: no re-take)
-                writer.write_table(table.slice(start, n), row_group_size=int(n))
-                groups.append({"team": label, "rows": int(n)})
-                start += int(n)
+            if not n:
+                continue
+            rows = order[start : start + int(n)]  # one partition at a time: little memory
+            part = table.take(pa.array(rows)).append_column(_ROW, pa.array(rows, pa.int64()))
+            writer.write_table(part.replace_schema_metadata(schema.metadata), row_group_size=int(n))
+            groups.append({"team": label, "rows": int(n)})
+            start += int(n)
     return groups
 
 
@@ -283,7 +283,9 @@ def _read_table(
             rows = table[_ROW].to_numpy()
             inverse = np.empty(len(rows), dtype="int64")
             inverse[rows] = np.arange(len(rows))
-            table = table.combine_chunks().take(pa.array(inverse))  # one gather
+            at = pa.array(inverse)  # one gather per column, its chunks combined first
+            columns = [table.column(c).combine_chunks().take(at) for c in table.column_names]
+            table = pa.Table.from_arrays(columns, schema=table.schema)
         table = table.drop_columns([_ROW])
     return _conform(file.stem, table.to_pandas())
 
