@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,7 +302,7 @@ def load_dataset(
     path: str | os.PathLike[str],
     *,
     tables: Iterable[str] | None = None,
-    columns: dict[str, Iterable[str]] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
 ) -> Dataset:
     """Read a dataset folder written by intake, every team (rows in intake's order).
 
@@ -331,7 +331,7 @@ def load_team(
     team: str | None,
     *,
     tables: Iterable[str] | None = None,
-    columns: dict[str, Iterable[str]] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
 ) -> Dataset:
     """Read one team's partition of a dataset folder: the rows of :data:`PARTITIONED`
     tables that belong to ``team`` (``None``: the rows with no team, a blank or an unknown
