@@ -5,7 +5,9 @@ once over whole tables (every team and producer at the same time), scores every 
 producer against the operating standards, classifies producers, ranks the findings and
 assembles the weekly review lists. :class:`Results` holds the frames;
 :meth:`Results.write` saves them as a bundle (one Parquet file per frame plus
-``results.json``) and :func:`load_results` reads it back.
+``results.json``) and :func:`load_results` reads it back. :func:`diagnose_dataset` is
+:func:`diagnose` of a dataset folder read back from disk (only the columns the diagnostics
+read), for a caller that has dropped intake's tables.
 
 Examples
 --------
