@@ -5,11 +5,13 @@ once over whole tables (every team and producer at the same time), scores every 
 producer against the operating standards, classifies producers, ranks the findings and
 assembles the weekly review lists. :class:`Results` holds the frames;
 :meth:`Results.write` saves them as a bundle (one Parquet file per frame plus
-``results.json``) and :func:`load_results` reads it back.
+``results.json``) and :func:`load_results` reads it back. :func:`diagnose_dataset` is
+:func:`diagnose` of a dataset folder read back from disk (only the columns the diagnostics
+read), for a caller that has dropped intake's tables.
 
 Examples
 --------
->>> from kit.dataset import Dataset
+>>> from kit.dataset import Dataset, load_dataset
 >>> from kit.schema import empty_table
 >>> r = diagnose(Dataset({"users": empty_table("users")}), as_of="2024-06-30")
 >>> r.parameters["as_of"], len(r.metrics) == len(METRICS), r.not_assessed["section"].iloc[0]
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.dataset import Dataset
+from kit.dataset import Dataset, load_dataset
 from kit.diagnostics import (
     adoption,
     followup,
@@ -57,9 +59,10 @@ from kit.diagnostics.scoring import scores as score_rows
 from kit.diagnostics.standards import Standards, load_standards
 from kit.exceptions import ParameterError
 from kit.results import SCORES_COLUMNS, Results
+from kit.schema import TABLES
 from kit.sections import SECTIONS
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "diagnose_dataset", "read_columns"]
 
 #: The metric modules, run in this order.
 _MODULES: tuple[ModuleType, ...] = (
@@ -353,3 +356,31 @@ def diagnose(
         results.changes = compare(results, baselines)
     results.check()
     return results
+
+
+def read_columns(standards: Standards) -> dict[str, list[str]]:
+    """The columns of each table the diagnostics read under ``standards``: every canonical
+    column except an activity's free-text ``notes``, which no metric reads (kept when the
+    standards require it to be filled)."""
+    out = {name: list(schema.dtypes) for name, schema in TABLES.items()}
+    if "notes" not in standards.fields_required("activities"):
+        out["activities"] = [c for c in out["activities"] if c != "notes"]
+    return out
+
+
+def diagnose_dataset(
+    dataset_dir: str | os.PathLike[str],
+    *,
+    standards: Standards | str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Results:
+    """:func:`diagnose` of the dataset folder ``dataset_dir``, read from disk with only the
+    columns the diagnostics read (:func:`read_columns`): the same results as
+    ``diagnose(load_dataset(dataset_dir))``, for a caller that no longer holds the tables
+    (the runner writes the dataset, drops intake's tables, then calls this).
+
+    ``options`` are :func:`diagnose`'s.
+    """
+    parsed = _standards(standards)
+    dataset = load_dataset(dataset_dir, columns=read_columns(parsed))
+    return diagnose(dataset, standards=parsed, **options)
