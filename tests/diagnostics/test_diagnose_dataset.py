@@ -170,10 +170,12 @@ def _organization(users: list[dict]) -> Dataset:
 )
 def test_diagnose_dataset_is_diagnose_of_the_tables_in_memory(tmp_path: Path, users) -> None:
     ds = _organization(users)
-    write_dataset(ds, tmp_path / "ds")
     in_memory = diagnose(ds, **OPTIONS)
-    _same(diagnose_dataset(tmp_path / "ds", **OPTIONS), in_memory)
-    _same(diagnose(load_dataset(tmp_path / "ds"), **OPTIONS), in_memory)
+    for by_team in (False, True):  # the plain layout and the team-partitioned one
+        folder = tmp_path / f"ds-{by_team}"
+        write_dataset(ds, folder, by_team=by_team)
+        _same(diagnose_dataset(folder, **OPTIONS), in_memory)
+        _same(diagnose(load_dataset(folder), **OPTIONS), in_memory)
 
 
 def test_read_columns_leave_out_only_unread_notes() -> None:
