@@ -10,20 +10,20 @@ Layout of a dataset folder::
 
 Team partitions
 ---------------
-Written with ``write_dataset(..., by_team=True)`` (off by default: see its docstring for
-the measured cost), the tables whose rows belong to a CRM user (:data:`PARTITIONED`: activities, contacts,
-loans, stage history, LOS loans, logins) are written sorted stably by the team of that user
-(the activity's user, the contact's or loan's owner, the stage change's loan owner, the LOS
-loan's officer, the login's user), one Parquet row group per team, teams in name order.
-Rows whose user has no team, is blank or is not a CRM user form one more partition, last
-(team ``null``): they are kept and counted exactly as before. ``partitions.json`` lists, per
-table, the row groups in order as ``{"team": name or null, "rows": n}`` (a team with no rows
-in a table has no row group there). A hidden column ``_row`` holds each row's position in
-the table as intake produced it: :func:`load_dataset` gives the rows back in that order, so
-a dataset reads back exactly as it was written, and :func:`load_team` reads one team's rows
-alone (in the same relative order) without touching the others. ``users`` and ``campaigns``
-are small and never partitioned. Datasets written before partitions existed (no
-``partitions.json``, one plain file per table) still load.
+Written with ``write_dataset(..., by_team=True)`` (off by default: see its docstring for the
+measured cost), the tables whose rows belong to a CRM user (:data:`PARTITIONED`: activities,
+contacts, loans, stage history, LOS loans, logins) are written sorted stably by the team of
+that user (the activity's user, the contact's or loan's owner, the stage change's loan
+owner, the LOS loan's officer, the login's user), one Parquet row group per team, teams in
+name order. Rows whose user has no team, is blank or is not a CRM user form one more
+partition, last (team ``null``): they are kept and counted exactly as before.
+``partitions.json`` lists, per table, the row groups in order as ``{"team": name or null,
+"rows": n}`` (a team with no rows in a table has no row group there). A hidden column
+``_row`` holds each row's position in the table as intake produced it: :func:`load_dataset`
+gives the rows back in that order, so a dataset reads back exactly as it was written, and
+:func:`load_team` reads one team's rows alone (in the same relative order) without touching
+the others. ``users`` and ``campaigns`` are small and never partitioned. Datasets written
+before partitions existed (no ``partitions.json``, one plain file per table) still load.
 
 Examples
 --------
