@@ -132,7 +132,7 @@ def parse_seat_cost(value: object, *, name: str) -> float | None:
     >>> parse_seat_cost(-1, name="--seat-cost")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    kit.exceptions.ParameterError: --seat-cost -1 must be zero or more: give the monthly cost...
+    kit.exceptions.ParameterError: --seat-cost -1 is negative: it must be zero or more; give...
     """
     if value is None:
         return None
@@ -143,8 +143,11 @@ def parse_seat_cost(value: object, *, name: str) -> float | None:
         cost = float(value)  # type: ignore[arg-type]  # refused below if it is no number
     except (TypeError, ValueError):
         raise ParameterError(f"{name} {value!r} is not a number: {fix}") from None
+    if math.isnan(cost):
+        raise ParameterError(f"{name} {value!r} is not a number: {fix}")
     if not math.isfinite(cost) or cost < 0:
-        raise ParameterError(f"{name} {value!r} must be zero or more: {fix}")
+        what = "is negative" if cost < 0 else "is not a finite number"
+        raise ParameterError(f"{name} {value!r} {what}: it must be zero or more; {fix}")
     return cost
 
 

@@ -90,13 +90,14 @@ def test_seat_cost_is_a_finite_number_of_dollars_zero_or_more():
     for value, problem in [
         ("lots", "is not a number"),
         (True, "is not a number"),
-        (float("nan"), "must be zero or more"),
-        (float("inf"), "must be zero or more"),
-        (-0.5, "must be zero or more"),
+        (float("nan"), "is not a number"),
+        (float("inf"), "is not a finite number: it must be zero or more;"),
+        (-0.5, "is negative: it must be zero or more;"),
     ]:
         with pytest.raises(ParameterError) as info:
             parse_seat_cost(value, name="seat_cost_per_month")
-        assert info.value.message == f"seat_cost_per_month {value!r} {problem}: {fix}"
+        sep = " " if problem.endswith(";") else ": "
+        assert info.value.message == f"seat_cost_per_month {value!r} {problem}{sep}{fix}"
 
 
 def test_window_days_is_a_whole_number_of_at_least_a_week():
@@ -146,7 +147,7 @@ def test_engagement_hands_on_typed_values():
     assert Engagement(seat_cost_per_month=125).seat_cost_per_month == 125.0
     with pytest.raises(ParameterError, match=r"^--as-of 'soon' is not a date"):
         Engagement(as_of="soon")
-    with pytest.raises(ParameterError, match=r"^--seat-cost nan must be zero or more"):
+    with pytest.raises(ParameterError, match=r"^--seat-cost nan is not a number"):
         Engagement(seat_cost_per_month=float("nan"))
 
 
