@@ -37,7 +37,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
@@ -507,10 +507,22 @@ class RawTable:
     #: the row number of the first record when rows are consecutive, else a function
     #: computing every record's row number
     _row_source: object = None
+    #: the number of records parsed, when :meth:`without_values` dropped them
+    _num_rows: int | None = None
+
+    @property
+    def num_rows(self) -> int:
+        """Records parsed (also after :meth:`without_values`)."""
+        return self.table.num_rows if self._num_rows is None else self._num_rows
 
     @property
     def rows_read(self) -> int:
-        return self.table.num_rows + len(self.malformed)
+        return self.num_rows + len(self.malformed)
+
+    def without_values(self) -> RawTable:
+        """This table's bookkeeping (rows read, row numbers, malformed rows, encoding)
+        without its values: what intake keeps once the values are converted."""
+        return replace(self, table=self.table.schema.empty_table(), _num_rows=self.num_rows)
 
     def row_numbers(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers (as a person sees them) of the parsed records at ``positions``."""

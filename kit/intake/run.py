@@ -282,7 +282,8 @@ class _Intake:
 
     def converter(self, log: Log) -> Converter:
         assert self.lookups is not None  # set in __post_init__
-        return Converter(self.mapping, self.lookups, log, meter=self.meter)
+        derives_users = any(s.derive for s in self.mapping.tables.get("users", ()))
+        return Converter(self.mapping, self.lookups, log, meter=self.meter, keep_raw=derives_users)
 
     def run(self) -> Dataset:
         self.log.problems.extend(self.export.problems)
@@ -353,6 +354,8 @@ class _Intake:
             done = list(pool.map(self.isolated_assemble, parts.items()))
         results = {}
         for (table, _), (result, facts, warnings, notes) in zip(parts.items(), done, strict=True):
+            # the values now live in the table's frame: keep only what the manifest needs
+            result.parts = [p.summary() for p in result.parts]
             results[table] = result
             self.log.facts.extend(facts)
             self.log.warnings.extend(warnings)
