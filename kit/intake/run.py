@@ -54,6 +54,7 @@ from kit.intake._derived_users import derived_users
 from kit.intake._engagement import read_engagement
 from kit.intake._lookups import LookupFiles
 from kit.intake._manifest import manifest
+from kit.intake._memory_pool import intake_memory_pool
 from kit.intake._parts import Log, Part, TableResult
 from kit.intake.mapping import Mapping, SourceSpec, load_mapping
 from kit.intake.readers import Export, Unit, open_export
@@ -153,6 +154,7 @@ def read_export(
     resolved = load_mapping(mapping)
     budget = budget or Budget.from_environment()
     with (
+        intake_memory_pool(),
         private_tempdir("kit-intake-") as tmp,
         Meter(
             budget, Path(export).name, on_hard_stop=lambda: shutil.rmtree(tmp, ignore_errors=True)
