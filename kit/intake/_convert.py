@@ -42,6 +42,9 @@ class Converter:
     lookups: LookupFiles
     log: Log
     meter: Meter | None = None
+    #: keep each part's raw table after conversion (users derived from owner columns read
+    #: them); otherwise only its bookkeeping is kept, so the export is not held twice
+    keep_raw: bool = False
 
     def part(self, table: str, spec: SourceSpec, unit: Unit) -> Part | None:
         """Read ``unit`` as ``table`` and convert it; ``None`` (a problem logged) if it cannot
@@ -231,7 +234,8 @@ class Converter:
         unused = [h for h in header if h not in read]
         return Part(
             unit=unit,
-            raw=raw,
+            # an ambiguous date column is read again once the export's other dates are known
+            raw=raw if ambiguous or self.keep_raw else raw.without_values(),
             columns=columns,
             absent=sorted(set(absent)),
             unused=unused,

@@ -6,7 +6,7 @@ Private to :mod:`kit.intake`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -59,7 +59,17 @@ class Part:
 
     @property
     def rows(self) -> int:
-        return self.raw.table.num_rows
+        return self.raw.num_rows
+
+    def summary(self) -> Part:
+        """This part without its values (the raw table, the converted columns): what the
+        manifest needs once the table is assembled, so a large table is not kept twice."""
+        return replace(
+            self,
+            raw=self.raw.without_values(),
+            columns={name: _no_values(conv) for name, conv in self.columns.items()},
+            ambiguous={},
+        )
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,21 @@ class TableResult:
     kept_per_part: list[int]
     read_per_part: list[int]
     absent: list[str]
+
+
+def _no_values(conv: Converted) -> Converted:
+    """``conv`` with empty values and masks: its conversion summary (date order, formats)."""
+    nothing = np.zeros(0, dtype=bool)
+    return replace(
+        conv,
+        values=pd.Series([], dtype=conv.values.dtype),
+        blank=nothing,
+        bad=nothing,
+        raw=conv.raw.iloc[:0].copy(),
+        mangled=None,
+        no_such_date=None,
+        out_of_range=None,
+    )
 
 
 def fact_row(table: str, fname: str, issue: str, count: int, examples: str) -> dict[str, Any]:

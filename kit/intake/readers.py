@@ -41,7 +41,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
@@ -108,36 +108,22 @@ class SourceFile:
         return "csv"
 
     _scan: Future[tuple[str, int]] | None = None
-    _pool: Executor | None = None
 
     def start_scan(self, pool: Executor) -> None:
         """Compute the checksum and line count in the background (while parsing runs).
 
-        A CSV file is scanned from the bytes its reader loads (see :meth:`contents`), so it
-        is read from disk once; other files are scanned from disk now.
+        The file is scanned from disk in chunks (the operating system's cache serves the
+        parser's read): scanning the parser's bytes instead would keep the whole file
+        resident in the process's memory while it is parsed.
         """
-        if self._scan is not None:
-            return
-        if self.kind == "csv":
-            self._pool = pool
-        else:
+        if self._scan is None:
             self._scan = pool.submit(scan_file, self.path)
 
     def contents(self) -> pa.Buffer:
-        """The file's bytes (memory-mapped, so read from disk once); the checksum and line
-        count are computed from them (in the background when :meth:`start_scan` gave a pool).
-        """
+        """The file's bytes, memory-mapped: only the pages read count in the process's
+        memory (the CSV reader reads the first bytes from it, the parser reads the file)."""
         with pa.memory_map(str(self.path)) as source:
-            data = source.read_buffer()
-        if self._scan is None:
-            if self._pool is not None:
-                try:
-                    self._scan = self._pool.submit(scan_bytes, data)
-                except RuntimeError:  # the pool is shutting down
-                    self._scan = _done(scan_bytes(data))
-            else:
-                self._scan = _done(scan_bytes(data))
-        return data
+            return source.read_buffer()
 
     def _scanned(self) -> tuple[str, int]:
         if self._scan is None:
@@ -223,18 +209,6 @@ def scan_file(path: Path) -> tuple[str, int]:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
             count += chunk.count(b"\n")
-    return digest.hexdigest(), count
-
-
-def scan_bytes(data: pa.Buffer) -> tuple[str, int]:
-    """SHA-256 and number of line feeds of a file's bytes (what :func:`scan_file` gives)."""
-    digest = hashlib.sha256()
-    count = 0
-    view = memoryview(data)
-    for start in range(0, len(view), 1 << 22):
-        chunk = view[start : start + (1 << 22)]
-        digest.update(chunk)
-        count += int(np.count_nonzero(np.frombuffer(chunk, dtype=np.uint8) == 10))
     return digest.hexdigest(), count
 
 
@@ -552,10 +526,22 @@ class RawTable:
     #: the row number of the first record when rows are consecutive, else a function
     #: computing every record's row number
     _row_source: object = None
+    #: the number of records parsed, when :meth:`without_values` dropped them
+    _num_rows: int | None = None
+
+    @property
+    def num_rows(self) -> int:
+        """Records parsed (also after :meth:`without_values`)."""
+        return self.table.num_rows if self._num_rows is None else self._num_rows
 
     @property
     def rows_read(self) -> int:
-        return self.table.num_rows + len(self.malformed)
+        return self.num_rows + len(self.malformed)
+
+    def without_values(self) -> RawTable:
+        """This table's bookkeeping (rows read, row numbers, malformed rows, encoding)
+        without its values: what intake keeps once the values are converted."""
+        return replace(self, table=self.table.schema.empty_table(), _num_rows=self.num_rows)
 
     def row_numbers(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers (as a person sees them) of the parsed records at ``positions``."""
@@ -877,33 +863,36 @@ def _arrow_csv(
             invalid.append((row.number, row.text))
             return "skip"
 
-        table = pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(
-                column_names=names,
-                skip_rows=header_lines,
-                encoding="utf8" if enc == "utf-8" else enc,
-                use_threads=threads,
-                block_size=1 << 22,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim,
-                newlines_in_values=careful,
-                ignore_empty_lines=False,
-                invalid_row_handler=handler if careful else None,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={
-                    n: _DICTIONARY if n in dictionary else pa.string()
-                    for n in names
-                    if n not in infer
-                },
-                null_values=NULL_TEXTS,
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                check_utf8=True,
-            ),
-        )
+        # read from the file in blocks (freed once parsed), not from the memory map: a
+        # parser reading the map would keep every page of the file resident until the end
+        with pa.OSFile(str(file.path)) as source:
+            table = pacsv.read_csv(
+                source,
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    skip_rows=header_lines,
+                    encoding="utf8" if enc == "utf-8" else enc,
+                    use_threads=threads,
+                    block_size=1 << 22,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delim,
+                    newlines_in_values=careful,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=handler if careful else None,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={
+                        n: _DICTIONARY if n in dictionary else pa.string()
+                        for n in names
+                        if n not in infer
+                    },
+                    null_values=NULL_TEXTS,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    check_utf8=True,
+                ),
+            )
         if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
             raise _Utf8Error("binary column")
         return table, invalid

@@ -54,6 +54,7 @@ from kit.intake._derived_users import derived_users
 from kit.intake._engagement import read_engagement
 from kit.intake._lookups import LookupFiles
 from kit.intake._manifest import manifest
+from kit.intake._memory_pool import intake_memory_pool
 from kit.intake._parts import Log, Part, TableResult
 from kit.intake.mapping import Mapping, SourceSpec, load_mapping
 from kit.intake.readers import Export, Unit, open_export
@@ -153,6 +154,7 @@ def read_export(
     resolved = load_mapping(mapping)
     budget = budget or Budget.from_environment()
     with (
+        intake_memory_pool(),
         private_tempdir("kit-intake-") as tmp,
         Meter(
             budget, Path(export).name, on_hard_stop=lambda: shutil.rmtree(tmp, ignore_errors=True)
@@ -282,7 +284,8 @@ class _Intake:
 
     def converter(self, log: Log) -> Converter:
         assert self.lookups is not None  # set in __post_init__
-        return Converter(self.mapping, self.lookups, log, meter=self.meter)
+        derives_users = any(s.derive for s in self.mapping.tables.get("users", ()))
+        return Converter(self.mapping, self.lookups, log, meter=self.meter, keep_raw=derives_users)
 
     def run(self) -> Dataset:
         self.log.problems.extend(self.export.problems)
@@ -353,6 +356,8 @@ class _Intake:
             done = list(pool.map(self.isolated_assemble, parts.items()))
         results = {}
         for (table, _), (result, facts, warnings, notes) in zip(parts.items(), done, strict=True):
+            # the values now live in the table's frame: keep only what the manifest needs
+            result.parts = [p.summary() for p in result.parts]
             results[table] = result
             self.log.facts.extend(facts)
             self.log.warnings.extend(warnings)
