@@ -139,9 +139,13 @@ def _assert_prints_and_fits_a_phone(browser, html: Path, page, tmp_path: Path, n
         "n => getComputedStyle(n).display === 'none')"
     ), "the bar of links between pages is left off paper"
     assert page.evaluate(
-        "[...document.querySelectorAll('.kit-figure, .kit-summary, .kit-callout')].every("
+        "[...document.querySelectorAll('.kit-figure, .kit-headline, .kit-findings li')].every("
         "e => getComputedStyle(e).breakInside === 'avoid')"
-    )
+    ), "charts, cards and findings are never split across pages"
+    assert page.evaluate(
+        "[...document.querySelectorAll('.kit-summary, .kit-headlines, .kit-callout')].every("
+        "e => getComputedStyle(e).breakInside === 'auto')"
+    ), "the blocks made of them break between their parts (tests/report/test_pdf.py)"
     phone, visit = _open(browser, html, PHONE)
     # the page never scrolls sideways: wide tables scroll inside their own box
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
