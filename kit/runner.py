@@ -37,6 +37,11 @@ docs/orchestration.md):
 
 The pages are the same, byte for byte, as those ``assess`` writes from the same input and
 parameters.
+
+It is over 500 lines because it holds the four entry points (``assess``, ``run_demo`` and
+the step-by-step ``diagnose_folder``, ``render_teams``, ``render_portfolio``) with the
+bookkeeping they share (report placement, run records); the steps' own work is in
+:mod:`kit.steps`.
 """
 
 from __future__ import annotations

@@ -29,6 +29,12 @@ files, streamed part by part (team by team at the ``xlarge`` scale, see
 :mod:`kit.demo.scales`). Everything is vectorized numpy/pyarrow; the same seed gives
 byte-identical files.
 
+It is over 500 lines because it turns the simulated organization (:mod:`kit.demo.world`,
+:mod:`kit.demo.crm`, :mod:`kit.demo.activity`) into the export's tables, one builder per
+table, and the planted defects of every table must be read together with the streaming
+that numbers rows across parts; the next seam, if it grows, is the table builders
+(``_users`` to ``_logins``) into a module of their own.
+
 Examples
 --------
 >>> tables = generate(scale="small", seed=7)

@@ -6,6 +6,10 @@ matplotlib figure plus alt text that says what the chart shows, in words, for sc
 and for anyone reading the report without images. In a notebook a ``Chart`` displays itself
 as an inline image.
 
+It stays one module over 500 lines on purpose: every chart shares one theme, one figure
+helper and the :class:`Chart` type, and a report's charts are easiest to keep consistent
+side by side; each chart is one function of its own.
+
 Examples
 --------
 >>> import pandas as pd
