@@ -1,7 +1,9 @@
 # Each target creates the virtual environment it needs on first use and installs only what it
 # needs: `make demo` the kit alone, `make lab` adds JupyterLab, `make test` the test tools.
 # Packages are installed with uv (seconds; installed into the venv by pip first) and fall back
-# to pip when uv cannot be had; `make INSTALLER=pip ...` uses pip alone.
+# to pip when uv cannot be had; `make INSTALLER=pip ...` uses pip alone. uv compiles the
+# bytecode at install (as pip does): where PYTHONDONTWRITEBYTECODE is set, every kernel and
+# command the tests start would otherwise compile pandas and matplotlib again.
 VENV      ?= .venv
 PYTHON    ?= python3
 INSTALLER ?= uv
@@ -15,7 +17,7 @@ $(BIN)/python:
 # $(call install,REQUIREMENT): uv when asked for and available, else pip
 define install
 	@if [ "$(INSTALLER)" = uv ] && { [ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet uv; } \
-	  && $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); then :; \
+	  && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); then :; \
 	else $(BIN)/python -m pip install --quiet $(1); fi
 endef
 
