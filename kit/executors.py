@@ -107,7 +107,13 @@ class _Inline:
         on_error: Callable[[T, BaseException], R] | None = None,
     ) -> Iterator[R]:
         for item in items:
-            yield task(item)
+            try:
+                result = task(item)
+            except Exception as error:
+                if on_error is None:
+                    raise
+                result = on_error(item, error)
+            yield result
 
     def close(self) -> None:
         pass

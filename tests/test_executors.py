@@ -35,8 +35,9 @@ def test_map_returns_every_result(workers: int):
         assert sorted(executor.map(_square, [1, 2, 3, 4])) == [1, 4, 9, 16]
 
 
-def test_a_local_task_that_raises_gives_its_on_error_result():
-    with open_executor(workers=2) as executor:
+@pytest.mark.parametrize("workers", [1, 2], ids=["inline", "local-pool"])
+def test_a_local_task_that_raises_gives_its_on_error_result(workers: int):
+    with open_executor(workers=workers) as executor:
         found = executor.map(
             _fails_on_three, [1, 2, 3], on_error=lambda item, error: f"{item}: {error}"
         )
