@@ -116,10 +116,22 @@ def _comparison_frames(results: Any, *, baselines: bool) -> dict[str, Any]:
     return frames
 
 
-def _read_input(source: Path, mapping: str | Path | None) -> tuple[Dataset, bool]:
-    """Return the dataset and whether it came from an export (so it should be saved)."""
+def _read_input(
+    source: Path, mapping: str | Path | None, *, engagement: Engagement
+) -> tuple[Dataset, bool]:
+    """Return the dataset and whether it came from an export (so it should be saved).
+
+    A dataset folder is read once, with only the columns the diagnostics read under the
+    engagement's standards (:func:`kit.diagnostics.run.read_columns`): the tables go
+    straight to the diagnostics, never read a second time.
+    """
     if is_dataset(source):
-        return load_dataset(source), False
+        from kit.diagnostics.run import read_columns
+        from kit.diagnostics.standards import Standards, load_standards
+
+        given = engagement.standards
+        standards = given if isinstance(given, Standards) else load_standards(given)
+        return load_dataset(source, columns=read_columns(standards)), False
     from kit.intake import read_export
 
     return read_export(source, mapping=mapping), True
@@ -273,7 +285,7 @@ def read_input(
     engagement = engagement or Engagement()
     earlier, baseline_dirs = _read_baselines(baselines)
     mark = time.perf_counter()
-    dataset, from_export = _read_input(source, mapping)
+    dataset, from_export = _read_input(source, mapping, engagement=engagement)
     seconds = time.perf_counter() - mark
     if echo is not None:
         from kit.intake import IntakeReport, summarize
@@ -308,33 +320,39 @@ def diagnose_into(folder: Path, given: Input, *, engagement: Engagement) -> dict
     Returns what the run record keeps of it: ``parameters``, ``inputs`` and ``seconds``
     (diagnose, exports). The tables of ``given`` are released afterwards.
     """
-    from kit.diagnostics.run import diagnose_dataset
+    from kit.diagnostics.run import diagnose, diagnose_dataset
     from kit.report.exports import write_csvs, write_workbook
 
     seconds: dict[str, float] = {}
     stage = folder
     mark = time.perf_counter()
-    # the dataset is written first and intake's tables dropped: the diagnostics read it
-    # back from disk with only the columns they use
-    stored = stage / "data" / "dataset" if given.from_export else given.source
-    if given.from_export:
-        write_dataset(given.dataset, stored)
+    # an export's dataset is written first and intake's tables dropped: the diagnostics
+    # read it back from disk with only the columns they use; a dataset folder was read
+    # with only those columns already (read_input)
     inputs = given.dataset.manifest.get("sources", [])
+    if given.from_export:
+        stored = stage / "data" / "dataset"
+        write_dataset(given.dataset, stored)
+        given.dataset = None  # type: ignore[assignment]
+        _release_memory()
     written = time.perf_counter() - mark
-    given.dataset = None  # type: ignore[assignment]
-    _release_memory()
     mark = time.perf_counter()
-    results = diagnose_dataset(
-        stored,
-        as_of=engagement.as_of,
-        launch=engagement.launch,
-        standards=engagement.standards,
-        seat_cost_per_month=engagement.seat_cost_per_month,
-        client=engagement.client,
-        export_date=engagement.export_date,
-        warnings=given.gate.warnings,
-        baselines=given.baselines,
-    )
+    options: dict[str, Any] = {
+        "as_of": engagement.as_of,
+        "launch": engagement.launch,
+        "standards": engagement.standards,
+        "seat_cost_per_month": engagement.seat_cost_per_month,
+        "client": engagement.client,
+        "export_date": engagement.export_date,
+        "warnings": given.gate.warnings,
+        "baselines": given.baselines,
+    }
+    if given.from_export:
+        results = diagnose_dataset(stored, **options)
+    else:
+        dataset, given.dataset = given.dataset, None  # type: ignore[assignment]
+        results = diagnose(dataset, **options)
+        del dataset
     given.baselines = []
     seconds["diagnose"] = time.perf_counter() - mark
 
