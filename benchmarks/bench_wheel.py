@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["KitEnv", "build_wheel", "dev_env", "ensure_env", "wheel_extras"]
+__all__ = ["KitEnv", "build_wheel", "dev_env", "ensure_env", "reference_env", "wheel_extras"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,12 +78,13 @@ def _choices(line: str) -> list[str]:
     return found.group(1).split("|") if found else []
 
 
-def build_wheel(outdir: Path) -> Path:
-    """Build the kit's wheel from this checkout into ``outdir``; return its path."""
+def build_wheel(outdir: Path, *, source: Path = ROOT) -> Path:
+    """Build the kit's wheel from ``source`` (default this checkout) into ``outdir``; return
+    its path."""
     shutil.rmtree(outdir, ignore_errors=True)
     outdir.mkdir(parents=True)
     command = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
     wheels = sorted(outdir.glob("*.whl"))
     if done.returncode != 0 or len(wheels) != 1:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-10:])
@@ -99,23 +100,26 @@ def wheel_extras(wheel: Path) -> list[str]:
     return re.findall(r"^Provides-Extra: (\S+)$", text, flags=re.MULTILINE)
 
 
-def ensure_env(results: Path, *, extras: tuple[str, ...] = ()) -> KitEnv:
-    """Build the wheel and return a fresh venv with it installed (cached by wheel hash).
+def ensure_env(
+    results: Path, *, extras: tuple[str, ...] = (), source: Path = ROOT, prefix: str = "kit"
+) -> KitEnv:
+    """Build the wheel of ``source`` and return a fresh venv with it installed (cached by
+    wheel hash, in ``results/<prefix>-<hash>``).
 
     ``extras`` the wheel does not declare are left out (an older kit without a ``dask``
     extra installs plain). Raises :class:`RuntimeError` with pip's last lines on failure.
     """
-    wheel = build_wheel(results / "dist")
+    wheel = build_wheel(results / f"dist-{prefix}", source=source)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:12]
     offered = [e for e in extras if e in wheel_extras(wheel)]
     key = digest + "".join(f"-{e}" for e in sorted(offered))
-    venv = results / f"kit-{key}"
+    venv = results / f"{prefix}-{key}"
     how = f"wheel {wheel.name} (sha256 {digest}) in a fresh venv" + (
         f" with [{','.join(offered)}]" if offered else ""
     )
     if (venv / _READY).is_file():
         return KitEnv(venv / "bin", how)
-    for old in results.glob("kit-*"):
+    for old in results.glob(f"{prefix}-*"):
         if old.is_dir() and old != venv:
             shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(venv, ignore_errors=True)
@@ -133,6 +137,36 @@ def ensure_env(results: Path, *, extras: tuple[str, ...] = ()) -> KitEnv:
             raise RuntimeError(f"{' '.join(step)} failed:\n{tail}")
     (venv / _READY).write_text(how + "\n")
     return KitEnv(venv / "bin", how)
+
+
+def reference_env(results: Path, ref: str) -> KitEnv:
+    """The kit as it was at git commit ``ref``: its sources taken with ``git archive``, its
+    wheel built and installed like this checkout's (``results/ref-<hash>``), to time the
+    same command before and after a change in one run.
+
+    Raises :class:`RuntimeError` when ``ref`` is no commit of this repository.
+    """
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short=12", f"{ref}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise RuntimeError(f"--reference {ref}: not a commit of {ROOT} ({found.stderr.strip()})")
+    commit = found.stdout.strip()
+    source = results / f"src-{commit}"
+    if not (source / "pyproject.toml").is_file():
+        shutil.rmtree(source, ignore_errors=True)
+        source.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", commit],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(source)], input=archive.stdout, check=True)
+    env = ensure_env(results, source=source, prefix="ref")
+    return KitEnv(env.bin, f"commit {commit}: {env.how}")
 
 
 def dev_env() -> KitEnv:

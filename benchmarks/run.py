@@ -11,8 +11,11 @@ checkout instead, for quick checks), and the intake against its floor, both from
 command line and interleaved. At one scale (``--detail``: large when listed) it also runs
 every stage in-process on its own (``bench_stages.py``) and ydata-profiling. ``--cluster``
 adds a run of the large scale on a Dask ``LocalCluster`` of 2 process workers
-(``assess --scheduler ADDRESS``), interleaved with the local runs. Scales and options the
-installed kit does not offer are skipped with a message saying so.
+(``assess --scheduler ADDRESS``), interleaved with the local runs. ``--reference REF``
+(default: the kit of RESULTS.md before issue 18) installs the kit of git commit REF from its
+own wheel and times its ``adoption-kit assess`` on the large export in the same rounds:
+issue 18's "half of today's time" targets are ratios to it, measured in the same run.
+Scales and options the installed kit does not offer are skipped with a message saying so.
 
 Writes ``benchmarks/results/<name>-<timestamp>.{md,json}`` and
 ``benchmarks/results/latest-<name>.{md,json}`` (``<name>``: the scales joined by ``-``), and
@@ -43,7 +46,7 @@ sys.path.insert(0, str(HERE))
 import psutil  # noqa: E402
 from bench_measure import Step, StepFailed, run_step  # noqa: E402
 from bench_table import Figure, Row, ScaleRow, Target, markdown  # noqa: E402
-from bench_wheel import KitEnv, dev_env, ensure_env  # noqa: E402
+from bench_wheel import KitEnv, dev_env, ensure_env, reference_env  # noqa: E402
 from bench_ydata import ensure_venv, profile_command  # noqa: E402
 
 STAGES = HERE / "bench_stages.py"
@@ -72,6 +75,11 @@ WARM_REPORT_SECONDS = BASELINE_WARM_REPORT / 2
 LARGE_TOTAL_SECONDS = 35.0
 INTAKE_CLI_VS_FLOOR = 1.5
 YDATA_VS_DIAGNOSE_NOW = 20.0
+#: The kit of RESULTS.md's 2026-11-27 run ("today" in issue 18), timed in the same run.
+REFERENCE = "e9b853e"
+#: Issue 18: the large end to end from 60 s to 35 s; each warm team report at most half.
+LARGE_TOTAL_VS_REFERENCE = 35.0 / 60.0
+TEAM_REPORT_VS_REFERENCE = 0.5
 
 
 def _log(message: str) -> None:
@@ -150,6 +158,7 @@ def measure(
     env: KitEnv | None,
     detailed: bool,
     cluster: tuple[str, int] | None = None,
+    reference: KitEnv | None = None,
 ) -> dict[str, Any]:
     """Run every measurement of one scale, interleaved round by round; return the raw steps.
 
@@ -158,14 +167,15 @@ def measure(
     the cluster's process, whose workers' memory counts too), the floor and ``adoption-kit
     intake`` from the command line (``floor_cli``, ``intake_cli``); with ``detailed``, also
     every in-process stage (``assess``, ``floor``, ``intake``, ``diagnose``, ``notebook``)
-    and, after the rounds, ydata-profiling.
+    and, after the rounds, ydata-profiling; with ``reference``, the same ``adoption-kit
+    assess`` from that older kit (``reference``).
     """
     export = work / "export"
     _log(f"writing the {scale} demo export to {export}")
     made = run_step(_stage("export", export, "--scale", scale))
     names = ("assess", "floor", "intake", "diagnose", "notebook", "ydata")
     steps: dict[str, list[Step]] = {k: [] for k in names}
-    steps.update({k: [] for k in ("cli", "cluster", "floor_cli", "intake_cli")})
+    steps.update({k: [] for k in ("cli", "reference", "cluster", "floor_cli", "intake_cli")})
     first = work / "report-1"
     cluster_failed = ""
     repeat = args.xlarge_repeat if scale == "xlarge" else args.repeat
@@ -184,6 +194,9 @@ def measure(
         if env is not None:
             cli_out = work / "cli-report"
             runs.append(("cli", (_assess_cli(env, export, cli_out, args.workers), cli_out)))
+            if reference is not None:
+                command = _assess_cli(reference, export, cli_out, args.workers)
+                runs.append(("reference", (command, cli_out)))
             if cluster is not None:
                 address, pid = cluster
                 command = _assess_cli(env, export, cli_out, args.workers, "--scheduler", address)
@@ -196,7 +209,7 @@ def measure(
         for name, command in runs:
             if name in ("floor", "intake", "floor_cli", "intake_cli"):
                 warm_cache(export)
-            if name == "cli":
+            if name in ("cli", "reference"):
                 step = _cli_step(command[0], command[1])
             elif name == "cluster":
                 if cluster_failed:
@@ -569,6 +582,7 @@ def _cli_rows(steps: dict[str, Any], workers: int) -> list[Row]:
     for name, what in (
         ("cli", f"adoption-kit assess EXPORT --out DIR --workers {workers}, whole process"),
         ("cluster", "the same with --scheduler: Dask LocalCluster, 2 process workers"),
+        ("reference", "the same command from the reference kit (before issue 18)"),
     ):
         if steps.get(name):
             runs = steps[name]
@@ -581,6 +595,8 @@ def _cli_rows(steps: dict[str, Any], workers: int) -> list[Row]:
             )
             if name == "cluster":
                 note = "the cluster's processes' memory counted with the command's"
+            if name == "reference":
+                note = f"the reference kit, in the same rounds; {kernels} kernel(s) started"
             if team is not None:
                 note += f"; median team report in the pool {team:.2f} s"
             rows.append(
@@ -702,6 +718,15 @@ def issue18_targets(
             s.wall for s in large["floor_cli"]
         )
     x_runs = xlarge.get("cli", [])
+    ref = large.get("reference", [])
+    no_ref = "" if ref else "no reference run (--reference none, or large not run)"
+    total_vs_ref = team_vs_ref = None
+    if cli and ref:
+        total_vs_ref = statistics.median(s.wall for s in cli) / statistics.median(
+            s.wall for s in ref
+        )
+        now, then = _median_part(cli, "team_report"), _median_part(ref, "team_report")
+        team_vs_ref = now / then if now is not None and then else None
     return [
         Target(
             "Large: peak memory of adoption-kit assess (whole process tree)",
@@ -734,6 +759,20 @@ def issue18_targets(
             "s",
             note=not_large,
             failed=failed.get("large", ""),
+        ),
+        Target(
+            "Large: end to end vs the reference kit in the same run (35 s of 60 s)",
+            total_vs_ref,
+            LARGE_TOTAL_VS_REFERENCE,
+            "x",
+            note=no_ref,
+        ),
+        Target(
+            "Large: median team report in the pool vs the reference kit's, same run (half)",
+            team_vs_ref,
+            TEAM_REPORT_VS_REFERENCE,
+            "x",
+            note=no_ref,
         ),
         Target(
             "Large: adoption-kit intake vs floor (CSV to Parquet), whole processes, interleaved",
@@ -793,6 +832,11 @@ def report(
         "medians",
         f"{args.repeat} runs per scale (xlarge {args.xlarge_repeat}); {args.workers} workers",
     ]
+    if getattr(args, "reference_how", None):
+        facts.append(
+            f"Reference (issue 18's 'today'): the kit of {args.reference_how}, its "
+            "`adoption-kit assess` timed on the large export in the same rounds"
+        )
     if found is None:
         facts.append(
             f"Machine: {machine['usable_cores']} cores ({machine['cpu']}), "
@@ -833,7 +877,9 @@ def report(
             scale: {
                 k: [_run_record(s) for s in v]
                 for k, v in steps.items()
-                if isinstance(v, list) and v and k in ("cli", "cluster", "floor_cli", "intake_cli")
+                if isinstance(v, list)
+                and v
+                and k in ("cli", "reference", "cluster", "floor_cli", "intake_cli")
             }
             for scale, steps in measured.items()
         },
@@ -930,6 +976,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run the large scale on a Dask LocalCluster of 2 process workers",
     )
+    parser.add_argument(
+        "--reference",
+        default=REFERENCE,
+        help=f"git commit of an earlier kit to time beside this one at the large scale, from "
+        f"its own wheel (default {REFERENCE}: RESULTS.md's kit before issue 18; 'none' to skip)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of every stage (default 3)")
     parser.add_argument(
         "--xlarge-repeat", type=int, default=1, help="runs at the xlarge scale (default 1)"
@@ -953,6 +1005,10 @@ def main(argv: list[str] | None = None) -> int:
         env = ensure_env(args.results, extras=("dask",) if args.cluster else ())
     elif args.cli == "dev":
         env = dev_env()
+    reference = None
+    if args.reference != "none" and "large" in scales and env is not None:
+        reference = reference_env(args.results, args.reference)
+        args.reference_how = reference.how
     offered = (env or dev_env()).scales()
     skipped = {
         s: f"the installed kit offers the scales {'|'.join(offered)} (adoption-kit demo --help)"
@@ -990,6 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
                     env=env,
                     detailed=scale == detail,
                     cluster=(cluster.address, cluster.proc.pid) if cluster else None,
+                    reference=reference if scale == "large" else None,
                 )
             except StepFailed as exc:
                 failed[scale] = str(exc).splitlines()[0]

@@ -173,6 +173,19 @@ def test_scale_rows_and_issue_18_targets_from_the_runs():
     assert xlarge.verdict == "FAIL (exited with -9)"
     warm = targets["One warm team report, at most half of 1.5 s (RESULTS.md before issue 18)"]
     assert (warm.limit, warm.verdict) == (0.75, "not measured")
+    against = targets["Large: end to end vs the reference kit in the same run (35 s of 60 s)"]
+    assert against.verdict.startswith("not measured (no reference run")
+
+    # the reference kit timed in the same rounds: 80 s and 60 s, team reports 2.0 and 4.0
+    large["reference"] = [
+        _step(80.0, 1.0, _run_json([2.0, 2.0, 4.0], activities=2_000_000)),
+        _step(60.0, 1.0, _run_json([4.0, 4.0, 2.0], activities=2_000_000)),
+    ]
+    targets = {t.name: t for t in issue18_targets({"large": large}, {}, None, detail_scale="large")}
+    against = targets["Large: end to end vs the reference kit in the same run (35 s of 60 s)"]
+    assert (against.value, against.verdict) == (0.5, "pass")  # 35 s / 70 s, limit 0.583
+    team = targets["Large: median team report in the pool vs the reference kit's, same run (half)"]
+    assert (team.value, team.verdict) == (0.5, "pass")  # 1.5 s / 3.0 s
 
 
 @pytest.mark.slow
@@ -219,7 +232,10 @@ def test_benchmark_runs_at_the_small_scale(tmp_path):
         ]
     )
     verdicts = {t["name"]: t["verdict"] for t in result["targets"]}
-    assert len(verdicts) == 8 + 6  # issue 7's targets, then issue 18's
+    assert len(verdicts) == 8 + 8  # issue 7's targets, then issue 18's
+    assert verdicts["Large: end to end vs the reference kit in the same run (35 s of 60 s)"] == (
+        "not measured (no reference run (--reference none, or large not run))"
+    )
     assert verdicts["ydata-profiling minimal (activities) vs kit diagnostics"] == "not measured"
     assert verdicts["Large: adoption-kit assess end to end, 2 workers, whole process"] == (
         "not measured (large scale not run)"
