@@ -231,13 +231,15 @@ def assess(
     )
     seconds: dict[str, float] = {"intake": given.seconds}
 
-    # the workers start their kernels now, while the diagnostics run
+    # the workers start their kernels once the diagnostics are done, while the exports are
+    # written: their memory never adds to the diagnostics' peak
     with (
         atomic_dir(out, replace=True) as stage,
         open_executor(workers=workers, scheduler=scheduler) as executor,
     ):
-        executor.warm(warm_up)
-        facts = diagnose_into(stage, given, engagement=engagement)
+        facts = diagnose_into(
+            stage, given, engagement=engagement, diagnosed=lambda: executor.warm(warm_up)
+        )
         seconds.update(facts["seconds"])
 
         mark = time.perf_counter()

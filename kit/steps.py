@@ -313,9 +313,19 @@ def read_input(
     )
 
 
-def diagnose_into(folder: Path, given: Input, *, engagement: Engagement) -> dict[str, Any]:
+def diagnose_into(
+    folder: Path,
+    given: Input,
+    *,
+    engagement: Engagement,
+    diagnosed: Callable[[], object] | None = None,
+) -> dict[str, Any]:
     """Step 2: diagnose every team and write ``folder/data``: the dataset
     (when the input was an export), the results bundle, the CSV and Excel exports.
+
+    ``diagnosed`` is called once the diagnostics are done and their tables freed, before the
+    exports are written: :func:`kit.runner.assess` starts the report workers' kernels there,
+    so they overlap the exports and never add to the diagnostics' memory peak.
 
     Returns what the run record keeps of it: ``parameters``, ``inputs`` and ``seconds``
     (diagnose, exports). The tables of ``given`` are released afterwards.
@@ -355,6 +365,9 @@ def diagnose_into(folder: Path, given: Input, *, engagement: Engagement) -> dict
         del dataset
     given.baselines = []
     seconds["diagnose"] = time.perf_counter() - mark
+    if diagnosed is not None:
+        _release_memory()
+        diagnosed()
 
     mark = time.perf_counter() - written  # the dataset's write counts as an export
     results.write(stage / "data" / "results")

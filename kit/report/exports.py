@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit._atomic import write_bytes
+from kit._atomic import atomic_path, write_bytes
 from kit._safe import neutralize_formulas
 from kit.diagnostics.metrics import METRICS
 from kit.report.present import status_word
-from kit.report.workbook import MAX_CELL_CHARS, MAX_ROWS, Sheet, workbook_bytes
+from kit.report.workbook import MAX_CELL_CHARS, MAX_ROWS, Sheet, write_workbook_file
 from kit.schema import label
 
 __all__ = ["excel_notes", "fit_to_excel", "leader_sheet", "write_csvs", "write_workbook"]
@@ -257,4 +257,6 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path) -> Path
         sheets[_sheet_name("Notes", {s.casefold() for s in sheets})] = Sheet(
             pd.DataFrame({"What was cut to fit Excel": notes}), autofilter=False
         )
-    return write_bytes(path, workbook_bytes(sheets))
+    with atomic_path(path) as tmp, tmp.open("wb") as file:
+        write_workbook_file(sheets, file)
+    return Path(path)

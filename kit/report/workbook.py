@@ -9,9 +9,11 @@ quote-prefix style: it shows without an apostrophe and stays text when the cell 
 
 The sheet XML is built column by column with :mod:`pyarrow.compute` (no Python loop over
 cells), so a 100,000-row review list takes well under a second where openpyxl's cell objects
-took half a minute. The zip entries carry a fixed date, so the same frames give the same
-bytes. Excel's limits are the caller's to respect (:func:`kit.report.exports.fit_to_excel`
-cuts and records); a sheet beyond them is refused.
+took half a minute. It is built and compressed :data:`CHUNK_ROWS` rows at a time, straight into
+the file (:func:`write_workbook_file`): the large demo's 215,000-row review list took 670 MB
+more memory as one string, a few tens of MB in chunks. The zip entries carry a fixed date, so
+the same frames give the same bytes. Excel's limits are the caller's to respect
+(:func:`kit.report.exports.fit_to_excel` cuts and records); a sheet beyond them is refused.
 
 Examples
 --------
@@ -25,10 +27,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html import escape
-from typing import cast
+from typing import IO, cast
 
 import numpy as np
 import pandas as pd
@@ -37,7 +39,15 @@ import pyarrow.compute as pc
 
 from kit._safe import FORMULA_START
 
-__all__ = ["FORMATS", "MAX_CELL_CHARS", "MAX_ROWS", "Sheet", "workbook_bytes"]
+__all__ = [
+    "CHUNK_ROWS",
+    "FORMATS",
+    "MAX_CELL_CHARS",
+    "MAX_ROWS",
+    "Sheet",
+    "workbook_bytes",
+    "write_workbook_file",
+]
 
 #: Number formats by name: what a column (or one cell) of a sheet may be shown as.
 FORMATS: dict[str, str] = {
@@ -67,6 +77,8 @@ _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
 _WIDTH_ROWS = 200  # column widths look at the header and the first rows, like a person would
+#: Rows of a sheet built and compressed at a time (at least :data:`_WIDTH_ROWS`).
+CHUNK_ROWS = 20_000
 _MAX_WIDTH = 60
 _MIN_WIDTH = 8
 _STYLE_HEADER = 1
@@ -164,6 +176,20 @@ def _style_ids(names: np.ndarray, styles: _Styles, *, quote: bool = False) -> pa
     return pa.array(ids[codes] if len(codes) else [], type=pa.string())
 
 
+def _rows_of(fmt: object, start: int, stop: int) -> object:
+    """The part of a column's format for rows ``start`` to ``stop`` (one name is all rows')."""
+    if fmt is None or isinstance(fmt, str):
+        return fmt
+    return list(cast("Iterable[object]", fmt))[start:stop]
+
+
+def _timed(series: pd.Series) -> bool:
+    """Whether any date-time of a column has a time of day (the whole column shows it)."""
+    stamps = series.dt.tz_localize(None) if getattr(series.dtype, "tz", None) else series
+    known = stamps.dropna()
+    return bool((known != known.dt.normalize()).any())
+
+
 def _per_row(fmt: object, n: int) -> np.ndarray:
     """A column's format as one name (or ``None``) per row."""
     if fmt is None or isinstance(fmt, str):
@@ -193,10 +219,11 @@ def _shown(value: float, fmt: str | None) -> str:
 
 
 def _column_cells(
-    series: pd.Series, ref: pa.Array, fmt: object, styles: _Styles
+    series: pd.Series, ref: pa.Array, fmt: object, styles: _Styles, *, timed: bool = False
 ) -> tuple[pa.Array, list[str]]:
     """The ``<c>`` element of every cell of one column ('' when blank), and the text of the
-    first cells as Excel shows them (for the column width)."""
+    first cells as Excel shows them (for the column width). ``timed``: date-times show their
+    time of day (decided on the whole column, see :func:`_timed`)."""
     dtype = series.dtype
     n = len(series)
     if pd.api.types.is_bool_dtype(dtype):
@@ -230,7 +257,6 @@ def _column_cells(
         days = micros.astype(np.int64) / 86_400_000_000
         arr = pa.array(np.where(stamps.isna().to_numpy(), np.nan, days), from_pandas=True)
         value = pc.cast(arr, pa.string())
-        timed = bool((stamps.dropna() != stamps.dropna().dt.normalize()).any())
         default_fmt = "datetime" if timed else "date"
         names = _per_row(fmt, n)
         names = np.where(pd.isna(names), default_fmt, names)
@@ -265,7 +291,9 @@ def _column_cells(
     return pc.fill_null(cells, ""), shown
 
 
-def _sheet_xml(sheet: Sheet, styles: _Styles) -> str:
+def _sheet_xml(sheet: Sheet, styles: _Styles) -> Iterator[str]:
+    """The sheet's XML in pieces: its head, then :data:`CHUNK_ROWS` rows at a time, then its
+    tail (never the whole sheet in memory)."""
     frame = sheet.frame
     n = len(frame)
     if n + 1 > MAX_ROWS:
@@ -273,41 +301,66 @@ def _sheet_xml(sheet: Sheet, styles: _Styles) -> str:
             f"{n:,} rows do not fit a sheet ({MAX_ROWS - 1:,} at most below the header); "
             "cut it first: kit.report.exports.fit_to_excel"
         )
-    rows = pa.array(np.arange(2, n + 2).astype(str)) if n else pa.array([], pa.string())
-    header, body, widths = [], [], []
+    letters = [_letter(i) for i in range(len(frame.columns))]
+    timed = {
+        i: _timed(frame.iloc[:, i])
+        for i in range(len(frame.columns))
+        if pd.api.types.is_datetime64_any_dtype(frame.iloc[:, i].dtype)
+    }
+
+    def rows_xml(start: int, stop: int) -> tuple[str, list[list[str]]]:
+        rows = pa.array(np.arange(start + 2, stop + 2).astype(str))
+        body, shown = [], []
+        for i, name in enumerate(frame.columns):
+            ref = pc.binary_join_element_wise(f'<c r="{letters[i]}', rows, "")
+            cells, first = _column_cells(
+                frame.iloc[start:stop, i],
+                ref,
+                _rows_of(sheet.formats.get(name), start, stop),
+                styles,
+                timed=timed.get(i, False),
+            )
+            body.append(cells)
+            shown.append(first)
+        if not body:
+            return "", shown
+        lines = pc.binary_join_element_wise('<row r="', rows, '">', *body, "</row>", "")
+        return "".join(lines.to_pylist()), shown
+
+    header = []
     for i, name in enumerate(frame.columns):
-        letter = _letter(i)
         title = _xml_text(pa.array([str(name)]))[0].as_py()
         header.append(
-            f'<c r="{letter}1" s="{_STYLE_HEADER}" t="inlineStr">'
+            f'<c r="{letters[i]}1" s="{_STYLE_HEADER}" t="inlineStr">'
             f'<is><t xml:space="preserve">{title}</t></is></c>'
         )
-        ref = pc.binary_join_element_wise(f'<c r="{letter}', rows, "")
-        cells, shown = _column_cells(frame.iloc[:, i], ref, sheet.formats.get(name), styles)
-        body.append(cells)
-        longest = max([len(str(name)), *(len(t) for t in shown)])
-        widths.append(max(_MIN_WIDTH, min(_MAX_WIDTH, longest + 2)))
+    first, shown = rows_xml(0, min(n, CHUNK_ROWS)) if n else ("", [[] for _ in letters])
+    widths = [
+        max(_MIN_WIDTH, min(_MAX_WIDTH, max([len(str(name)), *(len(t) for t in texts)]) + 2))
+        for name, texts in zip(frame.columns, shown, strict=True)
+    ]
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
         for i, w in enumerate(widths, start=1)
     )
-    if n and body:
-        lines = pc.binary_join_element_wise('<row r="', rows, '">', *body, "</row>", "")
-        data = "".join(lines.to_pylist())
-    else:
-        data = ""
-    last = f"{_letter(len(frame.columns) - 1)}{n + 1}" if len(frame.columns) else "A1"
+    last = f"{letters[-1]}{n + 1}" if letters else "A1"
     view = (
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
         'sqref="A2"/></sheetView></sheetViews>'
     )
-    autofilter = f'<autoFilter ref="A1:{last}"/>' if _filtered(sheet) else ""
-    return (
+    yield (
         _DECL + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>{view}'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
-        + f'<sheetData><row r="1">{"".join(header)}</row>{data}</sheetData>{autofilter}'
+        + f'<sheetData><row r="1">{"".join(header)}</row>'
+    )
+    yield first
+    for start in range(CHUNK_ROWS, n, CHUNK_ROWS):
+        yield rows_xml(start, min(n, start + CHUNK_ROWS))[0]
+    autofilter = f'<autoFilter ref="A1:{last}"/>' if _filtered(sheet) else ""
+    yield (
+        f"</sheetData>{autofilter}"
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
         "</worksheet>"
     )
@@ -393,7 +446,17 @@ def _absolute(area: str) -> str:
 
 
 def workbook_bytes(sheets: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
-    """The ``.xlsx`` file holding each frame (or :class:`Sheet`) as a sheet named by its key.
+    """The ``.xlsx`` file holding each frame (or :class:`Sheet`) as a sheet named by its key
+    (see :func:`write_workbook_file`)."""
+    out = io.BytesIO()
+    write_workbook_file(sheets, out)
+    return out.getvalue()
+
+
+def write_workbook_file(sheets: Mapping[str, pd.DataFrame | Sheet], file: IO[bytes]) -> None:
+    """Write the ``.xlsx`` file holding each frame (or :class:`Sheet`) as a sheet named by its
+    key into the binary ``file``, each sheet built and compressed :data:`CHUNK_ROWS` rows at a
+    time.
 
     Sheet names must already be valid (at most 31 characters, none of ``[]:*?/\\``), and
     each sheet within Excel's limits (:data:`MAX_ROWS` rows, :data:`MAX_CELL_CHARS`
@@ -401,19 +464,28 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame | Sheet]) -> bytes:
     :func:`kit.report.exports.write_workbook`, which cuts and records.
     """
     styles = _Styles()
-    parts: dict[str, str] = {}
-    filters: dict[int, str] = {}
-    for i, item in enumerate(sheets.values()):
-        sheet = item if isinstance(item, Sheet) else Sheet(item)
-        parts[f"xl/worksheets/sheet{i + 1}.xml"] = _sheet_xml(sheet, styles)
-        if _filtered(sheet):
-            filters[i] = f"A1:{_letter(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
-    parts.update(_package(list(sheets), filters, styles.xml()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for name in sorted(parts, key=lambda p: (not p.startswith("[Content"), p)):
+    given = [item if isinstance(item, Sheet) else Sheet(item) for item in sheets.values()]
+    filters = {
+        i: f"A1:{_letter(len(sheet.frame.columns) - 1)}{len(sheet.frame) + 1}"
+        for i, sheet in enumerate(given)
+        if _filtered(sheet)
+    }
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+
+        def part(name: str, pieces: Iterable[str]) -> None:
             entry = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            archive.writestr(entry, parts[name].encode("utf-8"))
-    return out.getvalue()
+            with archive.open(entry, "w") as dest:
+                for piece in pieces:
+                    dest.write(piece.encode("utf-8"))
+
+        # the styles are known once every sheet is written: styles.xml comes last
+        package = _package(list(sheets), filters, "")
+        styles_part = "xl/styles.xml"
+        for name in sorted(package, key=lambda p: (not p.startswith("[Content"), p)):
+            if name != styles_part:
+                part(name, [package[name]])
+        for i, sheet in enumerate(given):
+            part(f"xl/worksheets/sheet{i + 1}.xml", _sheet_xml(sheet, styles))
+        part(styles_part, [styles.xml()])

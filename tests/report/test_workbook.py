@@ -70,3 +70,40 @@ def test_pandas_reads_it_back():
     back = pd.read_excel(io.BytesIO(workbook_bytes({"one": _frame()})), sheet_name="one")
     assert back["share"].tolist()[:2] == [80.0, 41.5]
     assert back["text"].iloc[0] == "a<b & c"
+
+
+def test_a_sheet_written_in_chunks_shows_the_same_cells_as_in_one_piece(monkeypatch):
+    from kit.report import workbook
+    from kit.report.workbook import Sheet
+
+    frame = pd.DataFrame(
+        {
+            # the time of day shows because one stamp in the last chunk has one
+            "when": pd.to_datetime(
+                ["2024-01-02 00:00", "2024-01-03 00:00", None, "2024-01-05 10:30"]
+            ),
+            "amount": [1.0, 2.5, 3.0, np.nan],
+            "note": ["plain", "also plain", "=SUM(A1)", None],  # a formula-like text in chunk 2
+        }
+    )
+    sheet = Sheet(frame, formats={"amount": [None, "currency", "percent", None]})
+
+    def cells(data: bytes) -> list[tuple[object, str, bool]]:
+        rows = openpyxl.load_workbook(io.BytesIO(data))["one"].iter_rows()
+        return [(c.value, c.number_format, c.quotePrefix) for row in rows for c in row]
+
+    whole = workbook_bytes({"one": sheet})
+    monkeypatch.setattr(workbook, "CHUNK_ROWS", 2)
+    chunked = workbook_bytes({"one": sheet})
+    assert cells(chunked) == cells(whole)
+    assert cells(chunked)[3:6] == [
+        (dt.datetime(2024, 1, 2), "yyyy-mm-dd hh:mm:ss", False),
+        (1.0, "#,##0", False),
+        ("plain", "General", False),
+    ]
+    assert cells(chunked)[9:12] == [
+        (None, "General", False),
+        (3.0, "0.0%", False),
+        ("=SUM(A1)", "General", True),
+    ]
+    assert workbook_bytes({"one": sheet}) == chunked  # the same frames, the same bytes
