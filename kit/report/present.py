@@ -311,8 +311,16 @@ def format_values(
         text = mask_pii_series(values, kind=fmt, show_pii=show_pii)  # type: ignore[arg-type]
     else:
         text = values.astype("str")
-    # object dtype: an all-missing column must still concatenate as text below
-    cells = text.astype("str").map(_esc, na_action="ignore").astype("object").fillna("")
+    # object dtype: an all-missing column must still concatenate as text below. Every value
+    # of a "str" Series is a Python str or missing (NaN): escaped in one pass over the
+    # values, without converting them to Arrow and back for each step.
+    strings = text.astype("str")
+    cells = pd.Series(
+        [_esc(v) if isinstance(v, str) else "" for v in strings.to_numpy(dtype=object)],
+        index=strings.index,
+        name=strings.name,
+        dtype="object",
+    )
     if fmt == "status":
         cells = values.map(lambda v: status_badge(v).data, na_action="ignore")
     elif fmt == "score":
@@ -414,12 +422,13 @@ def table(
     header_cells: list[str] = []
     row_cells: list[pd.Series] = []
     for column, heading_text in wanted.items():
-        fmt = formats.get(column) or _default_format(shown[column])
+        values = shown[column]  # taken once: every frame[column] builds a new Series
+        fmt = formats.get(column) or _default_format(values)
         numeric = ' class="num"' if fmt in _NUMERIC_FORMATS else ""
         if fmt == "text" and column not in links:
-            numeric = _text_layout(shown[column])
+            numeric = _text_layout(values)
         header_cells.append(f'<th scope="col"{numeric}>{_esc(heading_text)}</th>')
-        cells = format_values(shown[column], fmt, show_pii=show_pii, score_bands=score_bands)
+        cells = format_values(values, fmt, show_pii=show_pii, score_bands=score_bands)
         if column in links:
             hrefs = shown[links[column]].astype("str").map(_check_href, na_action="ignore")
             escaped = hrefs.map(_esc, na_action="ignore").astype("object").fillna("")

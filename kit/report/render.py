@@ -304,6 +304,10 @@ def _exporter(template_root: str) -> HTMLExporter:
         exclude_output_prompt=True,
         exclude_anchor_links=True,
         embed_images=True,
+        # the notebook is validated once, after the last preprocessor, not after each of
+        # the eleven (most of them disabled, so changing nothing): the same page, and the
+        # same refusal of a notebook they leave invalid
+        optimistic_validation=True,
     )
 
 

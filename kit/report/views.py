@@ -679,7 +679,22 @@ def review_list(
     has those columns.
     """
     r = results.review_list
-    rows = r[(r["team"] == team) & (r["item"] == item)]
+    return _review_rows(
+        r[r["team"] == team], item=item, limit=limit, show_pii=show_pii, dataset=dataset
+    )
+
+
+def _review_rows(
+    team_rows: pd.DataFrame,
+    *,
+    item: str,
+    limit: int | None,
+    show_pii: bool,
+    dataset: Dataset | None,
+) -> pd.DataFrame:
+    """:func:`review_list` of one team's rows of the bundle's review list (``team_rows``):
+    the whole list is filtered by team once per report, not once per kind of item."""
+    rows = team_rows[team_rows["item"] == item]
     rows = rows.sort_values(["age_days", "record_id"], ascending=[False, True], kind="stable")
     if limit is not None:
         rows = rows.head(limit)
@@ -791,7 +806,9 @@ def review_blocks(
     is not opened and no borrower data is shown.
     """
     parts = []
-    counts = results.review_list[results.review_list["team"] == team]["item"].value_counts()
+    review = results.review_list
+    mine = review[review["team"] == team]
+    counts = mine["item"].value_counts()
     dataset = open_borrowers(results, dataset_dir) if show_pii and len(counts) else None
     formats = {"Record": "text", "Producer": "text", "Age (days)": "count"}
     formats.update({"Borrower": "name", "Email": "email", "Phone": "phone"} if show_pii else {})
@@ -801,9 +818,7 @@ def review_blocks(
             continue
         title = review_title(item, _standards(results))
         parts.append(present.heading(f"{title} ({total:,})", level=3).data)
-        rows = review_list(
-            results, team, item=item, limit=limit, show_pii=show_pii, dataset=dataset
-        )
+        rows = _review_rows(mine, item=item, limit=limit, show_pii=show_pii, dataset=dataset)
         parts.append(
             present.table(rows, formats=formats, show_pii=show_pii).data
             + (

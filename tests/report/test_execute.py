@@ -86,3 +86,25 @@ def test_a_kernel_that_dies_leaves_the_notebook_so_far_and_the_next_report_runs(
     after = run_job(_job(tmp_path, notebook, "south", "South"))  # a new kernel
     assert after.error is None
     assert _text_outputs(tmp_path / "executed" / "south.ipynb") == ["before South\n"]
+
+
+def test_the_warm_up_is_frozen_out_of_collections_and_a_reports_garbage_still_collected(
+    tmp_path, worker
+):
+    """The kernel's imports are frozen (``gc.freeze``) so the reset's collections skip them;
+    a reference cycle a report leaves behind is still collected by the next reset."""
+    notebook = _notebook(
+        tmp_path,
+        "import gc, sys, weakref\n"
+        "class Node: pass\n"
+        "if team == 'North':\n"
+        "    node = Node(); node.me = node; sys.kit_probe = weakref.ref(node)\n"
+        "print(team, gc.get_freeze_count() > 0, sys.kit_probe() is None)",
+    )
+    outcomes = [
+        run_job(_job(tmp_path, notebook, name, team))
+        for name, team in (("first", "North"), ("second", "South"))
+    ]
+    assert [o.error for o in outcomes] == [None, None]
+    assert _text_outputs(tmp_path / "executed" / "first.ipynb") == ["North True False\n"]
+    assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South True True\n"]
