@@ -244,12 +244,14 @@ def write_dataset(
     return path
 
 
-def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Give every canonical column its canonical dtype (Parquet loses it for empty ones)."""
+def _conform(name: str, frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """Give every canonical column its canonical dtype (Parquet loses it for empty ones),
+    except the columns ``keep`` (text read as categoricals on purpose)."""
+    kept = set(keep)
     wrong = {
         c: dtype
         for c, dtype in TABLES[name].dtypes.items()
-        if c in frame.columns and str(frame[c].dtype) != str(dtype)
+        if c in frame.columns and c not in kept and str(frame[c].dtype) != str(dtype)
     }
     return frame.astype(wrong) if wrong else frame
 
@@ -277,11 +279,22 @@ def _check(path: Path) -> None:
 
 
 def _read_table(
-    file: Path, *, groups: list[int] | None = None, columns: Iterable[str] | None = None
+    file: Path,
+    *,
+    groups: list[int] | None = None,
+    columns: Iterable[str] | None = None,
+    categories: Iterable[str] = (),
 ) -> pd.DataFrame:
     """One table file as pandas: all of it in its original row order, or only row
-    ``groups`` (in file order); ``columns`` limits what is read."""
-    parquet = pq.ParquetFile(file)
+    ``groups`` (in file order); ``columns`` limits what is read; the text columns among
+    ``categories`` are read as pandas categoricals (dictionary-encoded: each distinct text
+    once, a small integer code per row)."""
+    probe = pq.ParquetFile(file)
+    text = {pa.string(), pa.large_string()}
+    compact = [
+        f.name for f in probe.schema_arrow if f.name in set(categories) and f.type in text
+    ]
+    parquet = pq.ParquetFile(file, read_dictionary=compact) if compact else probe
     names = parquet.schema_arrow.names
     wanted = None if columns is None else [c for c in names if c in set(columns) or c == _ROW]
     if groups is None:
@@ -301,7 +314,7 @@ def _read_table(
             columns = [table.column(c).combine_chunks().take(at) for c in table.column_names]
             table = pa.Table.from_arrays(columns, schema=table.schema)
         table = table.drop_columns([_ROW])
-    return _conform(file.stem, table.to_pandas())
+    return _conform(file.stem, table.to_pandas(), keep=compact)
 
 
 def _others(path: Path) -> dict[str, Any]:
@@ -317,12 +330,16 @@ def load_dataset(
     *,
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Iterable[str]] | None = None,
+    categories: Mapping[str, Iterable[str]] | None = None,
 ) -> Dataset:
     """Read a dataset folder written by intake, every team (rows in intake's order).
 
     ``tables`` reads only those tables (default: all); ``tables=()`` reads just the
     manifest, excluded rows and quality facts, which is all the data-quality appendix shows.
     ``columns`` maps a table to the only columns to read of it (default: every column).
+    ``categories`` maps a table to text columns to read as pandas categoricals instead of
+    ``str`` (the same values in a fraction of the memory when few are distinct, such as an
+    activity's user; default: none).
 
     Raises
     ------
@@ -333,7 +350,11 @@ def load_dataset(
     _check(path)
     wanted = set(TABLES) if tables is None else set(tables) & set(TABLES)
     frames = {
-        p.stem: _read_table(p, columns=(columns or {}).get(p.stem))
+        p.stem: _read_table(
+            p,
+            columns=(columns or {}).get(p.stem),
+            categories=(categories or {}).get(p.stem, ()),
+        )
         for p in sorted((path / "tables").glob("*.parquet"))
         if p.stem in wanted
     }

@@ -137,9 +137,13 @@ class Lookup:
         self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
     def __call__(self, values: pd.Series) -> np.ndarray:
-        """Position of each value (-1 when blank or not a key)."""
+        """Position of each value (-1 when blank or not a key); a categorical column is
+        looked up once per distinct value."""
         if not len(values):
             return np.empty(0, dtype="int64")
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            found = np.append(self(pd.Series(values.cat.categories)), -1)
+            return found[values.cat.codes.to_numpy()]  # code -1 (blank): the appended -1
         found = pc.index_in(_arrow_text(values), value_set=self._keys)
         return pc.fill_null(found, -1).to_numpy().astype("int64")
 

@@ -52,7 +52,10 @@ def not_blank(series: pd.Series) -> np.ndarray:
 def present(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Whether ``frame[column]`` holds a value on each row (blank text counts as missing)."""
     series = frame[column]
-    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype.kind in "fMb":
+    if isinstance(series.dtype, pd.CategoricalDtype):  # each distinct value checked once
+        filled = np.append(not_blank(pd.Series(series.cat.categories)), False)
+        return filled[series.cat.codes.to_numpy()]
+    if series.dtype.kind in "fMb":
         return series.notna().to_numpy()
     return not_blank(series)
 
