@@ -348,18 +348,20 @@ class Context:
         )
         if not self.has("activities"):
             return out
-        acts = self.activities
-        linked = acts[acts["contact"].to_numpy() >= 0]
-        if len(linked):
-            last_any = linked.groupby("contact", sort=False)["t"].max()
+        acts = self.activities  # the three columns needed, never a copy of the whole table
+        contact, t = acts["contact"].to_numpy(), acts["t"].to_numpy()
+        linked = contact >= 0
+        if linked.any():
+            last_any = pd.Series(t[linked]).groupby(contact[linked], sort=False).max()
             out.loc[last_any.index.to_numpy(), "last_any"] = last_any.to_numpy()
-        human = linked[linked["manual"].to_numpy()]
-        if len(human):
-            g = human.groupby("contact", sort=False)["t"]
-            first_pos = g.idxmin()
-            idx = first_pos.index.to_numpy()
-            out.loc[idx, "first_human"] = human.loc[first_pos.to_numpy(), "t"].to_numpy()
-            out.loc[idx, "first_human_user"] = human.loc[first_pos.to_numpy(), "user"].to_numpy()
+        human = linked & acts["manual"].to_numpy()
+        if human.any():
+            when = t[human]
+            g = pd.Series(when).groupby(contact[human], sort=False)
+            first = g.idxmin()  # per contact, the position of its first human touch
+            idx, first_pos = first.index.to_numpy(), first.to_numpy()
+            out.loc[idx, "first_human"] = when[first_pos]
+            out.loc[idx, "first_human_user"] = acts["user"].to_numpy()[human][first_pos]
             last = g.max()
             out.loc[last.index.to_numpy(), "last_human"] = last.to_numpy()
         return out
