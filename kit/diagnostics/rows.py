@@ -96,8 +96,9 @@ def money_suffix(amounts: np.ndarray) -> np.ndarray:
     [', $320,000', '']
     """
     amounts = np.asarray(amounts, dtype="float64")
-    text = pd.Series(amounts).map(lambda v: format_value(v, "currency")).to_numpy(dtype=object)
-    return np.where(np.isnan(amounts), "", ", " + text.astype(str)).astype(object)
+    codes, distinct = pd.factorize(amounts)  # each distinct amount formatted once; blank: -1
+    text = [", " + str(format_value(v, "currency")) for v in distinct]
+    return np.array([*text, ""], dtype=object)[codes]
 
 
 def empty_metrics() -> pd.DataFrame:
