@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,30 @@ def _read_table(
     return _conform(file.stem, table.to_pandas(), keep=compact)
 
 
+@contextmanager
+def _reading_pool() -> Iterator[None]:
+    """Read with jemalloc as Arrow's default pool, then restore the previous one.
+
+    Decoding Parquet allocates and frees buffers of every size; Arrow's default pool on
+    Linux (mimalloc) keeps what is freed, jemalloc returns it to the system within a
+    second. Measured on the large demo, the diagnostics' read-back then holds about 200 MB
+    less for the rest of the run (the same tables). A user's own choice
+    (``ARROW_DEFAULT_MEMORY_POOL``) is respected; builds without jemalloc keep the default.
+    """
+    previous = pa.default_memory_pool()
+    pool = previous
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        try:
+            pool = pa.jemalloc_memory_pool()
+        except NotImplementedError:  # a pyarrow built without jemalloc
+            pool = previous
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def _others(path: Path) -> dict[str, Any]:
     return {
         "excluded_rows": pd.read_parquet(path / "excluded_rows.parquet"),
@@ -349,15 +374,16 @@ def load_dataset(
     path = Path(path)
     _check(path)
     wanted = set(TABLES) if tables is None else set(tables) & set(TABLES)
-    frames = {
-        p.stem: _read_table(
-            p,
-            columns=(columns or {}).get(p.stem),
-            categories=(categories or {}).get(p.stem, ()),
-        )
-        for p in sorted((path / "tables").glob("*.parquet"))
-        if p.stem in wanted
-    }
+    with _reading_pool():
+        frames = {
+            p.stem: _read_table(
+                p,
+                columns=(columns or {}).get(p.stem),
+                categories=(categories or {}).get(p.stem, ()),
+            )
+            for p in sorted((path / "tables").glob("*.parquet"))
+            if p.stem in wanted
+        }
     return Dataset(tables=frames, **_others(path))
 
 

@@ -300,17 +300,21 @@ class Context:
         raw = self.dataset.tables["activities"]
         t = raw["occurred_at"].to_numpy(dtype="datetime64[us]")
         keep = ~np.isnat(t) & (t < self.end64)
-        user = self.user_codes(raw["user_id"])[keep]
+        # the codes are new arrays: taken whole when every activity is kept, and not copied
+        # again into one block (``copy=False``), so no second copy of each is ever held
+        kept = slice(None) if keep.all() else keep
+        user = self.user_codes(raw["user_id"])[kept]
         return pd.DataFrame(
             {
                 "user": user,
                 "team": self.team_of(user),
                 "t": t[keep],
                 "manual": ~raw["automated"].to_numpy(dtype=bool, na_value=False)[keep],
-                "contact": self.contact_codes(raw["contact_id"])[keep],
-                "opp": self.opportunity_codes(raw["opportunity_id"])[keep],
+                "contact": self.contact_codes(raw["contact_id"])[kept],
+                "opp": self.opportunity_codes(raw["opportunity_id"])[kept],
                 "row": np.flatnonzero(keep),
-            }
+            },
+            copy=False,
         )
 
     @cached_property
