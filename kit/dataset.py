@@ -292,9 +292,7 @@ def _read_table(
     once, a small integer code per row)."""
     probe = pq.ParquetFile(file)
     text = {pa.string(), pa.large_string()}
-    compact = [
-        f.name for f in probe.schema_arrow if f.name in set(categories) and f.type in text
-    ]
+    compact = [f.name for f in probe.schema_arrow if f.name in set(categories) and f.type in text]
     parquet = pq.ParquetFile(file, read_dictionary=compact) if compact else probe
     names = parquet.schema_arrow.names
     wanted = None if columns is None else [c for c in names if c in set(columns) or c == _ROW]

@@ -231,27 +231,18 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     user_f = ctx.user_codes(fut["user_id"])
     user = np.concatenate([acts["user"].to_numpy(), user_f])
     team = np.concatenate([acts["team"].to_numpy(), ctx.team_of(user_f)])
-    t = t_all[rows]
+    # each check is decided on the whole table, then its flags (one byte a row) taken at
+    # ``rows``: no timestamps gathered per record
     checks: list[tuple[str, str, np.ndarray]] = []
     for f in ctx.standards.fields_required("activities"):
         checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
-    logged = _dt(raw, "logged_at")[rows]
-    checks.append(
-        (
-            "timeliness",
-            "logged more than 24 hours after it happened",
-            ~np.isnat(logged) & (logged - t > _LATE),
-        )
-    )
-    due = _dt(raw, "next_step_due")[rows]
-    checks.append(
-        (
-            "consistency",
-            "next step due before the conversation",
-            ~np.isnat(due) & (due.astype("datetime64[D]") < t.astype("datetime64[D]")),
-        )
-    )
-    checks.append(("consistency", "dated in the future", t >= future))
+    logged = _dt(raw, "logged_at")
+    late = ~np.isnat(logged) & (logged - t_all > _LATE)
+    checks.append(("timeliness", "logged more than 24 hours after it happened", late[rows]))
+    due = _dt(raw, "next_step_due")
+    early = ~np.isnat(due) & (due.astype("datetime64[D]") < t_all.astype("datetime64[D]"))
+    checks.append(("consistency", "next step due before the conversation", early[rows]))
+    checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
         c = np.concatenate([acts["contact"].to_numpy(), ctx.contact_codes(fut["contact_id"])])
@@ -296,12 +287,13 @@ def compute(ctx: Context) -> Measurements:
         rec = build(ctx, future)
         n = len(rec.team)
         keep = rec.team >= 0
-        records_t = np.bincount(rec.team[keep], minlength=n_teams)
+        team_kept = rec.team[keep]
+        records_t = np.bincount(team_kept, minlength=n_teams)
         any_issue = np.zeros(n, dtype=bool)
         for dimension, check, flags in rec.checks:
             flags = np.asarray(flags, dtype=bool)
             any_issue |= flags
-            issues_t = np.bincount(rec.team[keep], weights=flags[keep], minlength=n_teams)
+            issues_t = np.bincount(team_kept, weights=flags[keep], minlength=n_teams)
             parts.append(
                 pd.DataFrame(
                     {

@@ -145,7 +145,9 @@ def test_a_far_typo_gives_the_same_frame_counted_per_day_or_sorted() -> None:
     day by day: the frame is the same one."""
     days = ["2024-01-02 09:00", "2024-01-02 17:00", "2024-03-01", "2024-04-30 23:59"]
     for typo, gap in (("2052-05-01", 10_228), ("9999-05-01", 2_912_809)):
-        acts = pd.DataFrame({"occurred_at": pd.to_datetime([*days, typo], format="ISO8601").astype("M8[us]")})
+        acts = pd.DataFrame(
+            {"occurred_at": pd.to_datetime([*days, typo], format="ISO8601").astype("M8[us]")}
+        )
         frame = time_frame({"activities": acts})
         assert (str(frame.first.date()), str(frame.last.date())) == ("2024-01-02", "2024-04-30")
         assert (frame.events, frame.future_events) == (5, 1)
