@@ -295,25 +295,35 @@ def _read_table(
     compact = [f.name for f in probe.schema_arrow if f.name in set(categories) and f.type in text]
     parquet = pq.ParquetFile(file, read_dictionary=compact) if compact else probe
     names = parquet.schema_arrow.names
-    wanted = None if columns is None else [c for c in names if c in set(columns) or c == _ROW]
-    if groups is None:
-        table = parquet.read(columns=wanted)
-    else:
-        table = (
-            parquet.read_row_groups(groups, columns=wanted)
-            if groups
-            else (parquet.schema_arrow.empty_table().select(wanted or names))
-        )
-    if _ROW in table.column_names:
-        if groups is None and table.num_rows:
-            rows = table[_ROW].to_numpy()
-            inverse = np.empty(len(rows), dtype="int64")
-            inverse[rows] = np.arange(len(rows))
-            at = pa.array(inverse)  # one gather per column, its chunks combined first
-            columns = [table.column(c).combine_chunks().take(at) for c in table.column_names]
-            table = pa.Table.from_arrays(columns, schema=table.schema)
-        table = table.drop_columns([_ROW])
-    return _conform(file.stem, table.to_pandas(), keep=compact)
+    wanted = names if columns is None else [c for c in names if c in set(columns) or c == _ROW]
+
+    def read(which: list[str]) -> pa.Table:
+        if groups is None:
+            return parquet.read(columns=which)
+        if groups:
+            return parquet.read_row_groups(groups, columns=which)
+        return parquet.schema_arrow.empty_table().select(which)
+
+    data = [c for c in wanted if c != _ROW]
+    if not data:
+        table = read(wanted)
+        return _conform(file.stem, table.drop_columns([_ROW] * (_ROW in wanted)).to_pandas())
+    order = None
+    if _ROW in wanted and groups is None:  # rows back in intake's order
+        rows = read([_ROW]).column(_ROW).to_numpy()
+        inverse = np.empty(len(rows), dtype="int64")
+        inverse[rows] = np.arange(len(rows))
+        order = pa.array(inverse)
+    parts = []
+    for c in data:  # one column at a time: only its decoding buffers are ever held
+        table = read([c])
+        if order is not None:  # one gather, its chunks combined first
+            gathered = table.column(c).combine_chunks().take(order)
+            table = pa.Table.from_arrays([gathered], schema=table.schema)
+        parts.append(table.to_pandas())
+        del table
+    frame = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    return _conform(file.stem, frame, keep=compact)
 
 
 @contextmanager
