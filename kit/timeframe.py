@@ -126,7 +126,7 @@ def event_columns(
         if column == "closed_at":
             dated &= closed_loans(frame)
         rows = np.flatnonzero(dated)
-        out.append((table, column, values[rows], rows))
+        out.append((table, column, values if len(rows) == len(values) else values[rows], rows))
     return out
 
 
@@ -149,8 +149,9 @@ def _day_counts(tables: Mapping[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndar
     span = max(int(p.max()) for p in parts) - low + 1
     if span <= _DENSE_DAYS:
         counts = np.zeros(span, dtype="int64")
-        for p in parts:
-            counts += np.bincount(p - low, minlength=span)
+        for p in parts:  # each a new array: shifted in place
+            p -= low
+            counts += np.bincount(p, minlength=span)
         days = np.flatnonzero(counts)
         return (days + low).astype("datetime64[D]"), counts[days]
     days, counts = np.unique(np.concatenate(parts), return_counts=True)

@@ -172,8 +172,10 @@ def compute(ctx: Context) -> Measurements:
             "not assessed: no complete week since launch",
         )
     )
+    manual_user, manual_t = user[manual], t[manual]  # gathered once for the three points
     for day in (30, 60, 90):
-        section.metrics.append(_day_point(ctx, day, user[manual], t[manual], start))
+        section.metrics.append(_day_point(ctx, day, manual_user, manual_t, start))
+    del manual_user, manual_t
 
     # ---------------------------------------------------------------- trajectory frames
     ok = (user >= 0) & (lw >= 0)  # lw: the launch week, -1 before launch
