@@ -245,21 +245,25 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
-        c = np.concatenate([acts["contact"].to_numpy(), ctx.contact_codes(fut["contact_id"])])
+        c = np.concatenate(
+            [acts["contact"].to_numpy() < 0, ctx.contact_codes(fut["contact_id"]) < 0]
+        )
         checks.append(
             (
                 "referential_integrity",
                 "contact that does not exist",
-                _known(raw["contact_id"])[rows] & (c < 0),
+                _known(raw["contact_id"])[rows] & c,
             )
         )
     if ctx.has("opportunities"):
-        o = np.concatenate([acts["opp"].to_numpy(), ctx.opportunity_codes(fut["opportunity_id"])])
+        o = np.concatenate(
+            [acts["opp"].to_numpy() < 0, ctx.opportunity_codes(fut["opportunity_id"]) < 0]
+        )
         checks.append(
             (
                 "referential_integrity",
                 "loan that does not exist",
-                _known(raw["opportunity_id"])[rows] & (o < 0),
+                _known(raw["opportunity_id"])[rows] & o,
             )
         )
     return _Records("activities", team, user, checks)
@@ -312,22 +316,26 @@ def compute(ctx: Context) -> Measurements:
         all_clean.append(~any_issue)
         if table == "contacts":
             _duplicates(ctx, section, rec)
+        del rec  # its team and user codes live on in the lists above, its checks are done
     if not ctx.has("contacts"):
         section.metrics.append(
             missing_rows(ctx, "duplicate_contacts", "not assessed: no contacts provided")
         )
     parts.append(_facts(ctx))
     if all_team:
+        team, user, clean = (np.concatenate(parts) for parts in (all_team, all_user, all_clean))
+        del all_team[:], all_user[:], all_clean[:]  # each table's codes: copied just above
         section.metrics.append(
             share_rows(
                 ctx,
                 "data_health",
-                team=np.concatenate(all_team),
-                user=np.concatenate(all_user),
-                hit=np.concatenate(all_clean),
+                team=team,
+                user=user,
+                hit=clean,
                 empty_reason="not assessed: no records",
             )
         )
+        del team, user, clean
     else:
         section.metrics.append(
             missing_rows(

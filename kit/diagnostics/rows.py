@@ -235,6 +235,9 @@ def rows_from_counts(
 
 def _bincount(codes: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
     keep = codes >= 0
+    if weights is not None and np.asarray(weights).dtype == bool:  # count the hits: the
+        keep &= weights  # same sums as weights of 0.0 and 1.0, with no float copy of them
+        weights = None
     w = None if weights is None else np.asarray(weights, dtype="float64")[keep]
     return np.bincount(codes[keep], weights=w, minlength=size).astype("float64")
 
