@@ -100,6 +100,14 @@ def _known(series: pd.Series) -> np.ndarray:
     return series.notna().to_numpy(dtype=bool)
 
 
+def _duplicated(key: pd.Series) -> np.ndarray | None:
+    """Whether each contact's key is shared with another contact (``None``: no contact has
+    the key at all)."""
+    if not key.notna().any():
+        return None
+    return (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
+
+
 def _contacts(ctx: Context, future: np.datetime64) -> _Records:
     raw = ctx.dataset.tables["contacts"]
     created = _dt(raw, "created_at")
@@ -115,28 +123,33 @@ def _contacts(ctx: Context, future: np.datetime64) -> _Records:
         if f == "lead_source":
             blank &= ~partner
         checks.append(("completeness", f"missing {f}", blank))
+    # each text key is reduced to its flags (one byte a contact) before the next is built
     email = raw["email"].astype("str").str.strip()
     email = email.where(email != "")
     bad_email = (email.notna() & ~email.str.match(_EMAIL)).to_numpy(dtype=bool, na_value=False)
+    any_email = bool(email.notna().any())
+    dup_email = _duplicated(email.str.lower().where(~bad_email))
+    del email
     has_phone = _known(raw["phone"])
     digits = raw["phone"].astype("str").str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
     bad_phone = has_phone & (digits.str.len() != 10).to_numpy(dtype=bool, na_value=True)
+    dup_phone = _duplicated(digits.where(~bad_phone & has_phone))
+    del digits
+    first = raw["first_name"].astype("str").str.strip().str.lower()
+    last = raw["last_name"].astype("str").str.strip().str.lower()
+    dup_name = _duplicated(
+        (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
+    )
+    del first, last
     # a check whose input the export does not carry is not assessed, never "100% valid"
-    if email.notna().any():
+    if any_email:
         checks.append(("validity", "email not shaped like name@domain.tld", bad_email))
     if has_phone.any():
         checks.append(("validity", "phone without 10 digits", bad_phone))
-    norm_email = email.str.lower().where(~bad_email)
-    norm_phone = digits.where(~bad_phone & has_phone)
-    first = raw["first_name"].astype("str").str.strip().str.lower()
-    last = raw["last_name"].astype("str").str.strip().str.lower()
-    name = (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
-    for label, key in (("email", norm_email), ("phone", norm_phone), ("name", name)):
-        if not key.notna().any():
-            continue  # nothing to compare: uniqueness by this key is not assessed
-        dup = (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
-        checks.append(("uniqueness", f"duplicate {label}", dup))
+    for label, dup in (("email", dup_email), ("phone", dup_phone), ("name", dup_name)):
+        if dup is not None:  # None: nothing to compare, uniqueness by this key not assessed
+            checks.append(("uniqueness", f"duplicate {label}", dup))
     if ctx.has("opportunities"):
         from kit.diagnostics.relationships import opportunity_progress
 
