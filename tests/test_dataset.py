@@ -153,3 +153,29 @@ def test_dataset_written_before_partitions_still_loads(tmp_path):
     assert partitions(folder) == {}
     with pytest.raises(InputError, match="was not written by team"):
         load_team(folder, "North")
+
+
+@pytest.mark.parametrize("by_team", [False, True])
+def test_text_columns_read_as_categoricals_hold_the_same_values(tmp_path, by_team):
+    ds = _organization()
+    write_dataset(ds, tmp_path / "ds", by_team=by_team)
+    back = load_dataset(
+        tmp_path / "ds", categories={"activities": ["user_id", "type", "outcome", "absent"]}
+    )
+    acts = back.tables["activities"]
+    assert isinstance(acts["user_id"].dtype, pd.CategoricalDtype)
+    assert acts["user_id"].astype(object).where(acts["user_id"].notna(), None).tolist() == [
+        "u2",
+        "u1",
+        None,
+        "u1",
+        "u4",
+        "u3",
+        "zz",
+        "u2",
+    ]
+    assert sorted(acts["user_id"].cat.categories) == ["u1", "u2", "u3", "u4", "zz"]
+    assert isinstance(acts["outcome"].dtype, pd.CategoricalDtype)  # all blank: no category
+    assert acts["outcome"].isna().all() and len(acts["outcome"].cat.categories) == 0
+    assert str(acts["activity_id"].dtype) == "str"  # not asked for: canonical dtype
+    assert str(back.tables["contacts"]["owner_id"].dtype) == "str"  # other tables untouched

@@ -107,8 +107,7 @@ def compute(ctx: Context) -> Measurements:
     # 0 = the last 7 days; a week is [its start, the next start): an event at midnight
     # opening a week (every date-only event) belongs to that week
     wk = ((end - t - _TICK) // _WEEK).astype("int64")
-    wk_start_of = end - (wk + 1) * _WEEK
-    seated_act = (user >= 0) & (wk_start_of >= start[np.maximum(user, 0)])
+    seated_act = (user >= 0) & ((end - (wk + 1) * _WEEK) >= start[np.maximum(user, 0)])
     in_window = (wk < n_window) & seated_act
     human = manual & in_window
     active = week_pairs(user[human], wk[human], n_window, n_users)
@@ -150,8 +149,11 @@ def compute(ctx: Context) -> Measurements:
     total_weeks = int(-(-(end - launch) // _WEEK))  # including a partial last week
     complete_weeks = int((end - launch) // _WEEK)
     lw = np.where(t >= launch, (t - launch) // _WEEK, -1).astype("int64")
-    lw_start_of = launch + np.maximum(lw, 0) * _WEEK
-    lw_seated = (user >= 0) & (lw >= 0) & (lw_start_of >= start[np.maximum(user, 0)])
+    lw_seated = (
+        (user >= 0)
+        & (lw >= 0)
+        & ((launch + np.maximum(lw, 0) * _WEEK) >= start[np.maximum(user, 0)])
+    )
     l_active = week_pairs(user[manual & lw_seated], lw[manual & lw_seated], total_weeks, n_users)
     # first seated launch week per user
     first_week = np.ceil((start - launch) / _WEEK).astype("int64")
@@ -170,13 +172,14 @@ def compute(ctx: Context) -> Measurements:
             "not assessed: no complete week since launch",
         )
     )
+    manual_user, manual_t = user[manual], t[manual]  # gathered once for the three points
     for day in (30, 60, 90):
-        section.metrics.append(_day_point(ctx, day, user[manual], t[manual], start))
+        section.metrics.append(_day_point(ctx, day, manual_user, manual_t, start))
+    del manual_user, manual_t
 
     # ---------------------------------------------------------------- trajectory frames
-    a_week = np.where(lw >= 0, lw, -1)
-    ok = (user >= 0) & (a_week >= 0)
-    flat = user * max(total_weeks, 1) + a_week
+    ok = (user >= 0) & (lw >= 0)  # lw: the launch week, -1 before launch
+    flat = user * max(total_weeks, 1) + lw
     size = n_users * max(total_weeks, 1)
     manual_per = np.bincount(flat[ok & manual], minlength=size).reshape(n_users, -1)
     auto_per = np.bincount(flat[ok & ~manual], minlength=size).reshape(n_users, -1)

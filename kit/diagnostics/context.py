@@ -137,9 +137,13 @@ class Lookup:
         self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
     def __call__(self, values: pd.Series) -> np.ndarray:
-        """Position of each value (-1 when blank or not a key)."""
+        """Position of each value (-1 when blank or not a key); a categorical column is
+        looked up once per distinct value."""
         if not len(values):
             return np.empty(0, dtype="int64")
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            found = np.append(self(pd.Series(values.cat.categories)), -1)
+            return found[values.cat.codes.to_numpy()]  # code -1 (blank): the appended -1
         found = pc.index_in(_arrow_text(values), value_set=self._keys)
         return pc.fill_null(found, -1).to_numpy().astype("int64")
 
@@ -296,17 +300,21 @@ class Context:
         raw = self.dataset.tables["activities"]
         t = raw["occurred_at"].to_numpy(dtype="datetime64[us]")
         keep = ~np.isnat(t) & (t < self.end64)
-        user = self.user_codes(raw["user_id"])[keep]
+        # the codes are new arrays: taken whole when every activity is kept, and not copied
+        # again into one block (``copy=False``), so no second copy of each is ever held
+        kept = slice(None) if keep.all() else keep
+        user = self.user_codes(raw["user_id"])[kept]
         return pd.DataFrame(
             {
                 "user": user,
                 "team": self.team_of(user),
                 "t": t[keep],
                 "manual": ~raw["automated"].to_numpy(dtype=bool, na_value=False)[keep],
-                "contact": self.contact_codes(raw["contact_id"])[keep],
-                "opp": self.opportunity_codes(raw["opportunity_id"])[keep],
+                "contact": self.contact_codes(raw["contact_id"])[kept],
+                "opp": self.opportunity_codes(raw["opportunity_id"])[kept],
                 "row": np.flatnonzero(keep),
-            }
+            },
+            copy=False,
         )
 
     @cached_property
@@ -344,18 +352,20 @@ class Context:
         )
         if not self.has("activities"):
             return out
-        acts = self.activities
-        linked = acts[acts["contact"].to_numpy() >= 0]
-        if len(linked):
-            last_any = linked.groupby("contact", sort=False)["t"].max()
+        acts = self.activities  # the three columns needed, never a copy of the whole table
+        contact, t = acts["contact"].to_numpy(), acts["t"].to_numpy()
+        linked = contact >= 0
+        if linked.any():
+            last_any = pd.Series(t[linked]).groupby(contact[linked], sort=False).max()
             out.loc[last_any.index.to_numpy(), "last_any"] = last_any.to_numpy()
-        human = linked[linked["manual"].to_numpy()]
-        if len(human):
-            g = human.groupby("contact", sort=False)["t"]
-            first_pos = g.idxmin()
-            idx = first_pos.index.to_numpy()
-            out.loc[idx, "first_human"] = human.loc[first_pos.to_numpy(), "t"].to_numpy()
-            out.loc[idx, "first_human_user"] = human.loc[first_pos.to_numpy(), "user"].to_numpy()
+        human = linked & acts["manual"].to_numpy()
+        if human.any():
+            when = t[human]
+            g = pd.Series(when).groupby(contact[human], sort=False)
+            first = g.idxmin()  # per contact, the position of its first human touch
+            idx, first_pos = first.index.to_numpy(), first.to_numpy()
+            out.loc[idx, "first_human"] = when[first_pos]
+            out.loc[idx, "first_human_user"] = acts["user"].to_numpy()[human][first_pos]
             last = g.max()
             out.loc[last.index.to_numpy(), "last_human"] = last.to_numpy()
         return out

@@ -175,7 +175,6 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     sub = acts[in_scope]
     t = sub["t"].to_numpy()
     contact, opp = sub["contact"].to_numpy(), sub["opp"].to_numpy()
-    human = acts[acts["manual"].to_numpy()]
     followed = np.zeros(len(sub), dtype=bool)
     if ctx.has("contacts"):
         last_contact = ctx.contact_touches["last_human"].to_numpy()
@@ -185,13 +184,15 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     else:
         by_contact = np.zeros(len(sub), dtype=bool)
     if ctx.has("opportunities"):
-        linked = human[human["opp"].to_numpy() >= 0]
+        every_opp = acts["opp"].to_numpy()
+        linked = acts["manual"].to_numpy() & (every_opp >= 0)  # human touches of a loan
         last_opp = np.full(
             len(ctx.dataset.tables["opportunities"]), np.datetime64("NaT"), "datetime64[us]"
         )
-        if len(linked):
-            g = linked.groupby("opp", sort=False)["t"].max()
-            last_opp[g.index.to_numpy()] = g.to_numpy()
+        if linked.any():
+            g = pd.Series(acts["t"].to_numpy()[linked]).groupby(every_opp[linked], sort=False)
+            last = g.max()
+            last_opp[last.index.to_numpy()] = last.to_numpy()
         by_opp = ~by_contact & (opp >= 0)
         if len(last_opp):  # an empty opportunities table: no activity points at a loan
             followed |= by_opp & (last_opp[np.maximum(opp, 0)] > t)

@@ -123,14 +123,14 @@ def _human_share(ctx: Context, section: Measurements) -> None:
         section.metrics.append(missing_rows(ctx, metric, "not assessed: no activities provided"))
         return
     acts = ctx.activities
-    sub = acts[acts["t"].to_numpy() >= ctx.start64]
+    recent = acts["t"].to_numpy() >= ctx.start64  # the three columns needed, not a copy of all
     section.metrics.append(
         share_rows(
             ctx,
             metric,
-            team=sub["team"].to_numpy(),
-            user=sub["user"].to_numpy(),
-            hit=sub["manual"].to_numpy(),
+            team=acts["team"].to_numpy()[recent],
+            user=acts["user"].to_numpy()[recent],
+            hit=acts["manual"].to_numpy()[recent],
             empty_reason="not assessed: no activities in the window",
         )
     )

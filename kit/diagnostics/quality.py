@@ -100,6 +100,14 @@ def _known(series: pd.Series) -> np.ndarray:
     return series.notna().to_numpy(dtype=bool)
 
 
+def _duplicated(key: pd.Series) -> np.ndarray | None:
+    """Whether each contact's key is shared with another contact (``None``: no contact has
+    the key at all)."""
+    if not key.notna().any():
+        return None
+    return (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
+
+
 def _contacts(ctx: Context, future: np.datetime64) -> _Records:
     raw = ctx.dataset.tables["contacts"]
     created = _dt(raw, "created_at")
@@ -115,28 +123,33 @@ def _contacts(ctx: Context, future: np.datetime64) -> _Records:
         if f == "lead_source":
             blank &= ~partner
         checks.append(("completeness", f"missing {f}", blank))
+    # each text key is reduced to its flags (one byte a contact) before the next is built
     email = raw["email"].astype("str").str.strip()
     email = email.where(email != "")
     bad_email = (email.notna() & ~email.str.match(_EMAIL)).to_numpy(dtype=bool, na_value=False)
+    any_email = bool(email.notna().any())
+    dup_email = _duplicated(email.str.lower().where(~bad_email))
+    del email
     has_phone = _known(raw["phone"])
     digits = raw["phone"].astype("str").str.replace(r"\D", "", regex=True)
     digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
     bad_phone = has_phone & (digits.str.len() != 10).to_numpy(dtype=bool, na_value=True)
+    dup_phone = _duplicated(digits.where(~bad_phone & has_phone))
+    del digits
+    first = raw["first_name"].astype("str").str.strip().str.lower()
+    last = raw["last_name"].astype("str").str.strip().str.lower()
+    dup_name = _duplicated(
+        (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
+    )
+    del first, last
     # a check whose input the export does not carry is not assessed, never "100% valid"
-    if email.notna().any():
+    if any_email:
         checks.append(("validity", "email not shaped like name@domain.tld", bad_email))
     if has_phone.any():
         checks.append(("validity", "phone without 10 digits", bad_phone))
-    norm_email = email.str.lower().where(~bad_email)
-    norm_phone = digits.where(~bad_phone & has_phone)
-    first = raw["first_name"].astype("str").str.strip().str.lower()
-    last = raw["last_name"].astype("str").str.strip().str.lower()
-    name = (first + " " + last).where(first.notna() & last.notna() & (first != "") & (last != ""))
-    for label, key in (("email", norm_email), ("phone", norm_phone), ("name", name)):
-        if not key.notna().any():
-            continue  # nothing to compare: uniqueness by this key is not assessed
-        dup = (key.notna() & key.duplicated(keep=False)).to_numpy(dtype=bool, na_value=False)
-        checks.append(("uniqueness", f"duplicate {label}", dup))
+    for label, dup in (("email", dup_email), ("phone", dup_phone), ("name", dup_name)):
+        if dup is not None:  # None: nothing to compare, uniqueness by this key not assessed
+            checks.append(("uniqueness", f"duplicate {label}", dup))
     if ctx.has("opportunities"):
         from kit.diagnostics.relationships import opportunity_progress
 
@@ -231,44 +244,39 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     user_f = ctx.user_codes(fut["user_id"])
     user = np.concatenate([acts["user"].to_numpy(), user_f])
     team = np.concatenate([acts["team"].to_numpy(), ctx.team_of(user_f)])
-    t = t_all[rows]
+    # each check is decided on the whole table, then its flags (one byte a row) taken at
+    # ``rows``: no timestamps gathered per record
     checks: list[tuple[str, str, np.ndarray]] = []
     for f in ctx.standards.fields_required("activities"):
         checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
-    logged = _dt(raw, "logged_at")[rows]
-    checks.append(
-        (
-            "timeliness",
-            "logged more than 24 hours after it happened",
-            ~np.isnat(logged) & (logged - t > _LATE),
-        )
-    )
-    due = _dt(raw, "next_step_due")[rows]
-    checks.append(
-        (
-            "consistency",
-            "next step due before the conversation",
-            ~np.isnat(due) & (due.astype("datetime64[D]") < t.astype("datetime64[D]")),
-        )
-    )
-    checks.append(("consistency", "dated in the future", t >= future))
+    logged = _dt(raw, "logged_at")
+    late = ~np.isnat(logged) & (logged - t_all > _LATE)
+    checks.append(("timeliness", "logged more than 24 hours after it happened", late[rows]))
+    due = _dt(raw, "next_step_due")
+    early = ~np.isnat(due) & (due.astype("datetime64[D]") < t_all.astype("datetime64[D]"))
+    checks.append(("consistency", "next step due before the conversation", early[rows]))
+    checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
-        c = np.concatenate([acts["contact"].to_numpy(), ctx.contact_codes(fut["contact_id"])])
+        c = np.concatenate(
+            [acts["contact"].to_numpy() < 0, ctx.contact_codes(fut["contact_id"]) < 0]
+        )
         checks.append(
             (
                 "referential_integrity",
                 "contact that does not exist",
-                _known(raw["contact_id"])[rows] & (c < 0),
+                _known(raw["contact_id"])[rows] & c,
             )
         )
     if ctx.has("opportunities"):
-        o = np.concatenate([acts["opp"].to_numpy(), ctx.opportunity_codes(fut["opportunity_id"])])
+        o = np.concatenate(
+            [acts["opp"].to_numpy() < 0, ctx.opportunity_codes(fut["opportunity_id"]) < 0]
+        )
         checks.append(
             (
                 "referential_integrity",
                 "loan that does not exist",
-                _known(raw["opportunity_id"])[rows] & (o < 0),
+                _known(raw["opportunity_id"])[rows] & o,
             )
         )
     return _Records("activities", team, user, checks)
@@ -296,12 +304,13 @@ def compute(ctx: Context) -> Measurements:
         rec = build(ctx, future)
         n = len(rec.team)
         keep = rec.team >= 0
-        records_t = np.bincount(rec.team[keep], minlength=n_teams)
+        team_kept = rec.team[keep]
+        records_t = np.bincount(team_kept, minlength=n_teams)
         any_issue = np.zeros(n, dtype=bool)
         for dimension, check, flags in rec.checks:
             flags = np.asarray(flags, dtype=bool)
             any_issue |= flags
-            issues_t = np.bincount(rec.team[keep], weights=flags[keep], minlength=n_teams)
+            issues_t = np.bincount(team_kept, weights=flags[keep], minlength=n_teams)
             parts.append(
                 pd.DataFrame(
                     {
@@ -320,22 +329,26 @@ def compute(ctx: Context) -> Measurements:
         all_clean.append(~any_issue)
         if table == "contacts":
             _duplicates(ctx, section, rec)
+        del rec  # its team and user codes live on in the lists above, its checks are done
     if not ctx.has("contacts"):
         section.metrics.append(
             missing_rows(ctx, "duplicate_contacts", "not assessed: no contacts provided")
         )
     parts.append(_facts(ctx))
     if all_team:
+        team, user, clean = (np.concatenate(parts) for parts in (all_team, all_user, all_clean))
+        del all_team[:], all_user[:], all_clean[:]  # each table's codes: copied just above
         section.metrics.append(
             share_rows(
                 ctx,
                 "data_health",
-                team=np.concatenate(all_team),
-                user=np.concatenate(all_user),
-                hit=np.concatenate(all_clean),
+                team=team,
+                user=user,
+                hit=clean,
                 empty_reason="not assessed: no records",
             )
         )
+        del team, user, clean
     else:
         section.metrics.append(
             missing_rows(

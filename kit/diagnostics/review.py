@@ -247,6 +247,7 @@ def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
         frame["age_days"] = frame["age_days"].astype("int64")
         return frame
     frame = pd.concat(parts, ignore_index=True)
+    del parts[:]  # copied into ``frame``: not held through the sort
     frame = frame.sort_values(
         ["team", "_order", "age_days", "record_id"],
         ascending=[True, True, False, True],

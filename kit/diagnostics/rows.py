@@ -52,7 +52,10 @@ def not_blank(series: pd.Series) -> np.ndarray:
 def present(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Whether ``frame[column]`` holds a value on each row (blank text counts as missing)."""
     series = frame[column]
-    if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype.kind in "fMb":
+    if isinstance(series.dtype, pd.CategoricalDtype):  # each distinct value checked once
+        filled = np.append(not_blank(pd.Series(series.cat.categories)), False)
+        return filled[series.cat.codes.to_numpy()]
+    if series.dtype.kind in "fMb":
         return series.notna().to_numpy()
     return not_blank(series)
 
@@ -93,8 +96,9 @@ def money_suffix(amounts: np.ndarray) -> np.ndarray:
     [', $320,000', '']
     """
     amounts = np.asarray(amounts, dtype="float64")
-    text = pd.Series(amounts).map(lambda v: format_value(v, "currency")).to_numpy(dtype=object)
-    return np.where(np.isnan(amounts), "", ", " + text.astype(str)).astype(object)
+    codes, distinct = pd.factorize(amounts)  # each distinct amount formatted once; blank: -1
+    text = [", " + str(format_value(v, "currency")) for v in distinct]
+    return np.array([*text, ""], dtype=object)[codes]
 
 
 def empty_metrics() -> pd.DataFrame:
@@ -231,6 +235,9 @@ def rows_from_counts(
 
 def _bincount(codes: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:
     keep = codes >= 0
+    if weights is not None and np.asarray(weights).dtype == bool:  # count the hits: the
+        keep &= weights  # same sums as weights of 0.0 and 1.0, with no float copy of them
+        weights = None
     w = None if weights is None else np.asarray(weights, dtype="float64")[keep]
     return np.bincount(codes[keep], weights=w, minlength=size).astype("float64")
 

@@ -108,3 +108,12 @@ def test_an_as_of_with_a_time_zone_means_that_local_day():
     ctx = build_context(dataset(), as_of="2024-06-30T23:30:00-07:00", launch="2024-06-03")
     assert ctx.as_of == pd.Timestamp("2024-06-30")
     assert ctx.end == pd.Timestamp("2024-07-01")
+
+
+def test_lookup_of_a_categorical_column_gives_the_positions_of_its_text() -> None:
+    from kit.diagnostics.context import Lookup
+
+    find = Lookup(pd.Series(["u1", "u2", "u3"], dtype="str"))
+    ids = ["u3", None, "zz", "u1", "u3"]
+    assert find(pd.Series(ids, dtype="category")).tolist() == [2, -1, -1, 0, 2]
+    assert find(pd.Series(ids, dtype="str")).tolist() == [2, -1, -1, 0, 2]

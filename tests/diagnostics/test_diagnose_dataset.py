@@ -178,11 +178,23 @@ def test_diagnose_dataset_is_diagnose_of_the_tables_in_memory(tmp_path: Path, us
         _same(diagnose(load_dataset(folder), **OPTIONS), in_memory)
 
 
-def test_read_columns_leave_out_only_unread_notes() -> None:
+def test_read_columns_leave_out_only_unread_notes_and_campaign() -> None:
     shipped = read_columns(load_standards())
-    assert "notes" not in shipped["activities"]
-    assert len(shipped["activities"]) == 12  # every other activity column
+    assert shipped["activities"] == [  # every other activity column
+        "activity_id",
+        "user_id",
+        "type",
+        "occurred_at",
+        "contact_id",
+        "opportunity_id",
+        "logged_at",
+        "outcome",
+        "next_step",
+        "next_step_due",
+        "automated",
+    ]
     assert "email" in shipped["contacts"]  # duplicate contacts compare emails
+    assert "campaign_id" in shipped["contacts"]  # campaigns are measured on contacts
 
 
 def test_small_demo_read_back_gives_the_runners_results(tmp_path: Path) -> None:

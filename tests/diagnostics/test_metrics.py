@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from kit.diagnostics.metrics import METRICS
-from kit.diagnostics.rows import count_rows, median_rows, missing_rows, share_rows
+from kit.diagnostics.rows import count_rows, median_rows, missing_rows, present, share_rows
 from kit.results import METRIC_COLUMNS
 from kit.sections import SECTIONS
 from tests.diagnostics.helpers import context, row
@@ -87,3 +88,12 @@ def test_missing_rows_are_never_zero():
     assert frame["value"].isna().all() and not frame["assessed"].any()
     assert frame["denominator"].isna().all()
     assert set(frame["reason"]) == {"not assessed: no LOS loans provided"}
+
+
+def test_present_reads_blank_text_as_missing_whether_text_or_categorical() -> None:
+    values = ["call back", "  ", None, "", "call back"]
+    frame = pd.DataFrame(
+        {"text": pd.Series(values, dtype="str"), "coded": pd.Series(values, dtype="category")}
+    )
+    assert present(frame, "text").tolist() == [True, False, False, False, True]
+    assert present(frame, "coded").tolist() == [True, False, False, False, True]

@@ -138,3 +138,18 @@ def test_a_loan_entered_in_the_crm_after_the_as_of_date_was_not_in_it_on_that_da
     ).shadow_pipeline
     # before: both counted as in the CRM, though o1 was entered on 20 July
     assert shadow[["funded_los_loans", "in_crm", "missing"]].sum().tolist() == [2, 1, 1]
+
+
+def test_a_far_typo_gives_the_same_frame_counted_per_day_or_sorted() -> None:
+    """Events spanning more than _DENSE_DAYS days (a year-9999 typo) are sorted, not counted
+    day by day: the frame is the same one."""
+    days = ["2024-01-02 09:00", "2024-01-02 17:00", "2024-03-01", "2024-04-30 23:59"]
+    for typo, gap in (("2052-05-01", 10_228), ("9999-05-01", 2_912_809)):
+        acts = pd.DataFrame(
+            {"occurred_at": pd.to_datetime([*days, typo], format="ISO8601").astype("M8[us]")}
+        )
+        frame = time_frame({"activities": acts})
+        assert (str(frame.first.date()), str(frame.last.date())) == ("2024-01-02", "2024-04-30")
+        assert (frame.events, frame.future_events) == (5, 1)
+        assert str(frame.future_after.date()) == typo
+        assert f"{gap:,} days after the rest" in frame.rule
