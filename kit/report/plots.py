@@ -423,19 +423,25 @@ def lead_source_outcomes(
                 "(see the shadow pipeline)"
             )
         return _empty(title, message)
-    long = totals.reset_index().melt("source", var_name="outcome", value_name="loans")
-    long["outcome"] = long["outcome"].map({"applications": "Applications", "funded": "Funded"})
     fig, ax = _figure(0.9 + 0.38 * len(totals))
-    sns.barplot(
-        long,
-        y="source",
-        x="loans",
-        hue="outcome",
-        ax=ax,
-        palette=[PALETTE["secondary"], PALETTE["primary"]],
-    )
+    # a pair of bars per source, applications above funded, in the colours seaborn's
+    # barplot gave them (its default 75% saturation): drawn directly, at a tenth of the cost
+    y = np.arange(len(totals))
+    for shift, column, name, colour in (
+        (-0.2, "applications", "Applications", PALETTE["secondary"]),
+        (0.2, "funded", "Funded", PALETTE["primary"]),
+    ):
+        ax.barh(
+            y + shift,
+            totals[column].to_numpy(),
+            height=0.4,
+            color=sns.desaturate(colour, 0.75),
+            label=name,
+        )
+    ax.set_yticks(y, totals.index.astype(str))
+    ax.set_ylim(len(totals) - 0.5, -0.5)
+    ax.yaxis.grid(False)
     ax.set_xlabel("Loans")
-    ax.set_ylabel("")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(title=None, frameon=False, loc="lower right")
     ax.set_title(title)
