@@ -726,6 +726,8 @@ def _laid_out(fig: Figure) -> Bbox | None:
         for _ in range(2):
             position = ax.get_position(original=True)
             extent = ax.get_tightbbox(renderer, for_layout_only=True)
+            if extent is None:  # an invisible axes: nothing to place
+                break
             inner = extent.transformed(to_figure)
             placed = Bbox.from_extents(
                 w_pad + position.x0 - inner.x0,
@@ -740,15 +742,20 @@ def _laid_out(fig: Figure) -> Bbox | None:
                 break
             ax.set_position(placed)
             ax.set_in_layout(True)
-        if settled:
+        if settled and extent is not None:
             # the layout extent narrows titles and axis labels to a point; the crop needs
             # their whole width
-            boxes = [extent]
-            boxes += [t.get_window_extent(renderer) for t in ax.get_children()
-                      if isinstance(t, Text) and t.get_visible()]
-            boxes += [axis.label.get_window_extent(renderer)
-                      for axis in (ax.xaxis, ax.yaxis)
-                      if ax.axison and axis.get_visible() and axis.label.get_visible()]
+            boxes: list[Bbox] = [extent]
+            boxes += [
+                t.get_window_extent(renderer)
+                for t in ax.get_children()
+                if isinstance(t, Text) and t.get_visible()
+            ]
+            boxes += [
+                axis.label.get_window_extent(renderer)
+                for axis in (ax.xaxis, ax.yaxis)
+                if ax.axison and axis.get_visible() and axis.label.get_visible()
+            ]
             content = Bbox.union([b for b in boxes if b.width != 0 or b.height != 0])
             crop = content.transformed(fig.dpi_scale_trans.inverted())
         else:
