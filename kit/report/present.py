@@ -682,13 +682,15 @@ def _laid_out(fig: Figure) -> Bbox | None:
     """Lay out a one-chart figure as constrained layout would, and return the area to save.
 
     The kit's charts are one set of axes with constrained layout, saved cropped to what they
-    show (``bbox_inches="tight"``). Matplotlib does that in four passes over every tick
-    label and text, each measuring them afresh: the layout (twice), a silent draw, the
-    crop, then the drawing. This places the axes the same way (margins measured from the
-    axes' layout extent plus the layout's pads, twice, as constrained layout iterates) with
-    one renderer that measures each text once, takes the crop from the last measurement,
-    and leaves the figure without a layout engine, so that saving it draws it once. The
-    picture is the same to a millionth of a point.
+    show (``bbox_inches="tight"``). Matplotlib does that in five passes over every tick
+    label and text: the layout (twice), a silent draw, the crop, then the drawing, with
+    three renderers that each measure every text afresh. This places the axes the same way
+    (margins from the axes' layout extent plus the layout's pads, twice, as constrained
+    layout iterates) with one renderer, takes the crop from the last of those two passes
+    when the layout has settled, and leaves the figure without a layout engine, so that
+    saving it draws it once. The picture is the same to a millionth of a point (the
+    layout's floating-point rounding aside: clip-path ids, which hash coordinates, can
+    differ from matplotlib's own).
 
     Returns None, leaving the figure untouched, for any other figure (several axes, figure
     texts or legends, another layout engine): matplotlib then lays it out and crops it.
