@@ -172,6 +172,26 @@ def _figure(height: float) -> tuple[Figure, Any]:
     return fig, ax
 
 
+def _context_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
+    """The other teams' curves behind a highlighted one: thin grey lines, drawn as one
+    collection (one artist to lay out and draw instead of one per team) styled as
+    ``ax.plot`` would style them."""
+    from matplotlib.collections import LineCollection
+
+    if not lines:
+        return
+    ax.add_collection(
+        LineCollection(
+            lines,
+            colors=PALETTE["muted"],
+            linewidths=1.0,
+            capstyle=matplotlib.rcParams["lines.solid_capstyle"],
+            joinstyle=matplotlib.rcParams["lines.solid_joinstyle"],
+            zorder=2,
+        )
+    )
+
+
 def _percent_axis(axis: Any) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
 
@@ -235,25 +255,29 @@ def adoption_curves(
     data = weekly.dropna(subset=["share_active"]).sort_values(["team", "week_number"])
     if teams is not None:
         data = data[data["team"].isin(teams)]
-    data = data.assign(
-        share_active=data.groupby("team", observed=True)["share_active"].transform(
-            lambda s: s.rolling(4, min_periods=1).mean()
-        )
-    )
     if data.empty:
         return _empty(title, "no weeks since launch to show")
+    # one pass over the teams (a report draws 57 curves twice): each team's rows, in week
+    # order, its share averaged over the week and the three before it
+    curves = {
+        str(name): (
+            rows["week_number"].to_numpy(),
+            rows["share_active"].rolling(4, min_periods=1).mean().to_numpy(),
+        )
+        for name, rows in data.groupby(data["team"].astype(str), sort=True)
+    }
     fig, ax = _figure(3.6)
-    names = sorted(data["team"].astype(str).unique())
+    names = list(curves)
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
-    for i, name in enumerate(names):
-        rows = data[data["team"].astype(str) == name].sort_values("week_number")
-        if highlight is None:
-            style = {"color": palette[i % len(palette)], "linewidth": 2.0, "label": name}
-        elif name == highlight:
-            style = {"color": PALETTE["primary"], "linewidth": 3.0, "label": name, "zorder": 3}
-        else:
-            style = {"color": PALETTE["muted"], "linewidth": 1.0, "label": None}
-        ax.plot(rows["week_number"], rows["share_active"], **style)
+    if highlight is None:
+        for i, name in enumerate(names):
+            x, y = curves[name]
+            ax.plot(x, y, color=palette[i % len(palette)], linewidth=2.0, label=name)
+    else:
+        _context_lines(ax, [np.column_stack(xy) for n, xy in curves.items() if n != highlight])
+        if highlight in curves:
+            x, y = curves[highlight]
+            ax.plot(x, y, color=PALETTE["primary"], linewidth=3.0, label=highlight, zorder=3)
     if highlight is not None and len(names) > 1:
         ax.plot([], [], color=PALETTE["muted"], linewidth=1.0, label="Other teams")
     for day in (30, 60, 90):
@@ -278,13 +302,12 @@ def adoption_curves(
     focus = [highlight] if highlight is not None else names
     described = [f"marked: {text} (day {day})" for day, text in marks]
     for name in focus:
-        rows = data[data["team"].astype(str) == name].sort_values("week_number")
-        if rows.empty:
+        if name not in curves:
             continue
-        first, last = rows.iloc[0], rows.iloc[-1]
+        weeks, shares = curves[name]
         described.append(
-            f"{name} {_pct(first['share_active'])} in week {int(first['week_number'])} and "
-            f"{_pct(last['share_active'])} in week {int(last['week_number'])}"
+            f"{name} {_pct(shares[0])} in week {int(weeks[0])} and "
+            f"{_pct(shares[-1])} in week {int(weeks[-1])}"
         )
     return Chart(fig, f"Line chart: {title}. {_join(described)}.")
 
@@ -400,19 +423,25 @@ def lead_source_outcomes(
                 "(see the shadow pipeline)"
             )
         return _empty(title, message)
-    long = totals.reset_index().melt("source", var_name="outcome", value_name="loans")
-    long["outcome"] = long["outcome"].map({"applications": "Applications", "funded": "Funded"})
     fig, ax = _figure(0.9 + 0.38 * len(totals))
-    sns.barplot(
-        long,
-        y="source",
-        x="loans",
-        hue="outcome",
-        ax=ax,
-        palette=[PALETTE["secondary"], PALETTE["primary"]],
-    )
+    # a pair of bars per source, applications above funded, in the colours seaborn's
+    # barplot gave them (its default 75% saturation): drawn directly, at a tenth of the cost
+    y = np.arange(len(totals))
+    for shift, column, name, colour in (
+        (-0.2, "applications", "Applications", PALETTE["secondary"]),
+        (0.2, "funded", "Funded", PALETTE["primary"]),
+    ):
+        ax.barh(
+            y + shift,
+            totals[column].to_numpy(),
+            height=0.4,
+            color=sns.desaturate(colour, 0.75),
+            label=name,
+        )
+    ax.set_yticks(y, totals.index.astype(str))
+    ax.set_ylim(len(totals) - 0.5, -0.5)
+    ax.yaxis.grid(False)
     ax.set_xlabel("Loans")
-    ax.set_ylabel("")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(title=None, frameon=False, loc="lower right")
     ax.set_title(title)

@@ -48,6 +48,7 @@ from kit.schema import label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
 __all__ = [
     "FACTS_MIMETYPE",
@@ -686,6 +687,97 @@ def _css_size(image: bytes, fmt: str) -> tuple[int, int]:
     return round(width * 96 / _PNG_DPI), round(height * 96 / _PNG_DPI)
 
 
+def _laid_out(fig: Figure) -> Bbox | None:
+    """Lay out a one-chart figure as constrained layout would, and return the area to save.
+
+    The kit's charts are one set of axes with constrained layout, saved cropped to what they
+    show (``bbox_inches="tight"``). Matplotlib does that in five passes over every tick
+    label and text: the layout (twice), a silent draw, the crop, then the drawing, with
+    three renderers that each measure every text afresh. This places the axes the same way
+    (margins from the axes' layout extent plus the layout's pads, twice, as constrained
+    layout iterates) with one renderer, takes the crop from the last of those two passes
+    when the layout has settled, and leaves the figure without a layout engine, so that
+    saving it draws it once. The picture is the same to a millionth of a point (the
+    layout's floating-point rounding aside: clip-path ids, which hash coordinates, can
+    differ from matplotlib's own).
+
+    Returns None, leaving the figure untouched, for any other figure (several axes, figure
+    texts or legends, another layout engine): matplotlib then lays it out and crops it.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine) or len(fig.axes) != 1:
+        return None
+    (ax,) = fig.axes
+    spec = ax.get_subplotspec()
+    params = engine.get()
+    if (
+        spec is None
+        or spec.get_gridspec().get_geometry() != (1, 1)
+        or ax.child_axes
+        or ax.get_axes_locator() is not None
+        or tuple(params["rect"]) != (0, 0, 1, 1)
+        or ax.get_aspect() != "auto"  # (fixed aspects are what "compressed" layout moves)
+        or any(a is not fig.patch and a is not ax for a in fig.get_children())
+    ):
+        return None
+    width, height = fig.get_size_inches()
+    w_pad, h_pad = params["w_pad"] / width, params["h_pad"] / height
+    dpi = fig.dpi
+    fig.dpi = 72  # measured in points, as the SVG writer measures
+    try:
+        renderer = RendererSVG(width * 72, height * 72, io.StringIO())
+        to_figure = fig.transFigure.inverted()
+        settled = False
+        for _ in range(2):
+            position = ax.get_position(original=True)
+            extent = ax.get_tightbbox(renderer, for_layout_only=True)
+            if extent is None:  # an invisible axes: nothing to place
+                break
+            inner = extent.transformed(to_figure)
+            placed = Bbox.from_extents(
+                w_pad + position.x0 - inner.x0,
+                h_pad + position.y0 - inner.y0,
+                1 - (w_pad + inner.x1 - position.x1),
+                1 - (h_pad + inner.y1 - position.y1),
+            )
+            if placed.width <= 0 or placed.height <= 0:
+                break  # the margins leave no room: constrained layout leaves the axes too
+            settled = bool(abs(placed.get_points() - position.get_points()).max() < 1e-12)
+            if settled:
+                break
+            ax.set_position(placed)
+            ax.set_in_layout(True)
+        if settled and extent is not None:
+            # the layout extent narrows titles and axis labels to a point; the crop needs
+            # their whole width
+            boxes: list[Bbox] = [extent]
+            boxes += [
+                t.get_window_extent(renderer)
+                for t in ax.get_children()
+                if isinstance(t, Text) and t.get_visible()
+            ]
+            boxes += [
+                axis.label.get_window_extent(renderer)
+                for axis in (ax.xaxis, ax.yaxis)
+                if ax.axison and axis.get_visible() and axis.label.get_visible()
+            ]
+            content = Bbox.union([b for b in boxes if b.width != 0 or b.height != 0])
+            crop = content.transformed(fig.dpi_scale_trans.inverted())
+        else:
+            crop = fig.get_tightbbox(renderer)
+    finally:
+        fig.dpi = dpi
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # laid out: saving draws once, with no layout pass
+    return crop.padded(mpl.rcParams["savefig.pad_inches"])
+
+
 def figure(
     fig: Figure,
     *,
@@ -714,7 +806,8 @@ def figure(
     try:
         if fmt == "svg":
             with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": "crm-adoption-kit"}):
-                fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+                crop = _laid_out(fig) or "tight"
+                fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=crop)
             if buffer.tell() > _MAX_SVG_BYTES:
                 fmt, buffer = "png", io.BytesIO()
         if fmt == "png":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -239,3 +240,21 @@ def test_a_one_source_chart_keeps_room_for_its_axes():
         warnings.simplefilter("error")
         chart.figure.savefig(io.BytesIO(), format="svg", bbox_inches="tight")
     assert chart.figure.get_size_inches()[1] >= 2.2
+
+
+def test_lead_source_bars_pair_applications_over_funded_per_source_most_funded_first():
+    sources = pd.DataFrame(
+        {"team": ["A", "A", "A"], "lead_source": ["web", "referral", "web"],
+         "contacts": [20, 9, 4], "applications": [4, 3, 1], "funded": [0, 2, 1]}
+    )
+    ax = plots.lead_source_outcomes(sources, team="A").figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Referral", "Web"]
+    assert ax.yaxis_inverted()  # the first source on top
+    applications, funded = ax.containers
+    assert [b.get_width() for b in applications] == [3, 5]
+    assert [b.get_width() for b in funded] == [2, 1]
+    assert [b.get_y() for b in applications] == pytest.approx([-0.4, 0.6])
+    assert [b.get_y() for b in funded] == pytest.approx([0.0, 1.0])
+    # seaborn's barplot colours (75% saturation), which the chart kept when it dropped it
+    assert matplotlib.colors.to_hex(funded[0].get_facecolor()) == "#2a4e6e"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Applications", "Funded"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 
 import matplotlib
@@ -351,6 +352,51 @@ def test_figure_is_an_inline_reproducible_svg_with_alt_text_and_closes_the_figur
     assert (
         present.figure(_bar_figure(), alt="x").data == present.figure(_bar_figure(), alt="x").data
     )
+
+
+def _chart(title: str, width: float):
+    """What the kit's charts are: one axes in constrained layout, long tick labels, a legend
+    beside the axes and a left-aligned title."""
+    fig, ax = plt.subplots(figsize=(width, 2.2), layout="constrained")
+    ax.barh(["Logged more than 24 hours late", "Missing owner"], [0.4, 0.9], label="Share")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("Records with no issue")
+    return fig
+
+
+def _points(svg: bytes) -> tuple[float, float]:
+    found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    assert found
+    return float(found.group(1)), float(found.group(2))
+
+
+@pytest.mark.filterwarnings("ignore:constrained_layout not applied")
+@pytest.mark.parametrize(
+    ("title", "width"),
+    [
+        ("Weakest checks", 6.0),
+        ("A title far wider than the six inches of this figure, written long on purpose", 6.0),
+        ("Too narrow: the labels leave the axes no room", 2.0),
+    ],
+)
+def test_figure_places_and_crops_a_chart_as_matplotlib_would(title: str, width: float):
+    """present.figure lays a one-axes chart out itself (one measuring renderer, one draw):
+    the axes land where constrained layout puts them and the crop is the tight crop, a
+    title wider than the figure included, and a figure too narrow for its labels is left
+    as constrained layout leaves it."""
+    expected = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "crm-adoption-kit"}):
+        reference = _chart(title, width)
+        reference.savefig(expected, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    placed = reference.axes[0].get_position().bounds
+    plt.close(reference)
+    fig = _chart(title, width)
+    html = present.figure(fig, alt="Two bars").data
+    svg = base64.b64decode(re.search(r"base64,([^\"]+)", html).group(1))
+    assert fig.axes[0].get_position().bounds == pytest.approx(placed, abs=1e-9)
+    assert _points(svg) == pytest.approx(_points(expected.getvalue()), abs=1e-5)
+    assert fig.get_layout_engine() is None  # laid out once: saving did not lay it out again
 
 
 def test_dense_figures_fall_back_to_png_and_alt_text_is_required():
