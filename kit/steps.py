@@ -121,17 +121,19 @@ def _read_input(
 ) -> tuple[Dataset, bool]:
     """Return the dataset and whether it came from an export (so it should be saved).
 
-    A dataset folder is read once, with only the columns the diagnostics read under the
-    engagement's standards (:func:`kit.diagnostics.run.read_columns`): the tables go
-    straight to the diagnostics, never read a second time.
+    A dataset folder is read once, as :func:`kit.diagnostics.run.diagnose_dataset` reads it
+    (only the columns the diagnostics read under the engagement's standards, repeated
+    activity text as categories): the tables go straight to the diagnostics, never read a
+    second time.
     """
     if is_dataset(source):
-        from kit.diagnostics.run import read_columns
+        from kit.diagnostics.run import COMPACT_COLUMNS, read_columns
         from kit.diagnostics.standards import Standards, load_standards
 
         given = engagement.standards
         standards = given if isinstance(given, Standards) else load_standards(given)
-        return load_dataset(source, columns=read_columns(standards)), False
+        columns = read_columns(standards)
+        return load_dataset(source, columns=columns, categories=COMPACT_COLUMNS), False
     from kit.intake import read_export
 
     return read_export(source, mapping=mapping), True
