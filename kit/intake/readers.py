@@ -856,6 +856,9 @@ def _arrow_csv(
     records, rows that do not fit the header.
     """
 
+    def utf8_problem(exc: Exception) -> bool:
+        return "utf8" in str(exc).lower()
+
     def attempt(threads: bool, careful: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
         invalid: list[tuple[int | None, str]] = []
 
@@ -863,42 +866,48 @@ def _arrow_csv(
             invalid.append((row.number, row.text))
             return "skip"
 
-        # read from the file in blocks (freed once parsed), not from the memory map: a
-        # parser reading the map would keep every page of the file resident until the end
-        with pa.OSFile(str(file.path)) as source:
-            table = pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(
-                    column_names=names,
-                    skip_rows=header_lines,
-                    encoding="utf8" if enc == "utf-8" else enc,
-                    use_threads=threads,
-                    block_size=1 << 22,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delim,
-                    newlines_in_values=careful,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=handler if careful else None,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={
-                        n: _DICTIONARY if n in dictionary else pa.string()
-                        for n in names
-                        if n not in infer
-                    },
-                    null_values=NULL_TEXTS,
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    check_utf8=True,
-                ),
-            )
+        options: dict[str, Any] = {
+            "read_options": pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=header_lines,
+                encoding="utf8" if enc == "utf-8" else enc,
+                use_threads=threads,
+                block_size=1 << 22,
+            ),
+            "parse_options": pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=careful,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler if careful else None,
+            ),
+            "convert_options": pacsv.ConvertOptions(
+                column_types={
+                    n: _DICTIONARY if n in dictionary else pa.string()
+                    for n in names
+                    if n not in infer
+                },
+                null_values=NULL_TEXTS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        }
+        table = None
+        if set(names) & infer:
+            try:
+                table = _streamed_csv(file, options)
+            except pa.ArrowInvalid as exc:
+                if utf8_problem(exc):
+                    raise
+                invalid.clear()  # a later block does not fit: read the whole file below
+        if table is None:
+            # read from the file in blocks (freed once parsed), not from the memory map: a
+            # parser reading the map would keep every page of the file resident to the end
+            with pa.OSFile(str(file.path)) as source:
+                table = pacsv.read_csv(source, **options)
         if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
             raise _Utf8Error("binary column")
         return table, invalid
-
-    def utf8_problem(exc: Exception) -> bool:
-        return "utf8" in str(exc).lower()
 
     if enc != "utf-16":
         try:
@@ -921,6 +930,22 @@ def _arrow_csv(
             raise _Utf8Error(str(exc)) from None
         raise InputError(f"{file.rel}: cannot be parsed as CSV: {exc}") from None
     return table, [(int(n), t) for n, t in invalid if n is not None]
+
+
+def _streamed_csv(file: SourceFile, options: dict[str, Any]) -> pa.Table:
+    """The CSV read block by block, each block's columns typed as pyarrow inferred them
+    from the first block.
+
+    :func:`pyarrow.csv.read_csv` keeps every parsed block of a file with inferred columns
+    until the end (to convert them again if a later block changes a column's type): about
+    the file's size on top of the table. Reading block by block frees each block once
+    converted. A later block that does not fit the first block's types raises
+    :class:`pyarrow.ArrowInvalid`; the caller then reads the whole file, so the types are
+    those :func:`pyarrow.csv.read_csv` infers either way.
+    """
+    with pa.OSFile(str(file.path)) as source:
+        reader = pacsv.open_csv(source, **options)
+        return pa.Table.from_batches(list(reader), schema=reader.schema)
 
 
 def _cell_text(value: object) -> str | None:
