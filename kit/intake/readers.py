@@ -528,6 +528,8 @@ class RawTable:
     _row_source: object = None
     #: the number of records parsed, when :meth:`without_values` dropped them
     _num_rows: int | None = None
+    #: the columns as read, when :meth:`release` dropped some
+    _schema: pa.Schema | None = None
 
     @property
     def num_rows(self) -> int:
@@ -541,7 +543,27 @@ class RawTable:
     def without_values(self) -> RawTable:
         """This table's bookkeeping (rows read, row numbers, malformed rows, encoding)
         without its values: what intake keeps once the values are converted."""
-        return replace(self, table=self.table.schema.empty_table(), _num_rows=self.num_rows)
+        schema = self.table.schema if self._schema is None else self._schema
+        return replace(self, table=schema.empty_table(), _num_rows=self.num_rows)
+
+    def release(self, names: Iterable[str]) -> None:
+        """Drop the values of columns ``names`` (converted and no longer needed), so a large
+        file is not held twice while its other columns are converted; the bookkeeping
+        (rows, row numbers, the columns as read) stays.
+
+        >>> raw = RawTable(pa.table({"a": ["x", "y"], "b": ["1", "2"]}))
+        >>> raw.release(["a"])
+        >>> raw.table.column_names, raw.num_rows, raw.without_values().table.column_names
+        (['b'], 2, ['a', 'b'])
+        """
+        names = [n for n in names if n in self.table.column_names]
+        if not names:
+            return
+        if self._schema is None:
+            self._schema = self.table.schema
+        if self._num_rows is None:
+            self._num_rows = self.table.num_rows
+        self.table = self.table.drop_columns(names)
 
     def row_numbers(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers (as a person sees them) of the parsed records at ``positions``."""
