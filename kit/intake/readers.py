@@ -11,7 +11,8 @@ CSV is read by :func:`pyarrow.csv.read_csv` (multi-threaded, quoted newlines all
 sniffing the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252) and the
 delimiter (comma, semicolon, tab or pipe) from the first kilobytes. Columns are read as text
 except those whose types pyarrow may infer (dates and amounts), so ids keep their leading
-zeros.
+zeros; a file with such columns is read block by block (:func:`pyarrow.csv.open_csv`, which
+frees each parsed block) and read whole only if a later block changes an inferred type.
 
 An export is read, never followed out of: a link (symbolic link) in an export folder that
 points outside it is refused by name, without reading what it points to; folders the kit
