@@ -6,6 +6,7 @@ Private to :mod:`kit.intake`.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -206,9 +207,29 @@ class Converter:
         ambiguous: dict[str, Any] = {}
         direct = [n for n in usable if usable[n].from_field is None]
         derived = [n for n in usable if usable[n].from_field is not None]
+        readers = {} if self.keep_raw else _readers(usable, resolve, header)
+        raw.release([h for h in header if h not in readers and not self.keep_raw])
+        lock = threading.Lock()
+
+        def convert_direct(fname: str) -> Converted:
+            """:func:`convert_field`, then drop the source columns no field still reads (an
+            ambiguous date column stays: it is read again once the order is settled)."""
+            conv = convert_field(fname)
+            if not self.keep_raw and not conv.ambiguous:
+                with lock:
+                    done = []
+                    for name, fields in readers.items():
+                        fields.discard(fname)
+                        if not fields:
+                            done.append(name)
+                    for name in done:
+                        del readers[name]
+                    raw.release(done)
+            return conv
+
         # pyarrow compute releases the GIL: convert the columns two at a time
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kit-convert") as pool:
-            columns.update(zip(direct, pool.map(convert_field, direct), strict=True))
+            columns.update(zip(direct, pool.map(convert_direct, direct), strict=True))
         for fname in derived:
             columns[fname] = convert_field(fname)
         for fdef in tdef.fields:
@@ -347,6 +368,27 @@ def _zone_of_times(arr: pa.ChunkedArray, zone: str | None) -> str | None:
         has_time = pc.any(pc.match_substring(arr, ":")).as_py()
         return zone if has_time else None
     return zone
+
+
+def _readers(usable: dict[str, ColumnSpec], resolve: Any, header: list[str]) -> dict[str, set[str]]:
+    """Per source column of the file, the fields converted first (those not read from
+    another field) that read it; a column a field read from another field reads, or that
+    ``when: {..., else: X}`` names rows by (``name``), is read by ``"*"``: never released
+    before the end."""
+    readers: dict[str, set[str]] = {}
+    for fname, cs in usable.items():
+        reader = fname if cs.from_field is None else "*"
+        for c in _all_columns(cs):
+            actual = resolve(c)
+            if actual is not None:
+                readers.setdefault(actual, set()).add(reader)
+    labelled = any(cs.when is not None and cs.when_else is not UNSET for cs in usable.values())
+    if labelled and "name" in usable:
+        for c in _all_columns(usable["name"]):
+            actual = resolve(c)
+            if actual is not None:
+                readers.setdefault(actual, set()).add("*")
+    return readers
 
 
 def _all_columns(cs: ColumnSpec) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ CSV is read by :func:`pyarrow.csv.read_csv` (multi-threaded, quoted newlines all
 sniffing the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else Windows-1252) and the
 delimiter (comma, semicolon, tab or pipe) from the first kilobytes. Columns are read as text
 except those whose types pyarrow may infer (dates and amounts), so ids keep their leading
-zeros.
+zeros; a file with such columns is read block by block (:func:`pyarrow.csv.open_csv`, which
+frees each parsed block) and read whole only if a later block changes an inferred type.
 
 An export is read, never followed out of: a link (symbolic link) in an export folder that
 points outside it is refused by name, without reading what it points to; folders the kit
@@ -528,6 +529,8 @@ class RawTable:
     _row_source: object = None
     #: the number of records parsed, when :meth:`without_values` dropped them
     _num_rows: int | None = None
+    #: the columns as read, when :meth:`release` dropped some
+    _schema: pa.Schema | None = None
 
     @property
     def num_rows(self) -> int:
@@ -541,7 +544,27 @@ class RawTable:
     def without_values(self) -> RawTable:
         """This table's bookkeeping (rows read, row numbers, malformed rows, encoding)
         without its values: what intake keeps once the values are converted."""
-        return replace(self, table=self.table.schema.empty_table(), _num_rows=self.num_rows)
+        schema = self.table.schema if self._schema is None else self._schema
+        return replace(self, table=schema.empty_table(), _num_rows=self.num_rows)
+
+    def release(self, names: Iterable[str]) -> None:
+        """Drop the values of columns ``names`` (converted and no longer needed), so a large
+        file is not held twice while its other columns are converted; the bookkeeping
+        (rows, row numbers, the columns as read) stays.
+
+        >>> raw = RawTable(pa.table({"a": ["x", "y"], "b": ["1", "2"]}))
+        >>> raw.release(["a"])
+        >>> raw.table.column_names, raw.num_rows, raw.without_values().table.column_names
+        (['b'], 2, ['a', 'b'])
+        """
+        names = [n for n in names if n in self.table.column_names]
+        if not names:
+            return
+        if self._schema is None:
+            self._schema = self.table.schema
+        if self._num_rows is None:
+            self._num_rows = self.table.num_rows
+        self.table = self.table.drop_columns(names)
 
     def row_numbers(self, positions: np.ndarray) -> np.ndarray:
         """Row numbers (as a person sees them) of the parsed records at ``positions``."""
@@ -856,6 +879,9 @@ def _arrow_csv(
     records, rows that do not fit the header.
     """
 
+    def utf8_problem(exc: Exception) -> bool:
+        return "utf8" in str(exc).lower()
+
     def attempt(threads: bool, careful: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
         invalid: list[tuple[int | None, str]] = []
 
@@ -863,42 +889,48 @@ def _arrow_csv(
             invalid.append((row.number, row.text))
             return "skip"
 
-        # read from the file in blocks (freed once parsed), not from the memory map: a
-        # parser reading the map would keep every page of the file resident until the end
-        with pa.OSFile(str(file.path)) as source:
-            table = pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(
-                    column_names=names,
-                    skip_rows=header_lines,
-                    encoding="utf8" if enc == "utf-8" else enc,
-                    use_threads=threads,
-                    block_size=1 << 22,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delim,
-                    newlines_in_values=careful,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=handler if careful else None,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={
-                        n: _DICTIONARY if n in dictionary else pa.string()
-                        for n in names
-                        if n not in infer
-                    },
-                    null_values=NULL_TEXTS,
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    check_utf8=True,
-                ),
-            )
+        options: dict[str, Any] = {
+            "read_options": pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=header_lines,
+                encoding="utf8" if enc == "utf-8" else enc,
+                use_threads=threads,
+                block_size=1 << 22,
+            ),
+            "parse_options": pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=careful,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler if careful else None,
+            ),
+            "convert_options": pacsv.ConvertOptions(
+                column_types={
+                    n: _DICTIONARY if n in dictionary else pa.string()
+                    for n in names
+                    if n not in infer
+                },
+                null_values=NULL_TEXTS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        }
+        table = None
+        if set(names) & infer:
+            try:
+                table = _streamed_csv(file, options)
+            except pa.ArrowInvalid as exc:
+                if utf8_problem(exc):
+                    raise
+                invalid.clear()  # a later block does not fit: read the whole file below
+        if table is None:
+            # read from the file in blocks (freed once parsed), not from the memory map: a
+            # parser reading the map would keep every page of the file resident to the end
+            with pa.OSFile(str(file.path)) as source:
+                table = pacsv.read_csv(source, **options)
         if any(pa.types.is_binary(t) or pa.types.is_large_binary(t) for t in table.schema.types):
             raise _Utf8Error("binary column")
         return table, invalid
-
-    def utf8_problem(exc: Exception) -> bool:
-        return "utf8" in str(exc).lower()
 
     if enc != "utf-16":
         try:
@@ -921,6 +953,22 @@ def _arrow_csv(
             raise _Utf8Error(str(exc)) from None
         raise InputError(f"{file.rel}: cannot be parsed as CSV: {exc}") from None
     return table, [(int(n), t) for n, t in invalid if n is not None]
+
+
+def _streamed_csv(file: SourceFile, options: dict[str, Any]) -> pa.Table:
+    """The CSV read block by block, each block's columns typed as pyarrow inferred them
+    from the first block.
+
+    :func:`pyarrow.csv.read_csv` keeps every parsed block of a file with inferred columns
+    until the end (to convert them again if a later block changes a column's type): about
+    the file's size on top of the table. Reading block by block frees each block once
+    converted. A later block that does not fit the first block's types raises
+    :class:`pyarrow.ArrowInvalid`; the caller then reads the whole file, so the types are
+    those :func:`pyarrow.csv.read_csv` infers either way.
+    """
+    with pa.OSFile(str(file.path)) as source:
+        reader = pacsv.open_csv(source, **options)
+        return pa.Table.from_batches(list(reader), schema=reader.schema)
 
 
 def _cell_text(value: object) -> str | None:

@@ -311,6 +311,9 @@ class _Intake:
                     if part is not None:
                         parts.setdefault(table, []).append(part)
                         self.log.notes.extend(part.notes)
+                # from here on ``parts`` alone holds them (finish frees each once assembled)
+                del futures, done
+                part = None
                 derived = [s for s in self.mapping.tables.get("users", ()) if s.derive]
                 if derived and "users" not in parts and not self.log.problems:
                     users = derived_users(self.converter(self.log), derived[0], parts)
@@ -357,7 +360,8 @@ class _Intake:
         results = {}
         for (table, _), (result, facts, warnings, notes) in zip(parts.items(), done, strict=True):
             # the values now live in the table's frame: keep only what the manifest needs
-            result.parts = [p.summary() for p in result.parts]
+            # (here and in ``parts``, so the converted columns and their masks are freed)
+            result.parts = parts[table] = [p.summary() for p in result.parts]
             results[table] = result
             self.log.facts.extend(facts)
             self.log.warnings.extend(warnings)

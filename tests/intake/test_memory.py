@@ -131,3 +131,65 @@ def test_a_pool_the_user_chose_is_kept(monkeypatch) -> None:
     before = pa.default_memory_pool().backend_name
     with intake_memory_pool() as pool:
         assert pool.backend_name == before == pa.default_memory_pool().backend_name
+
+
+def _amounts(path: Path, rows: int, late: str) -> readers.Unit:
+    """A CSV of ``rows`` integer amounts (more than one 4 MB block) whose last amount is
+    ``late``."""
+    lines = [f"{i},{i % 1000}" for i in range(rows - 1)] + [f"{rows - 1},{late}"]
+    path.write_text("id,amount\n" + "\n".join(lines) + "\n")
+    return readers.Unit(readers.SourceFile(path.name, path, path.stat().st_size))
+
+
+def test_csv_with_inferred_columns_is_read_block_by_block(tmp_path: Path, monkeypatch) -> None:
+    whole: list[Any] = []
+    real = readers.pacsv.read_csv
+    monkeypatch.setattr(readers.pacsv, "read_csv", lambda *a, **k: whole.append(a) or real(*a, **k))
+    raw = readers.read_unit(_amounts(tmp_path / "a.csv", 600_000, "7"), infer={"amount"})
+    assert not whole  # every block fitted the first block's types
+    assert raw.table.num_columns == 2 and raw.table.column("amount").num_chunks > 1
+    assert raw.table.schema.field("amount").type == pa.int64()
+    assert raw.table.column("amount").to_pylist()[-3:] == [997, 998, 7]
+
+
+def test_a_later_block_that_changes_a_type_is_read_whole(tmp_path: Path, monkeypatch) -> None:
+    whole: list[Any] = []
+    real = readers.pacsv.read_csv
+    monkeypatch.setattr(readers.pacsv, "read_csv", lambda *a, **k: whole.append(a) or real(*a, **k))
+    raw = readers.read_unit(_amounts(tmp_path / "a.csv", 600_000, "12.5"), infer={"amount"})
+    assert len(whole) == 1  # the streamed read stopped at the last block: read again whole
+    assert raw.table.schema.field("amount").type == pa.float64()
+    assert raw.table.column("amount").to_pylist()[-3:] == [997.0, 998.0, 12.5]
+    assert raw.num_rows == 600_000 and raw.malformed == []
+
+
+def test_source_columns_are_released_once_converted(tmp_path: Path, monkeypatch) -> None:
+    released: dict[int, set[str]] = {}
+    real = RawTable.release
+
+    def spy(self: RawTable, names) -> None:
+        names = list(names)
+        released.setdefault(id(self), set()).update(
+            n for n in names if n in self.table.column_names
+        )
+        real(self, names)
+
+    monkeypatch.setattr(RawTable, "release", spy)
+    export = _export(tmp_path)
+    (export / "activities.csv").write_text(
+        "activity_id,user_id,type,occurred_at,notes,unmapped\n"
+        "a1,u1,call,03/04/2024,first,x\n"
+        "a2,u1,fax,04/04/2024,,y\n"
+        "a3,u3,call,05/04/2024,,z\n"
+    )
+    ds = read_export(export)
+    # users: every column read once converted; activities: the ambiguous occurred_at is
+    # kept to be read again day-first, the unmapped column dropped at once
+    assert sorted(map(sorted, released.values())) == [
+        ["activity_id", "notes", "type", "unmapped", "user_id"],
+        ["name", "role", "seat_start", "team", "user_id"],
+    ]
+    assert ds["activities"]["occurred_at"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-04-03",
+        "2024-04-05",
+    ]
