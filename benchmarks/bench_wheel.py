@@ -109,6 +109,7 @@ def ensure_env(
     ``extras`` the wheel does not declare are left out (an older kit without a ``dask``
     extra installs plain). Raises :class:`RuntimeError` with pip's last lines on failure.
     """
+    results = results.resolve()  # the wheel is built from another folder
     wheel = build_wheel(results / f"dist-{prefix}", source=source)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:12]
     offered = [e for e in extras if e in wheel_extras(wheel)]
@@ -155,7 +156,7 @@ def reference_env(results: Path, ref: str) -> KitEnv:
     if found.returncode != 0:
         raise RuntimeError(f"--reference {ref}: not a commit of {ROOT} ({found.stderr.strip()})")
     commit = found.stdout.strip()
-    source = results / f"src-{commit}"
+    source = results.resolve() / f"src-{commit}"
     if not (source / "pyproject.toml").is_file():
         shutil.rmtree(source, ignore_errors=True)
         source.mkdir(parents=True)
