@@ -39,7 +39,6 @@ from kit.dataset import Dataset
 from kit.diagnostics.evidence import MIN_WEIGHT_SHARE, TOO_FEW, too_few
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.review import REVIEW_ITEMS, review_title
-from kit.diagnostics.run import diagnose
 from kit.diagnostics.standards import DEFAULT_SCORE_BANDS
 from kit.formatting import format_count, format_level, format_of, format_standard, format_value
 from kit.report import plots, present
@@ -96,6 +95,7 @@ def demo_dir(*, seed: int = 7) -> Path:
     from kit._version import __version__
     from kit.dataset import is_dataset, write_dataset
     from kit.demo.organization import write_export
+    from kit.diagnostics.run import diagnose
     from kit.intake import read_export
 
     # "followup": the demo assessed against its baseline (older caches hold a single one)
