@@ -359,9 +359,10 @@ def _text_layout(values: pd.Series) -> str:
     text = values.dropna().astype("str").str.strip()
     if text.empty:
         return ""
-    if all(_NUMBER_LIKE_RE.fullmatch(v) for v in text.to_numpy(dtype=object)):
+    strings = text.to_numpy(dtype=object)
+    if all(_NUMBER_LIKE_RE.fullmatch(v) for v in strings):
         return ' class="num"'
-    return ' class="long"' if text.str.len().max() > _LONG_TEXT else ""
+    return ' class="long"' if max(map(len, strings)) > _LONG_TEXT else ""
 
 
 def table(

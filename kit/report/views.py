@@ -350,6 +350,9 @@ def _scope_metrics(results: Results, team: str | None) -> pd.DataFrame:
     [['North', 'shadow_pipeline']]
     >>> _scope_metrics(r, "North") is _scope_metrics(r, "North")
     True
+    >>> r.metrics = r.metrics.iloc[1:]  # a new frame: filtered again
+    >>> len(_scope_metrics(r, "North")), len(_scope_metrics(r, None))
+    (0, 1)
     """
     cache: dict[str | None, tuple[pd.DataFrame, pd.DataFrame]]
     cache = results.__dict__.setdefault("_scope_metrics", {})
