@@ -28,8 +28,28 @@
 
 from __future__ import annotations
 
-from kit.diagnostics.metrics import METRICS
-from kit.diagnostics.run import diagnose
-from kit.diagnostics.standards import Standards, load_standards
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kit.diagnostics.metrics import METRICS
+    from kit.diagnostics.run import diagnose
+    from kit.diagnostics.standards import Standards, load_standards
 
 __all__ = ["METRICS", "Standards", "diagnose", "load_standards"]
+
+#: Where each name of the package lives. Imported when first asked for, so that a module
+#: that needs one part (a report kernel reads the catalogue and the review items) does not
+#: load every section's diagnostics with it.
+_HOMES = {
+    "METRICS": "kit.diagnostics.metrics",
+    "diagnose": "kit.diagnostics.run",
+    "Standards": "kit.diagnostics.standards",
+    "load_standards": "kit.diagnostics.standards",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -343,15 +343,27 @@ def _check_href(href: str) -> str:
 # like one; long prose gets room to breathe instead of a column one word wide.
 _NUMBER_LIKE = r"[<>~≈+\-−$]*\d[\d,.]*\s?%?(?:\s+(?:of\s+[\d,.]+|[a-z]+))?"
 _LONG_TEXT = 48
+#: Compiled once: pandas matches a pattern with ``\s`` by Python's ``re`` (RE2's ``\s``
+#: differs), parsing it again on every call.
+_NUMBER_LIKE_RE = re.compile(_NUMBER_LIKE)
 
 
 def _text_layout(values: pd.Series) -> str:
+    """The class of a text column's cells: ``num`` when every value reads as a number,
+    ``long`` when one is longer than :data:`_LONG_TEXT` characters.
+
+    >>> _text_layout(pd.Series(["58%", " <1% ", "346 of 375", None]))
+    ' class="num"'
+    >>> _text_layout(pd.Series(["58%", "x" * 49])), _text_layout(pd.Series(["a b"]))
+    (' class="long"', '')
+    """
     text = values.dropna().astype("str").str.strip()
     if text.empty:
         return ""
-    if text.str.fullmatch(_NUMBER_LIKE).all():
+    strings = text.to_numpy(dtype=object)
+    if all(_NUMBER_LIKE_RE.fullmatch(v) for v in strings):
         return ' class="num"'
-    return ' class="long"' if text.str.len().max() > _LONG_TEXT else ""
+    return ' class="long"' if max(map(len, strings)) > _LONG_TEXT else ""
 
 
 def table(

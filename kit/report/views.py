@@ -39,7 +39,6 @@ from kit.dataset import Dataset
 from kit.diagnostics.evidence import MIN_WEIGHT_SHARE, TOO_FEW, too_few
 from kit.diagnostics.metrics import METRICS
 from kit.diagnostics.review import REVIEW_ITEMS, review_title
-from kit.diagnostics.run import diagnose
 from kit.diagnostics.standards import DEFAULT_SCORE_BANDS
 from kit.formatting import format_count, format_level, format_of, format_standard, format_value
 from kit.report import plots, present
@@ -96,6 +95,7 @@ def demo_dir(*, seed: int = 7) -> Path:
     from kit._version import __version__
     from kit.dataset import is_dataset, write_dataset
     from kit.demo.organization import write_export
+    from kit.diagnostics.run import diagnose
     from kit.intake import read_export
 
     # "followup": the demo assessed against its baseline (older caches hold a single one)
@@ -333,11 +333,46 @@ def executive_summary(results: Results, team: str, *, top_n: int = 5) -> present
     )
 
 
-def _metric_value(results: Results, metric: str, *, team: str | None) -> pd.Series | None:
+def _scope_metrics(results: Results, team: str | None) -> pd.DataFrame:
+    """The metric rows of ``team`` (the organization's when ``None``), in bundle order, with
+    each metric's report section in a ``section`` column (blank for a metric the catalogue
+    does not know).
+
+    Taken from the 22,840-row metrics frame of a large organization once per bundle and
+    team, then kept on the bundle: a report asks for its team's metrics a few dozen times.
+    A bundle whose ``metrics`` frame was replaced is filtered again.
+
+    >>> from kit.results import FRAMES, _empty
+    >>> r = Results(**{name: _empty(name) for name in FRAMES})
+    >>> r.metrics = pd.DataFrame({"scope": ["team", "team", "organization"],
+    ...     "team": ["North", "South", None], "metric": ["funded_loans_in_crm"] * 3})
+    >>> _scope_metrics(r, "North")[["team", "section"]].values.tolist()
+    [['North', 'shadow_pipeline']]
+    >>> _scope_metrics(r, "North") is _scope_metrics(r, "North")
+    True
+    >>> r.metrics = r.metrics.iloc[1:]  # a new frame: filtered again
+    >>> len(_scope_metrics(r, "North")), len(_scope_metrics(r, None))
+    (0, 1)
+    """
+    cache: dict[str | None, tuple[pd.DataFrame, pd.DataFrame]]
+    cache = results.__dict__.setdefault("_scope_metrics", {})
     m = results.metrics
-    scope = "team" if team else "organization"
-    rows = m[(m["scope"] == scope) & (m["metric"] == metric)]
-    rows = rows[rows["team"] == team] if team else rows
+    held = cache.get(team)
+    if held is not None and held[0] is m:
+        return held[1]
+    if team is None:
+        rows = m[m["scope"] == "organization"]
+    else:
+        rows = m[(m["scope"] == "team") & (m["team"] == team)]
+    sections = [getattr(METRICS.get(k), "section", "") for k in rows["metric"]]
+    rows = rows.assign(section=pd.Series(sections, index=rows.index, dtype="object"))
+    cache[team] = (m, rows)
+    return rows
+
+
+def _metric_value(results: Results, metric: str, *, team: str | None) -> pd.Series | None:
+    rows = _scope_metrics(results, team or None)
+    rows = rows[rows["metric"] == metric].drop(columns="section")
     return None if rows.empty else rows.iloc[0]
 
 
@@ -391,12 +426,8 @@ def key_numbers(results: Results, team: str) -> present.Fragment:
 def section_status(results: Results, section: str, *, team: str | None) -> str | None:
     """Why a section is not assessed for ``team`` (the organization when ``None``); ``None``
     when something was measured."""
-    m = results.metrics
-    if team is None:
-        rows = m[m["scope"] == "organization"]
-    else:
-        rows = m[(m["scope"] == "team") & (m["team"] == team)]
-    rows = rows[rows["metric"].map(lambda k: METRICS[k].section) == section]
+    rows = _scope_metrics(results, team)
+    rows = rows[rows["section"] == section]
     if rows.empty:
         return f"not assessed: no metric of {section_title(section)} applies"
     if rows["assessed"].any():
@@ -412,10 +443,10 @@ def section_metrics(results: Results, section: str, *, team: str) -> pd.DataFram
     An unknown ``team`` raises :class:`~kit.exceptions.ParameterError` naming the teams.
     """
     team = resolve_team(results, team)
-    m = results.metrics
-    ids = [k for k, metric in METRICS.items() if metric.section == section]
-    team_rows = m[(m["scope"] == "team") & (m["team"] == team) & m["metric"].isin(ids)]
-    org_rows = m[(m["scope"] == "organization") & m["metric"].isin(ids)].set_index("metric")
+    team_rows = _scope_metrics(results, team)
+    team_rows = team_rows[team_rows["section"] == section]
+    org_rows = _scope_metrics(results, None)
+    org_rows = org_rows[org_rows["section"] == section].set_index("metric")
     out = []
     for row in team_rows.itertuples(index=False):  # one row per metric: a handful
         org = org_rows.loc[row.metric] if row.metric in org_rows.index else None
@@ -851,8 +882,7 @@ def _review_coverage(results: Results, team: str) -> tuple[int, list[str]]:
     """How many review items could be checked for ``team``, and the others with the reason
     (their metric is not assessed): an empty list there means "not checked", never "nothing
     out of standard"."""
-    m = results.metrics
-    rows = m[(m["scope"] == "team") & (m["team"] == team)].set_index("metric")
+    rows = _scope_metrics(results, team).set_index("metric")
     checked, unchecked = 0, []
     for item, spec in REVIEW_ITEMS.items():
         if spec.metric is None or spec.metric not in rows.index:
