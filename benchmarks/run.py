@@ -139,8 +139,13 @@ def warm_cache(export: Path) -> None:
 
 
 def _cli_step(command: list[str], out: Path, *, also: tuple[int, ...] = ()) -> Step:
-    """Run an ``adoption-kit assess`` command as a whole process; its result is run.json."""
-    step = run_step(command, result=False, also=also)
+    """Run an ``adoption-kit assess`` command as a whole process; its result is run.json.
+
+    It runs in the report's parent folder, as a consultant types it in a folder of their own:
+    never in this checkout, whose ``kit/`` an installed kit's kernels could import instead
+    of their own (the reference kit's kernels did, before kernels ran in the report folder).
+    """
+    step = run_step(command, result=False, also=also, cwd=out.parent)
     step.result = json.loads((out / "run.json").read_text())
     return step
 
@@ -222,7 +227,7 @@ def measure(
                     continue
             elif name.endswith("_cli"):
                 shutil.rmtree(work / "floor-parquet", ignore_errors=True)
-                step = run_step(command, result=False)
+                step = run_step(command, result=False, cwd=work)
             else:
                 step = run_step(command)
             steps[name].append(step)
