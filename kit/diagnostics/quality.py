@@ -254,12 +254,20 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     checks: list[tuple[str, str, np.ndarray]] = []
     for f in ctx.standards.fields_required("activities"):
         checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
+    # one timestamp column a time beside ``t_all``: each freed once reduced to its flags
     logged = _dt(raw, "logged_at")
     late = ~np.isnat(logged) & (logged - t_all > _LATE)
+    del logged
     checks.append(("timeliness", "logged more than 24 hours after it happened", late[rows]))
+    del late
     due = _dt(raw, "next_step_due")
-    early = ~np.isnat(due) & (due.astype("datetime64[D]") < t_all.astype("datetime64[D]"))
+    known_due = ~np.isnat(due)
+    due_day = due.astype("datetime64[D]")
+    del due
+    early = known_due & (due_day < t_all.astype("datetime64[D]"))
+    del known_due, due_day
     checks.append(("consistency", "next step due before the conversation", early[rows]))
+    del early
     checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
