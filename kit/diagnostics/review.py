@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kit.diagnostics.metrics import METRICS
 from kit.results import REVIEW_COLUMNS
@@ -212,6 +213,17 @@ def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
     return spec.title.format(**_metric_params(standards, spec.metric))
 
 
+def _text_at(names: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """``names[codes]`` as text (blank where the code is negative), taken in Arrow: no
+    Python string made per row.
+
+    >>> _text_at(np.array(["ana", None], dtype=object), np.array([1, 0, -1, 0])).tolist()
+    [nan, 'ana', nan, 'ana']
+    """
+    taken = pa.array(names, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=pd.StringDtype("pyarrow", np.nan)))
+
+
 def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Assemble the review list from the metric modules' unit frames.
 
@@ -229,13 +241,11 @@ def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
         parts.append(
             pd.DataFrame(
                 {
-                    "team": ctx.teams[team[keep]],
+                    "team": _text_at(ctx.teams, team[keep]),
                     "item": item,
                     "record_id": unit["record_id"].to_numpy(dtype=object)[keep],
-                    "producer_id": np.where(known, ctx.user_ids[np.maximum(user, 0)], None)[keep],
-                    "producer_name": np.where(known, ctx.user_names[np.maximum(user, 0)], None)[
-                        keep
-                    ],
+                    "producer_id": _text_at(ctx.user_ids, np.where(known, user, -1)[keep]),
+                    "producer_name": _text_at(ctx.user_names, np.where(known, user, -1)[keep]),
                     "age_days": unit["age_days"].to_numpy(dtype="int64")[keep],
                     "detail": unit["detail"].to_numpy(dtype=object)[keep],
                     "_order": order,

@@ -273,3 +273,50 @@ def test_duplicates_and_validity_without_their_inputs_are_not_assessed():
         "data_quality",
         "duplicate contacts compared by email only: contacts carry no phone or name",
     ) in s.not_assessed
+
+
+def test_email_pattern_spells_out_exactly_pythons_whitespace():
+    """The email pattern's character class holds every character Python's ``\\s`` matches
+    and no other: over all code points, a character is an email part iff it is neither
+    ``@`` nor ``\\s``."""
+    import re
+    import sys
+
+    part = re.compile(quality._EMAIL_PART)
+    space = re.compile(r"\s")
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert (part.fullmatch(c) is not None) == (c != "@" and space.match(c) is None), hex(code)
+
+
+def test_email_verdict_same_as_python_whitespace_regex_on_tricky_values():
+    """Arrow (RE2) and Python agree value by value, non-ASCII whitespace included; the
+    values with a newline take pandas' Python path, the others the Arrow one."""
+    import re
+
+    python = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    values = {
+        "ana@x.com": True,
+        "ána@zürich.ch": True,
+        "a.b@c.d.e": True,
+        "a@b.c.": True,
+        "a@b.": False,
+        "@b.c": False,
+        "a@b": False,
+        "a@@b.c": False,
+        "a@b@c.d": False,
+        "a b@c.d": False,
+        "a\x0b@b.c": False,  # vertical tab: missed by RE2's \s
+        "a\x1c@b.c": False,  # file separator: whitespace to Python
+        "a@b.c\x85": False,  # next line
+        "a\xa0b@c.d": False,  # no-break space
+        "a@b\u3000.c": False,  # ideographic space
+        "a@b.c\u2028": False,  # line separator
+        "a@b.c\u200b": True,  # zero-width space: not whitespace to Python
+    }
+    with_newline = {"a@b.c\n": True, "a\n@b.c": False}  # Python's $ before a final newline
+    for case in (values, with_newline):
+        emails = pd.Series(list(case), dtype="str")
+        got = emails.str.match(quality._EMAIL).tolist()
+        assert got == list(case.values())
+        assert got == [python.match(v) is not None for v in case]
