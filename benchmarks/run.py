@@ -328,7 +328,8 @@ def summarize(
     f["largest_team_html"] = _fig([p["largest_team_html"] for p in full], unit="bytes")
     ydata = [s.result for s in steps["ydata"]]
     yd = _fig([r["seconds"] for r in ydata]) if ydata else None
-    kit_peak = max(v for k, v in peak.items() if k not in ("ydata", "export", "cluster"))
+    others = ("ydata", "export", "cluster", "reference")  # not this kit, or not a kit stage
+    kit_peak = max(v for k, v in peak.items() if k not in others)
 
     intake_ratio = seconds["intake"].median / seconds["floor"].median
     ydata_ratio = yd.median / seconds["diagnose"].median if yd else None
