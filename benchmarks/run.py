@@ -417,8 +417,8 @@ def summarize(
             _fig([p["intake"] + p["diagnose"] for p in full]),
             max(stage_peaks["intake_peak_mb"], stage_peaks["diagnose_peak_mb"]),
             note=f"intake {f['intake'].median:.2f} s, diagnostics {f['diagnose'].median:.2f} s "
-            "while the report workers start their kernels (contention: compare with the "
-            "stages alone above)",
+            "(the report workers start their kernels after them, during the exports; compare "
+            "with the stages alone above)",
         ),
         Row(
             "Exports: dataset, results bundle, CSV, Excel (in the full run)",
