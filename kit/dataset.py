@@ -41,8 +41,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kit._atomic import atomic_dir
+from kit._memory_pool import jemalloc_pool
 from kit.exceptions import InputError
 from kit.schema import TABLES
 
@@ -326,30 +326,6 @@ def _read_table(
     return _conform(file.stem, frame, keep=compact)
 
 
-@contextmanager
-def _reading_pool() -> Iterator[None]:
-    """Read with jemalloc as Arrow's default pool, then restore the previous one.
-
-    Decoding Parquet allocates and frees buffers of every size; Arrow's default pool on
-    Linux (mimalloc) keeps what is freed, jemalloc returns it to the system within a
-    second. Measured on the large demo, the diagnostics' read-back then holds about 200 MB
-    less for the rest of the run (the same tables). A user's own choice
-    (``ARROW_DEFAULT_MEMORY_POOL``) is respected; builds without jemalloc keep the default.
-    """
-    previous = pa.default_memory_pool()
-    pool = previous
-    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        try:
-            pool = pa.jemalloc_memory_pool()
-        except NotImplementedError:  # a pyarrow built without jemalloc
-            pool = previous
-    pa.set_memory_pool(pool)
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
 def _others(path: Path) -> dict[str, Any]:
     return {
         "excluded_rows": pd.read_parquet(path / "excluded_rows.parquet"),
@@ -382,7 +358,7 @@ def load_dataset(
     path = Path(path)
     _check(path)
     wanted = set(TABLES) if tables is None else set(tables) & set(TABLES)
-    with _reading_pool():
+    with jemalloc_pool():
         frames = {
             p.stem: _read_table(
                 p,

@@ -114,6 +114,7 @@ LAYERS: list[tuple[str, ...]] = [
         "kit._resources",
         "kit._yaml",
         "kit._budget",
+        "kit._memory_pool",
     ),
     ("kit.sections", "kit.schema", "kit.params", "kit.formatting"),
     ("kit.dataset", "kit.timeframe"),

@@ -43,6 +43,7 @@ import pandas as pd
 
 from kit._atomic import check_apart, check_target, private_tempdir
 from kit._budget import Budget, Meter
+from kit._memory_pool import jemalloc_pool
 from kit.dataset import EXCLUDED_COLUMNS, FACT_COLUMNS, Dataset, write_dataset
 from kit.exceptions import InputError
 from kit.intake._assemble import assemble, check_structure
@@ -54,7 +55,6 @@ from kit.intake._derived_users import derived_users
 from kit.intake._engagement import read_engagement
 from kit.intake._lookups import LookupFiles
 from kit.intake._manifest import manifest
-from kit.intake._memory_pool import intake_memory_pool
 from kit.intake._parts import Log, Part, TableResult
 from kit.intake.mapping import Mapping, SourceSpec, load_mapping
 from kit.intake.readers import Export, Unit, open_export
@@ -154,7 +154,7 @@ def read_export(
     resolved = load_mapping(mapping)
     budget = budget or Budget.from_environment()
     with (
-        intake_memory_pool(),
+        jemalloc_pool(),
         private_tempdir("kit-intake-") as tmp,
         Meter(
             budget, Path(export).name, on_hard_stop=lambda: shutil.rmtree(tmp, ignore_errors=True)

@@ -13,8 +13,8 @@ import pytest
 
 import kit.intake.readers as readers
 import kit.intake.run as run
+from kit._memory_pool import jemalloc_pool
 from kit.intake import read_export
-from kit.intake._memory_pool import intake_memory_pool
 from kit.intake.readers import RawTable
 
 
@@ -129,7 +129,7 @@ def test_intake_allocates_from_jemalloc_and_restores_the_pool(tmp_path: Path, mo
 def test_a_pool_the_user_chose_is_kept(monkeypatch) -> None:
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
     before = pa.default_memory_pool().backend_name
-    with intake_memory_pool() as pool:
+    with jemalloc_pool() as pool:
         assert pool.backend_name == before == pa.default_memory_pool().backend_name
 
 
