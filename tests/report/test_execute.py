@@ -50,6 +50,15 @@ def _text_outputs(path: Path) -> list[str]:
     return [o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs]
 
 
+def _north_then_south(tmp_path: Path, notebook: Path) -> None:
+    """Run ``notebook`` for North ("first") then South ("second") in this worker, both fine."""
+    outcomes = [
+        run_job(_job(tmp_path, notebook, name, team))
+        for name, team in (("first", "North"), ("second", "South"))
+    ]
+    assert [o.error for o in outcomes] == [None, None]
+
+
 def test_a_warm_kernel_is_not_asked_to_prove_it_is_ready(tmp_path, worker, monkeypatch):
     """Under heavy load the readiness check of a freshly connected client timed out on a
     kernel that was up all along ("Kernel didn't respond in 60 seconds"): reports run on the
@@ -66,11 +75,7 @@ def test_a_warm_kernel_is_not_asked_to_prove_it_is_ready(tmp_path, worker, monke
     monkeypatch.setattr(BlockingKernelClient, "wait_for_ready", times_out)
     monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", times_out_async)
     notebook = _notebook(tmp_path, "seen = globals().get('seen', 0) + 1\nprint(team, seen)")
-    outcomes = [
-        run_job(_job(tmp_path, notebook, name, team))
-        for name, team in (("first", "North"), ("second", "South"))
-    ]
-    assert [o.error for o in outcomes] == [None, None]
+    _north_then_south(tmp_path, notebook)
     assert _text_outputs(tmp_path / "executed" / "first.ipynb") == ["North 1\n"]
     # the same kernel, its namespace reset in between
     assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South 1\n"]
@@ -101,10 +106,6 @@ def test_the_warm_up_is_frozen_out_of_collections_and_a_reports_garbage_still_co
         "    node = Node(); node.me = node; sys.kit_probe = weakref.ref(node)\n"
         "print(team, gc.get_freeze_count() > 0, sys.kit_probe() is None)",
     )
-    outcomes = [
-        run_job(_job(tmp_path, notebook, name, team))
-        for name, team in (("first", "North"), ("second", "South"))
-    ]
-    assert [o.error for o in outcomes] == [None, None]
+    _north_then_south(tmp_path, notebook)
     assert _text_outputs(tmp_path / "executed" / "first.ipynb") == ["North True False\n"]
     assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South True True\n"]
