@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec
@@ -228,6 +229,100 @@ def _empty(title: str, message: str) -> Chart:
 
 
 # --------------------------------------------------------------------------- adoption
+#: The days since launch the adoption curves mark with dashed lines.
+_DAY_MARKS: tuple[int, ...] = (30, 60, 90)
+#: Size (points) of the lines' labels, and the least white space (points) between two labels.
+_LINE_LABEL_SIZE = 9.0
+_LABEL_GAP = 4.5
+#: Rows (heights, share of the y axis) for the labels of the marks: ten rows up to 0.87, under
+#: the day labels at 1.02.
+_MARK_ROWS: tuple[float, ...] = tuple(0.06 + 0.09 * row for row in range(10))
+
+
+def _day_labels_fit(points_per_week: float, widths: Sequence[float]) -> bool:
+    """Whether labels centred on the day lines (``_DAY_MARKS``, 30 days apart) clear each other.
+
+    ``points_per_week`` is how wide a week is on the axes and ``widths`` the labels' widths,
+    in points. Two neighbouring labels clear each other when their lines are at least half
+    of each label plus ``_LABEL_GAP`` (4.5 points) apart.
+
+    >>> _day_labels_fit(8.05, [30.0, 30.0, 30.0])  # 30 days = 34.5 points = 15 + 15 + 4.5
+    True
+    >>> _day_labels_fit(8.04, [30.0, 30.0, 30.0])
+    False
+    """
+    spacing = 30 / 7 * points_per_week
+    return all(spacing >= (a + b) / 2 + _LABEL_GAP for a, b in itertools.pairwise(widths))
+
+
+def _axes_width(ax: Any, renderer: Any) -> float:
+    """The axes' width in points once the figure is laid out: the figure's width less the
+    layout's pads and what the layout finds sticking out on either side (tick labels, axis
+    label, the legend beside the axes), measured as constrained layout measures it."""
+    fig = ax.figure
+    extent = ax.get_tightbbox(renderer, for_layout_only=True)
+    frame = ax.get_window_extent(renderer)
+    pad = fig.get_layout_engine().get()["w_pad"] * fig.dpi
+    inside = fig.bbox.width - 2 * pad - (frame.x0 - extent.x0) - (extent.x1 - frame.x1)
+    return float(inside) * 72 / fig.dpi
+
+
+def _label_lines(ax: Any, marks: Sequence[tuple[int, str]]) -> None:
+    """Label the adoption curves' vertical lines so that no two labels overlap.
+
+    The day lines: "day 30", "day 60", "day 90" over each line when they fit
+    (:func:`_day_labels_fit`, from the axis span and the axes' width as laid out with the
+    legend), otherwise one label "days 30, 60, 90" centred over the day-60 line (moved right
+    just enough to stay inside the axes). The marks (``(days since launch, label)``): each
+    label right of its line, or left of it when it would run past the axes' right edge, in the
+    lowest of the ``_MARK_ROWS`` where it clears the labels already there by ``_LABEL_GAP``
+    (if none, the row whose labels end furthest left). Widths are measured with the kit's
+    fonts, so the same chart always gets the same labels.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    fig = ax.figure
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+    font = FontProperties(size=_LINE_LABEL_SIZE)
+
+    def width(text: str) -> float:  # points
+        pixels = renderer.get_text_width_height_descent(text, font, ismath=False)[0]
+        return float(pixels) * 72 / fig.dpi
+
+    left, right = ax.get_xlim()
+    per_week = _axes_width(ax, renderer) / (right - left)  # points
+    labels = [f"day {day}" for day in _DAY_MARKS]
+    if _day_labels_fit(per_week, [width(text) for text in labels]):
+        placed = [(day / 7, f"day {day}") for day in _DAY_MARKS]
+    else:
+        text = "days " + ", ".join(str(day) for day in _DAY_MARKS)
+        placed = [(max(_DAY_MARKS[1] / 7, left + width(text) / 2 / per_week), text)]
+    for x, text in placed:
+        ax.text(x, 1.02, text, ha="center", fontsize=_LINE_LABEL_SIZE, color=PALETTE["text"])
+    rows: list[list[tuple[float, float]]] = [[] for _ in _MARK_ROWS]  # labels' extents, weeks
+    for day, text in marks:
+        span, start = width(text) / per_week, day / 7 + 0.3
+        align = "left"
+        if start + span > right and day / 7 - 0.3 - span >= left:
+            align, start = "right", day / 7 - 0.3 - span
+        extent = (start - _LABEL_GAP / per_week, start + span + _LABEL_GAP / per_week)
+        free = [
+            i for i, row in enumerate(rows) if all(extent[1] <= a or b <= extent[0] for a, b in row)
+        ]
+        row = free[0] if free else min(range(len(rows)), key=lambda i: max(b for _, b in rows[i]))
+        rows[row].append((start, start + span))
+        x = start if align == "left" else start + span
+        ax.text(
+            x,
+            _MARK_ROWS[row],
+            text,
+            ha=align,
+            fontsize=_LINE_LABEL_SIZE,
+            color=PALETTE["primary"],
+        )
+
+
 @_styled
 def adoption_curves(
     weekly: pd.DataFrame,
@@ -280,12 +375,10 @@ def adoption_curves(
             ax.plot(x, y, color=PALETTE["primary"], linewidth=3.0, label=highlight, zorder=3)
     if highlight is not None and len(names) > 1:
         ax.plot([], [], color=PALETTE["muted"], linewidth=1.0, label="Other teams")
-    for day in (30, 60, 90):
+    for day in _DAY_MARKS:
         ax.axvline(day / 7, color=PALETTE["grid"], linewidth=1.0, linestyle="--", zorder=0)
-        ax.text(day / 7, 1.02, f"day {day}", ha="center", fontsize=9, color=PALETTE["text"])
-    for i, (day, text) in enumerate(marks):
+    for day, _ in marks:
         ax.axvline(day / 7, color=PALETTE["secondary"], linewidth=1.4, linestyle=":", zorder=1)
-        ax.text(day / 7 + 0.3, 0.06 + 0.09 * (i % 3), text, fontsize=9, color=PALETTE["primary"])
     ax.set_ylim(0, 1.08)
     _percent_axis(ax.yaxis)
     ax.set_xlabel("Weeks since the CRM launch")
@@ -299,6 +392,7 @@ def adoption_curves(
         fontsize=9,
         ncols=1 if legend_teams < 12 else 2,
     )
+    _label_lines(ax, marks)  # last: the labels fit the axes as laid out with the legend
     focus = [highlight] if highlight is not None else names
     described = [f"marked: {text} (day {day})" for day, text in marks]
     for name in focus:
