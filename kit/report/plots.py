@@ -246,12 +246,12 @@ def _day_labels_fit(points_per_week: float, widths: Sequence[float]) -> bool:
     in points. Two neighbouring labels clear each other when their lines are at least half
     of each label plus ``_LABEL_GAP`` (4.5 points) apart.
 
-    >>> _day_labels_fit(8.05, [30.0, 30.0, 30.0])  # 30 days = 34.5 points = 15 + 15 + 4.5
+    >>> _day_labels_fit(7.0, [25.5, 25.5, 25.5])  # 30 days = 30 points = 12.75 + 12.75 + 4.5
     True
-    >>> _day_labels_fit(8.04, [30.0, 30.0, 30.0])
+    >>> _day_labels_fit(7.0, [25.5, 25.5, 26.0])  # day 60 and day 90 need 30.25 points
     False
     """
-    spacing = 30 / 7 * points_per_week
+    spacing = 30 * points_per_week / 7
     return all(spacing >= (a + b) / 2 + _LABEL_GAP for a, b in itertools.pairwise(widths))
 
 

@@ -48,6 +48,87 @@ def test_adoption_curves_average_four_weeks_and_describe_the_highlighted_team():
     assert list(line.get_ydata()) == [1.0, 1.0, 1.0, 1.0, 0.75]
 
 
+def _weeks(count: int, teams: list[str] | None = None) -> pd.DataFrame:
+    """Weekly shares of ``teams`` (default one team, "A") for weeks 1 to ``count``."""
+    teams = teams or ["A"]
+    return pd.DataFrame(
+        {
+            "team": [team for team in teams for _ in range(count)],
+            "week_number": list(range(1, count + 1)) * len(teams),
+            "share_active": [0.5] * count * len(teams),
+        }
+    )
+
+
+def _labels(chart: plots.Chart) -> list[tuple[str, float, float, str]]:
+    """The texts on the chart's axes: (text, x, y, horizontal alignment)."""
+    return [(t.get_text(), *t.get_position(), t.get_ha()) for t in chart.figure.axes[0].texts]
+
+
+def test_day_labels_one_per_line_over_13_weeks():
+    # 13 weeks on a 6-inch-wide axes: the day lines are 30 days = about 150 points apart
+    assert _labels(plots.adoption_curves(_weeks(13))) == [
+        ("day 30", 30 / 7, 1.02, "center"),
+        ("day 60", 60 / 7, 1.02, "center"),
+        ("day 90", 90 / 7, 1.02, "center"),
+    ]
+
+
+def test_day_labels_combine_over_63_weeks():
+    # 63 weeks: the lines are 30 days = about 28 points apart, "day 30" is 30 points wide
+    for chart in (
+        plots.adoption_curves(_weeks(63)),
+        plots.record_curves(_weeks(63).rename(columns={"share_active": "share_with_records"})),
+    ):
+        assert _labels(chart) == [("days 30, 60, 90", 60 / 7, 1.02, "center")]
+        lines = [line for line in chart.figure.axes[0].lines if line.get_linestyle() == "--"]
+        assert [line.get_xdata()[0] for line in lines] == [30 / 7, 60 / 7, 90 / 7]
+
+
+def test_day_labels_follow_the_axes_width_left_by_the_legend():
+    # the same 42 weeks: three labels beside a one-team legend, one beside a two-column
+    # legend of 24 long team names (the axes are about 2 inches narrower)
+    assert [t[0] for t in _labels(plots.adoption_curves(_weeks(42)))] == [
+        "day 30",
+        "day 60",
+        "day 90",
+    ]
+    teams = [f"Mortgage team with a long name {i:02d}" for i in range(24)]
+    assert [t[0] for t in _labels(plots.adoption_curves(_weeks(42, teams)))] == ["days 30, 60, 90"]
+
+
+def test_day_labels_fit_at_the_boundary():
+    # lines 30 points apart (7 points a week): labels 25.5 points wide clear each other by
+    # exactly the 4.5-point gap; half a point wider and they do not
+    assert plots._day_labels_fit(7.0, [25.5, 25.5, 25.5])
+    assert not plots._day_labels_fit(7.0, [25.5, 25.5, 26.0])
+    assert not plots._day_labels_fit(7.0 - 1e-9, [25.5, 25.5, 25.5])
+
+
+def test_mark_labels_take_the_lowest_free_row():
+    marks = [
+        (100, "required Jan 28"),
+        (107, "required Feb 4"),
+        (114, "required Feb 11"),
+        (121, "required Feb 18"),
+    ]
+    apart = [(100, "required Jan 28"), (300, "assessed Aug 16")]
+    labels = _labels(plots.adoption_curves(_weeks(63), marks=marks))[1:]
+    assert [(text, x, ha) for text, x, _, ha in labels] == [
+        (text, day / 7 + 0.3, "left") for day, text in marks
+    ]
+    # a week apart the labels overlap: each goes one row up (the fourth used to share the
+    # first one's row)
+    assert [y for _, _, y, _ in labels] == pytest.approx([0.06, 0.15, 0.24, 0.33])
+    labels = _labels(plots.adoption_curves(_weeks(63), marks=apart))[1:]
+    assert [y for _, _, y, _ in labels] == pytest.approx([0.06, 0.06])
+
+
+def test_mark_label_at_the_right_edge_turns_left():
+    labels = _labels(plots.adoption_curves(_weeks(63), marks=[(437, "assessed Dec 31, 2017")]))
+    assert labels[1:] == [("assessed Dec 31, 2017", 437 / 7 - 0.3, 0.06, "right")]
+
+
 def test_speed_to_lead_shares_and_counts():
     speed = pd.DataFrame(
         {
