@@ -36,7 +36,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.artist import Artist, allow_rasterization
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from kit.formatting import format_of, format_value
@@ -255,72 +257,86 @@ def _day_labels_fit(points_per_week: float, widths: Sequence[float]) -> bool:
     return all(spacing >= (a + b) / 2 + _LABEL_GAP for a, b in itertools.pairwise(widths))
 
 
-def _axes_width(ax: Any, renderer: Any) -> float:
-    """The axes' width in points once the figure is laid out: the figure's width less the
-    layout's pads and what the layout finds sticking out on either side (tick labels, axis
-    label, the legend beside the axes), measured as constrained layout measures it."""
-    fig = ax.figure
-    extent = ax.get_tightbbox(renderer, for_layout_only=True)
-    frame = ax.get_window_extent(renderer)
-    pad = fig.get_layout_engine().get()["w_pad"] * fig.dpi
-    inside = fig.bbox.width - 2 * pad - (frame.x0 - extent.x0) - (extent.x1 - frame.x1)
-    return float(inside) * 72 / fig.dpi
+class _LineLabels(Artist):
+    """The labels of the adoption curves' vertical lines, placed when the chart is drawn.
 
+    Where they fit depends on the axes' width, known only once the figure is laid out (the
+    legend beside the axes takes what the team names need), so each drawing places them
+    from the axes as drawn, without a layout pass of its own:
 
-def _label_lines(ax: Any, marks: Sequence[tuple[int, str]]) -> None:
-    """Label the adoption curves' vertical lines so that no two labels overlap.
+    - the day lines: "day 30", "day 60", "day 90" over each line when the labels clear each
+      other (:func:`_day_labels_fit`, from the axis span and the axes' width), otherwise one
+      label "days 30, 60, 90" centred over the day-60 line, moved right just enough to stay
+      inside the axes;
+    - the marks (``(days since launch, label)``): each label right of its line, or left of it
+      when it would run past the axes' right edge (ending at that edge when it fits on
+      neither side), in the lowest of the ``_MARK_ROWS`` where it clears the labels already
+      there by ``_LABEL_GAP`` (if none, the row whose labels end furthest left).
 
-    The day lines: "day 30", "day 60", "day 90" over each line when they fit
-    (:func:`_day_labels_fit`, from the axis span and the axes' width as laid out with the
-    legend), otherwise one label "days 30, 60, 90" centred over the day-60 line (moved right
-    just enough to stay inside the axes). The marks (``(days since launch, label)``): each
-    label right of its line, or left of it when it would run past the axes' right edge, in the
-    lowest of the ``_MARK_ROWS`` where it clears the labels already there by ``_LABEL_GAP``
-    (if none, the row whose labels end furthest left). Widths are measured with the kit's
-    fonts, so the same chart always gets the same labels.
+    The labels are made with the chart (in the kit's style) and measured with the fonts that
+    draw them, so the same chart always gets the same labels; they stay inside the axes, so
+    the layout need not make room for them. ``drawn`` holds the labels of the last drawing.
     """
-    from matplotlib.backends.backend_agg import RendererAgg
-    from matplotlib.font_manager import FontProperties
 
-    fig = ax.figure
-    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
-    font = FontProperties(size=_LINE_LABEL_SIZE)
+    def __init__(self, ax: Any, marks: Sequence[tuple[int, str]]) -> None:
+        super().__init__()
+        self.set_zorder(3)  # as the axes' texts
+        self.set_in_layout(False)
 
-    def width(text: str) -> float:  # points
-        pixels = renderer.get_text_width_height_descent(text, font, ismath=False)[0]
-        return float(pixels) * 72 / fig.dpi
+        def text(x: float, y: float, words: str, colour: str, ha: str) -> Text:
+            # as ``ax.text`` makes it, without adding it to the axes
+            made = Text(x, y, words, fontsize=_LINE_LABEL_SIZE, color=colour, ha=ha, va="baseline")
+            made.set_clip_on(False)
+            made.set_transform(ax.transData)
+            made.set_clip_path(ax.patch)
+            made.set_figure(ax.figure)
+            made.axes = ax
+            return made
 
-    left, right = ax.get_xlim()
-    per_week = _axes_width(ax, renderer) / (right - left)  # points
-    labels = [f"day {day}" for day in _DAY_MARKS]
-    if _day_labels_fit(per_week, [width(text) for text in labels]):
-        placed = [(day / 7, f"day {day}") for day in _DAY_MARKS]
-    else:
-        text = "days " + ", ".join(str(day) for day in _DAY_MARKS)
-        placed = [(max(_DAY_MARKS[1] / 7, left + width(text) / 2 / per_week), text)]
-    for x, text in placed:
-        ax.text(x, 1.02, text, ha="center", fontsize=_LINE_LABEL_SIZE, color=PALETTE["text"])
-    rows: list[list[tuple[float, float]]] = [[] for _ in _MARK_ROWS]  # labels' extents, weeks
-    for day, text in marks:
-        span, start = width(text) / per_week, day / 7 + 0.3
-        align = "left"
-        if start + span > right and day / 7 - 0.3 - span >= left:
-            align, start = "right", day / 7 - 0.3 - span
-        extent = (start - _LABEL_GAP / per_week, start + span + _LABEL_GAP / per_week)
-        free = [
-            i for i, row in enumerate(rows) if all(extent[1] <= a or b <= extent[0] for a, b in row)
+        self.days = [text(d / 7, 1.02, f"day {d}", PALETTE["text"], "center") for d in _DAY_MARKS]
+        combined = "days " + ", ".join(str(day) for day in _DAY_MARKS)
+        self.combined = text(_DAY_MARKS[1] / 7, 1.02, combined, PALETTE["text"], "center")
+        self.marks = [
+            (day / 7, text(0, 0, words, PALETTE["primary"], "left")) for day, words in marks
         ]
-        row = free[0] if free else min(range(len(rows)), key=lambda i: max(b for _, b in rows[i]))
-        rows[row].append((start, start + span))
-        x = start if align == "left" else start + span
-        ax.text(
-            x,
-            _MARK_ROWS[row],
-            text,
-            ha=align,
-            fontsize=_LINE_LABEL_SIZE,
-            color=PALETTE["primary"],
-        )
+        self.drawn: list[Text] = []
+
+    @allow_rasterization
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible():
+            return
+        ax: Any = self.axes
+        left, right = ax.get_xlim()
+        points = renderer.points_to_pixels(1.0)  # display units in a point
+        per_week = float(ax.bbox.width) / points / (right - left)  # points in a week
+
+        def width(text: Text) -> float:  # points
+            return float(text.get_window_extent(renderer).width) / points
+
+        if _day_labels_fit(per_week, [width(text) for text in self.days]):
+            self.drawn = list(self.days)
+        else:
+            self.combined.set_x(max(_DAY_MARKS[1] / 7, left + width(self.combined) / 2 / per_week))
+            self.drawn = [self.combined]
+        gap = _LABEL_GAP / per_week
+        rows: list[list[tuple[float, float]]] = [[] for _ in _MARK_ROWS]  # extents, in weeks
+        for line, text in self.marks:
+            span, start = width(text) / per_week, line + 0.3
+            if start + span > right:
+                start = line - 0.3 - span if line - 0.3 - span >= left else right - span
+            free = [
+                i
+                for i, row in enumerate(rows)
+                if all(start + span + gap <= a or b <= start - gap for a, b in row)
+            ]
+            ends = [max((b for _, b in row), default=left) for row in rows]
+            row = free[0] if free else ends.index(min(ends))
+            rows[row].append((start, start + span))
+            text.set_position((start, _MARK_ROWS[row]))
+            self.drawn.append(text)
+        for text in self.drawn:
+            text.draw(renderer)
+        self.stale = False
 
 
 @_styled
@@ -392,7 +408,7 @@ def adoption_curves(
         fontsize=9,
         ncols=1 if legend_teams < 12 else 2,
     )
-    _label_lines(ax, marks)  # last: the labels fit the axes as laid out with the legend
+    ax.add_artist(_LineLabels(ax, marks))
     focus = [highlight] if highlight is not None else names
     described = [f"marked: {text} (day {day})" for day, text in marks]
     for name in focus:

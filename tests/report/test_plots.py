@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import base64
+
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from kit.report import plots
+from kit.report import plots, present
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +63,10 @@ def _weeks(count: int, teams: list[str] | None = None) -> pd.DataFrame:
 
 
 def _labels(chart: plots.Chart) -> list[tuple[str, float, float, str]]:
-    """The texts on the chart's axes: (text, x, y, horizontal alignment)."""
-    return [(t.get_text(), *t.get_position(), t.get_ha()) for t in chart.figure.axes[0].texts]
+    """The labels of the chart's vertical lines as drawn: (text, x, y, horizontal alignment)."""
+    chart.figure.canvas.draw()  # the labels are placed when the chart is drawn
+    (labels,) = [a for a in chart.figure.axes[0].artists if isinstance(a, plots._LineLabels)]
+    return [(t.get_text(), *t.get_position(), t.get_ha()) for t in labels.drawn]
 
 
 def test_day_labels_one_per_line_over_13_weeks():
@@ -83,6 +87,17 @@ def test_day_labels_combine_over_63_weeks():
         assert _labels(chart) == [("days 30, 60, 90", 60 / 7, 1.02, "center")]
         lines = [line for line in chart.figure.axes[0].lines if line.get_linestyle() == "--"]
         assert [line.get_xdata()[0] for line in lines] == [30 / 7, 60 / 7, 90 / 7]
+
+
+def test_day_labels_in_the_report_svg():
+    # what a report holds: the SVG names each text it draws (as glyph paths) in a comment
+    svg = present.figure(plots.adoption_curves(_weeks(63)).figure, alt="chart").data
+    svg = base64.b64decode(svg.split("base64,")[1].split('"')[0]).decode()
+    assert "<!-- days 30, 60, 90 -->" in svg and "<!-- day 30 -->" not in svg
+    svg = present.figure(plots.adoption_curves(_weeks(13)).figure, alt="chart").data
+    svg = base64.b64decode(svg.split("base64,")[1].split('"')[0]).decode()
+    assert "<!-- days 30, 60, 90 -->" not in svg
+    assert all(f"<!-- day {day} -->" in svg for day in (30, 60, 90))
 
 
 def test_day_labels_follow_the_axes_width_left_by_the_legend():
@@ -125,8 +140,17 @@ def test_mark_labels_take_the_lowest_free_row():
 
 
 def test_mark_label_at_the_right_edge_turns_left():
-    labels = _labels(plots.adoption_curves(_weeks(63), marks=[(437, "assessed Dec 31, 2017")]))
-    assert labels[1:] == [("assessed Dec 31, 2017", 437 / 7 - 0.3, 0.06, "right")]
+    chart = plots.adoption_curves(_weeks(63), marks=[(437, "assessed Dec 31, 2017")])
+    assert [(t[0], t[2]) for t in _labels(chart)] == [
+        ("days 30, 60, 90", 1.02),
+        ("assessed Dec 31, 2017", 0.06),
+    ]
+    ax = chart.figure.axes[0]
+    (labels,) = ax.artists
+    box = labels.drawn[1].get_window_extent()
+    # it ends 0.3 weeks left of its line, inside the axes
+    assert box.x1 == pytest.approx(ax.transData.transform((437 / 7 - 0.3, 0))[0])
+    assert ax.bbox.x0 < box.x0 and box.x1 < ax.bbox.x1
 
 
 def test_speed_to_lead_shares_and_counts():
