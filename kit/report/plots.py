@@ -309,6 +309,9 @@ class _LineLabels(Artist):
         left, right = ax.get_xlim()
         points = renderer.points_to_pixels(1.0)  # display units in a point
         per_week = float(ax.bbox.width) / points / (right - left)  # points in a week
+        if per_week <= 0:  # axes laid out to nothing: no room for any label
+            self.drawn = []
+            return
 
         def width(text: Text) -> float:  # points
             return float(text.get_window_extent(renderer).width) / points
@@ -359,7 +362,9 @@ def adoption_curves(
     report shows its curve against the rest of the organization. ``column``, ``title`` and
     ``ylabel`` draw another weekly share the same way (:func:`record_curves`); ``marks`` are
     ``(days since launch, label)`` pairs drawn as labelled vertical lines (a baseline's as-of
-    date, the day a standard was required).
+    date, the day a standard was required). Dashed lines mark days 30, 60 and 90, each
+    labelled, or under one label "days 30, 60, 90" when the weeks shown are too narrow for
+    three; labels never overlap (:class:`_LineLabels`).
     """
     if column != "share_active":
         weekly = weekly.rename(columns={column: "share_active"})
