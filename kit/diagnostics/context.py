@@ -124,8 +124,18 @@ def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     return pc.cast(pa.array(values), pa.large_string())
 
 
+#: A looked-up column at most this many times as long as the keys keeps its positions.
+_KEPT_RATIO = 4
+
+
 class Lookup:
     """Position of ids in a key column, by a hash look-up in pyarrow.
+
+    Each look-up builds a hash table of the keys (a quarter of a million contact ids: tens
+    of milliseconds), so the positions of a column at most :data:`_KEPT_RATIO` times as
+    long as the keys are kept: looked up again (the same Arrow array, as a frame gives it
+    on every access) it costs a copy. Longer columns (an activity's user, contact, loan:
+    looked up once) are not kept, which would hold 8 bytes a row for the whole run.
 
     >>> find = Lookup(pd.Series(["u1", "u2"], dtype="str"))
     >>> find(pd.Series(["u2", None, "zz"], dtype="str")).tolist()
@@ -135,6 +145,9 @@ class Lookup:
     def __init__(self, keys: pd.Series) -> None:
         arr = _arrow_text(keys)
         self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        #: id of a looked-up column's array -> (that array, kept alive so that its id is
+        #: never reused, and its positions)
+        self._found: dict[int, tuple[object, np.ndarray]] = {}
 
     def __call__(self, values: pd.Series) -> np.ndarray:
         """Position of each value (-1 when blank or not a key); a categorical column is
@@ -144,8 +157,16 @@ class Lookup:
         if isinstance(values.dtype, pd.CategoricalDtype):
             found = np.append(self(pd.Series(values.cat.categories)), -1)
             return found[values.cat.codes.to_numpy()]  # code -1 (blank): the appended -1
+        array = values.array
+        kept = self._found.get(id(array))
+        if kept is not None and kept[0] is array:
+            return kept[1].copy()
         found = pc.index_in(_arrow_text(values), value_set=self._keys)
-        return pc.fill_null(found, -1).to_numpy().astype("int64")
+        positions = pc.fill_null(found, -1).to_numpy().astype("int64")
+        if len(positions) > _KEPT_RATIO * len(self._keys):
+            return positions
+        self._found[id(array)] = (array, positions)
+        return positions.copy()
 
 
 def labels(values: pd.Series) -> np.ndarray:
@@ -220,6 +241,7 @@ class Context:
         team = users["team"].astype("str")
         self.teams = np.array(sorted(team.unique()), dtype=object)
         self.user_team = pd.Index(self.teams).get_indexer(team).astype("int64")
+        self._team_or_none = np.append(self.user_team, -1)
         self.is_producer = users["role"].isin(["producer"]).to_numpy(dtype=bool)
         seat = users["seat_start"].to_numpy(dtype="datetime64[us]")
         launch = np.datetime64(self.launch)
@@ -289,8 +311,8 @@ class Context:
         return self.opportunity_lookup(ids)
 
     def team_of(self, user: np.ndarray) -> np.ndarray:
-        user = np.asarray(user, dtype="int64")
-        return np.where(user >= 0, self.user_team[np.maximum(user, 0)], -1)
+        """Team code of each user code (-1 for user code -1)."""
+        return self._team_or_none[np.asarray(user, dtype="int64")]  # -1: the appended -1
 
     # ------------------------------------------------------------------ prepared tables
     @cached_property

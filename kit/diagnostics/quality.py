@@ -79,7 +79,9 @@ QUALITY_COLUMNS: tuple[str, ...] = (
 _WHITESPACE = "\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _EMAIL_PART = f"[^@{_WHITESPACE}]+"
 _EMAIL = f"^{_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART}$"
-_LATE = np.timedelta64(24 * 3600 * 1_000_000, "us")
+_DAY_US = 24 * 3600 * 1_000_000
+_LATE_US = _DAY_US  # logged more than this many microseconds after it happened: late
+_NAT = np.iinfo("int64").min  # NaT's integer
 
 
 @dataclass
@@ -255,19 +257,20 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     for f in ctx.standards.fields_required("activities"):
         checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
     # one timestamp column a time beside ``t_all``: each freed once reduced to its flags
-    logged = _dt(raw, "logged_at")
-    late = ~np.isnat(logged) & (logged - t_all > _LATE)
+    # compared as integer microseconds at ``rows`` alone (NaT: the smallest integer, never
+    # late nor early): the verdicts of the datetime64 comparisons, without NaT checks per row
+    t_us = t_all.view("int64")[rows]
+    known_t = t_us != _NAT
+    logged = _dt(raw, "logged_at").view("int64")[rows]
+    late = known_t & (logged != _NAT) & (logged - t_us > _LATE_US)
     del logged
-    checks.append(("timeliness", "logged more than 24 hours after it happened", late[rows]))
+    checks.append(("timeliness", "logged more than 24 hours after it happened", late))
     del late
-    due = _dt(raw, "next_step_due")
-    known_due = ~np.isnat(due)
-    due_day = due.astype("datetime64[D]")
+    due = _dt(raw, "next_step_due").view("int64")[rows]
+    early = known_t & (due != _NAT) & (due // _DAY_US < t_us // _DAY_US)  # whole days
     del due
-    early = known_due & (due_day < t_all.astype("datetime64[D]"))
-    del known_due, due_day
-    checks.append(("consistency", "next step due before the conversation", early[rows]))
-    del early
+    checks.append(("consistency", "next step due before the conversation", early))
+    del early, t_us, known_t
     checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
