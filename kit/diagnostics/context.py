@@ -195,6 +195,36 @@ def human_labels(values: object) -> np.ndarray:
     return names[codes].astype(str)
 
 
+_NAT = np.iinfo("int64").min  # NaT's integer: below every time
+
+
+def latest(codes: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Per code in ``range(size)``, the latest of ``times`` (no NaT among them) at that code
+    (NaT: none); in one unbuffered pass, without grouping.
+
+    >>> t = np.array(["2024-01-02", "2024-01-05", "2024-01-03"], dtype="datetime64[us]")
+    >>> latest(np.array([0, 0, 2]), t, 3).astype("datetime64[D]").tolist()
+    [datetime.date(2024, 1, 5), None, datetime.date(2024, 1, 3)]
+    """
+    out = np.full(size, _NAT, dtype="int64")
+    np.maximum.at(out, codes, times.astype("datetime64[us]", copy=False).view("int64"))
+    return out.view("datetime64[us]")
+
+
+def earliest(codes: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Per code in ``range(size)``, the earliest of ``times`` (no NaT among them) at that
+    code (NaT: none).
+
+    >>> t = np.array(["2024-01-02", "2024-01-05", "2024-01-03"], dtype="datetime64[us]")
+    >>> earliest(np.array([0, 0, 2]), t, 3).astype("datetime64[D]").tolist()
+    [datetime.date(2024, 1, 2), None, datetime.date(2024, 1, 3)]
+    """
+    out = np.full(size, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(out, codes, times.astype("datetime64[us]", copy=False).view("int64"))
+    out[out == np.iinfo("int64").max] = _NAT
+    return out.view("datetime64[us]")
+
+
 def take_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
     """``values`` at positions ``rows`` as an object array (None when blank)."""
     return labels(values.take(np.asarray(rows, dtype="int64")))
@@ -378,18 +408,21 @@ class Context:
         contact, t = acts["contact"].to_numpy(), acts["t"].to_numpy()
         linked = contact >= 0
         if linked.any():
-            last_any = pd.Series(t[linked]).groupby(contact[linked], sort=False).max()
-            out.loc[last_any.index.to_numpy(), "last_any"] = last_any.to_numpy()
+            out["last_any"] = latest(contact[linked], t[linked], n)
         human = linked & acts["manual"].to_numpy()
         if human.any():
-            when = t[human]
-            g = pd.Series(when).groupby(contact[human], sort=False)
-            first = g.idxmin()  # per contact, the position of its first human touch
-            idx, first_pos = first.index.to_numpy(), first.to_numpy()
-            out.loc[idx, "first_human"] = when[first_pos]
-            out.loc[idx, "first_human_user"] = acts["user"].to_numpy()[human][first_pos]
-            last = g.max()
-            out.loc[last.index.to_numpy(), "last_human"] = last.to_numpy()
+            who, when = contact[human], t[human]
+            first = earliest(who, when, n)
+            out["first_human"] = first
+            # the first human touch's position per contact (the earliest of equal times)
+            at_first = np.flatnonzero(when == first[who])
+            first_pos = np.full(n, len(when), dtype="int64")
+            np.minimum.at(first_pos, who[at_first], at_first)
+            touched = first_pos < len(when)
+            first_user = np.full(n, -1, dtype="int64")
+            first_user[touched] = acts["user"].to_numpy()[human][first_pos[touched]]
+            out["first_human_user"] = first_user
+            out["last_human"] = latest(who, when, n)
         return out
 
     @cached_property
@@ -440,12 +473,10 @@ class Context:
             ok = (codes >= 0) & ~np.isnat(at) & (at < self.end64)
             if ok.any():
                 history_known = True
-                last = pd.Series(at[ok]).groupby(codes[ok], sort=False).max()
-                latest = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
-                latest[last.index.to_numpy()] = last.to_numpy()
-                both = ~np.isnat(changed) & ~np.isnat(latest)
-                changed = np.where(both, np.maximum(changed, latest), changed)
-                changed = np.where(np.isnat(changed), latest, changed)
+                last = latest(codes[ok], at[ok], len(raw))
+                both = ~np.isnat(changed) & ~np.isnat(last)
+                changed = np.where(both, np.maximum(changed, last), changed)
+                changed = np.where(np.isnat(changed), last, changed)
         stage_dates_known = history_known or bool((~np.isnat(changed)).any())
         last_change = np.where(np.isnat(changed), created, changed)
         self.notes["stage_dates_known"] = stage_dates_known
