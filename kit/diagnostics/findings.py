@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -123,22 +124,37 @@ def _fill(template: str, values: dict[str, pd.Series | str]) -> pd.Series:
     return text.str[:1].str.upper() + text.str[1:]
 
 
+def _each_distinct(values: pd.Series, write: Callable[[float], str]) -> pd.Series:
+    """``write`` of each number, called once per distinct number (the same bits: -0.0 and
+    0.0, or two NaNs, are written apart), as an object Series on ``values``' index.
+
+    >>> _each_distinct(pd.Series([2.0, 1.0, 2.0]), lambda v: f"{v:g}x").tolist()
+    ['2x', '1x', '2x']
+    """
+    numbers = values.to_numpy(dtype="float64")
+    codes, bits = pd.factorize(numbers.view("int64"))
+    texts = np.array([write(v) for v in bits.view("float64").tolist()], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
+def _teams_sentence(rule_id: str, by_scope: dict[str, pd.DataFrame]) -> str:
     """How the teams stand on a rule the organization misses, in one sentence.
 
-    Never "0 of N teams fail": when no team misses the standard on its own, the sentence
-    says where the organization's gap comes from instead.
+    ``by_scope``: the compliance rows of the teams and of the organization
+    (:func:`_scopes`). Never "0 of N teams fail": when no team misses the standard on its
+    own, the sentence says where the organization's gap comes from instead.
     """
-    rows = compliance[(compliance["scope"] == "team") & (compliance["rule_id"] == rule_id)]
+    teams_rows, org_rows = by_scope["team"], by_scope["organization"]
+    rows = teams_rows[teams_rows["rule_id"] == rule_id]
     status = rows["status"]
     fail, warn = int((status == "fail").sum()), int((status == "warn").sum())
     judged = int(status.isin(["pass", "warn", "fail"]).sum())
     few = int((status == "too_few").sum())
-    org = compliance[(compliance["scope"] == "organization") & (compliance["rule_id"] == rule_id)]
+    org = org_rows[org_rows["rule_id"] == rule_id]
     org_den = float(org["denominator"].iloc[0]) if len(org) else np.nan
     team_den = float(rows["denominator"].fillna(0).sum())
     unattributed = round(org_den - team_den) if org_den == org_den else 0
@@ -168,6 +184,13 @@ def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
     return ("No team could be judged on it: " + " and ".join(causes) + ".") if causes else ""
 
 
+def _scopes(compliance: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The compliance rows of the teams and of the organization, selected once for every
+    rule's sentence."""
+    scope = compliance["scope"]
+    return {s: compliance[(scope == s).to_numpy(dtype=bool)] for s in ("team", "organization")}
+
+
 def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
     gaps = compliance[compliance["status"].isin(["fail", "warn"])].reset_index(drop=True)
     if not len(gaps):
@@ -184,6 +207,7 @@ def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
         + "'s"
     )
     parts = []
+    by_scope: dict[str, pd.DataFrame] | None = None  # the teams' and organization's rows
     # one vectorized pass per rule (rules number a dozen; rows are never looped over)
     for rule in ctx.standards.rules:
         mask = (gaps["rule_id"] == rule.id).to_numpy()
@@ -192,15 +216,16 @@ def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
         rows = gaps[mask].reset_index(drop=True)
         spec = METRICS[rule.metric]
         standard = format_standard(rule.direction, rule.target, spec.unit)
-        shown = rows["value"].map(
+        shown = _each_distinct(
+            rows["value"],
             lambda v, u=spec.unit, r=rule: format_value(
                 v, u, direction=r.direction, target=r.target, warn=r.warn
-            )
+            ),
         )
         values: dict[str, pd.Series | str] = {
             "value": shown,
-            "numerator": rows["numerator"].map(_count),
-            "denominator": rows["denominator"].map(_count),
+            "numerator": _each_distinct(rows["numerator"], _count),
+            "denominator": _each_distinct(rows["denominator"], _count),
             "whose": whose[mask].reset_index(drop=True),
             "window": str(ctx.window_days),
             "seat_days": str(SEAT_ACTIVE_DAYS),
@@ -209,7 +234,8 @@ def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
         text = _fill(spec.evidence, values) + f" (standard: {standard})."
         org = (rows["scope"] == "organization").to_numpy()
         if org.any():
-            teams = _teams_sentence(rule.id, compliance)
+            by_scope = by_scope if by_scope is not None else _scopes(compliance)
+            teams = _teams_sentence(rule.id, by_scope)
             if teams:
                 text[org] = text[org] + " " + teams
         value = rows["value"].to_numpy(dtype="float64")
