@@ -169,6 +169,20 @@ class Lookup:
         return positions.copy()
 
 
+def stage_codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of each stage in :data:`kit.schema.STAGES` (-1: blank or not a stage),
+    hashed in Arrow.
+
+    >>> stage_codes(pd.Series(["funded", None, "nope"], dtype="str")).tolist()
+    [6, -1, -1]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if not len(series):
+        return np.empty(0, dtype="int64")
+    found = pc.index_in(_arrow_text(series), value_set=pa.array(STAGES, pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy().astype("int64")
+
+
 def labels(values: pd.Series) -> np.ndarray:
     """Values as an object array (None when blank), cheap for categorical columns.
 
@@ -488,7 +502,7 @@ class Context:
                 "team": self.team_of(owner),
                 "created": created,
                 "stage": stage,
-                "stage_index": pd.Index(STAGES).get_indexer(stage),
+                "stage_index": stage_codes(stage),
                 "open": is_open,
                 "last_change": last_change.astype("datetime64[us]"),
             }

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.context import Lookup, labels
+from kit.diagnostics.context import Lookup, stage_codes
 from kit.diagnostics.rows import Measurements, median_rows, missing_rows, present, share_rows
 from kit.schema import STAGES
 
@@ -194,7 +194,7 @@ def _opportunities(ctx: Context, future: np.datetime64) -> _Records:
     owner = ctx.user_codes(raw["owner_id"])
     team = ctx.team_of(owner)
     checks: list[tuple[str, str, np.ndarray]] = []
-    stage_idx = pd.Index(STAGES).get_indexer(labels(raw["stage"]))
+    stage_idx = stage_codes(raw["stage"])
     lost = stage_idx == STAGES.index("lost")
     funded = stage_idx == STAGES.index("funded")
     spec = ctx.standards.required_fields.get("opportunities", {})

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kit.diagnostics.context import labels
 from kit.diagnostics.rows import (
@@ -107,8 +109,15 @@ def _shadow(ctx: Context, section: Measurements) -> None:
     sub = los.loc[funded]
     # loans entered in the CRM by the as-of date (one entered later was not there on it)
     numbers = ctx.dataset.tables["opportunities"]["loan_number"]
-    crm = set(normalize_loan_number(numbers.iloc[ctx.opportunities["code"].to_numpy()]).dropna())
-    in_crm = normalize_loan_number(sub["loan_number"]).isin(crm).to_numpy()
+    crm = normalize_loan_number(numbers.iloc[ctx.opportunities["code"].to_numpy()]).dropna()
+    # matched in Arrow (a hash of the CRM's numbers), never as Python strings in a set
+    in_crm = np.asarray(
+        pc.fill_null(
+            pc.is_in(pa.array(normalize_loan_number(sub["loan_number"])), value_set=pa.array(crm)),
+            False,
+        ),
+        dtype=bool,
+    )
     user = ctx.user_codes(sub["officer_id"])
     team = ctx.team_of(user)
     section.metrics.append(
