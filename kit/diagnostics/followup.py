@@ -27,6 +27,7 @@ import pandas as pd
 
 from kit.diagnostics.context import human_labels, latest, take_text
 from kit.diagnostics.pipeline import lead_first_touch, new_leads
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, median_rows, missing_rows, not_blank, share_rows
 from kit.schema import CONVERSATION_TYPES
 
@@ -146,7 +147,7 @@ def _conversations(ctx: Context, section: Measurements) -> None:
     when = sub["t"].to_numpy()[recent]
     age = (np.datetime64(ctx.as_of, "D") - when.astype("datetime64[D]")).astype("int64")
     kinds = human_labels(take_text(raw["type"], r_rows))
-    section.units["missing_next_steps"] = pd.DataFrame(
+    section.units["missing_next_steps"] = review_units(
         {
             "team": team[recent],
             "user": user[recent],
@@ -205,7 +206,7 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     o_rows = sub["row"].to_numpy()[overdue]
     o_due = due[in_scope][overdue]
     kind = take_text(raw["type"], o_rows)
-    section.units["overdue_next_steps"] = pd.DataFrame(
+    section.units["overdue_next_steps"] = review_units(
         {
             "team": sub["team"].to_numpy()[overdue],
             "user": sub["user"].to_numpy()[overdue],

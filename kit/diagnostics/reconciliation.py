@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kit.diagnostics.context import labels
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import (
     Measurements,
     missing_rows,
@@ -153,7 +154,7 @@ def _shadow(ctx: Context, section: Measurements) -> None:
         "int64"
     )
     amount_text = pd.Series(money_suffix(amount[miss]))
-    section.units["funded_loan_missing_from_crm"] = pd.DataFrame(
+    section.units["funded_loan_missing_from_crm"] = review_units(
         {
             "team": team[miss],
             "user": user[miss],

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import stage_codes, take_text
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, count_rows, missing_rows, share_rows
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def compute(ctx: Context) -> Measurements:
         )
         last_text = pd.Series(last[out]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
         raw_ids = ctx.dataset.tables["contacts"]["contact_id"]
-        section.units[item] = pd.DataFrame(
+        section.units[item] = review_units(
             {
                 "team": sub["team"].to_numpy()[out],
                 "user": sub["owner"].to_numpy()[out],

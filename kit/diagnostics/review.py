@@ -214,6 +214,29 @@ def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
     return spec.title.format(**_metric_params(standards, spec.metric))
 
 
+#: The text columns of a module's review units, kept as Python objects.
+_UNIT_TEXT = ("record_id", "detail")
+
+
+def review_units(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """A metric module's review-list units (``team``, ``user``, ``record_id``,
+    ``age_days``, ``detail``), their text columns kept as the Python strings they were
+    built from: :func:`review_list` reads them as such, so they are never converted to
+    Arrow text and back.
+
+    >>> review_units({"record_id": np.array(["O1"], dtype="U2")})["record_id"].dtype
+    dtype('O')
+    """
+    return pd.DataFrame(
+        {
+            name: pd.Series(np.asarray(values, dtype=object), dtype=object)
+            if name in _UNIT_TEXT
+            else values
+            for name, values in columns.items()
+        }
+    )
+
+
 def _text_at(names: np.ndarray, codes: np.ndarray) -> pd.Series:
     """``names[codes]`` as text (blank where the code is negative), taken in Arrow: no
     Python string made per row.
