@@ -257,20 +257,21 @@ def _activities(ctx: Context, future: np.datetime64) -> _Records:
     for f in ctx.standards.fields_required("activities"):
         checks.append(("completeness", f"missing {f}", ~present(raw, f)[rows]))
     # one timestamp column a time beside ``t_all``: each freed once reduced to its flags
-    # compared as integer microseconds at ``rows`` alone (NaT: the smallest integer, never
-    # late nor early): the verdicts of the datetime64 comparisons, without NaT checks per row
-    t_us = t_all.view("int64")[rows]
+    # compared as integer microseconds on the whole table (NaT: the smallest integer, never
+    # late nor early), each check then taken at ``rows`` as flags: the verdicts of the
+    # datetime64 comparisons, without NaT checks per row
+    t_us = t_all.view("int64")
     known_t = t_us != _NAT
-    logged = _dt(raw, "logged_at").view("int64")[rows]
+    logged = _dt(raw, "logged_at").view("int64")
     late = known_t & (logged != _NAT) & (logged - t_us > _LATE_US)
     del logged
-    checks.append(("timeliness", "logged more than 24 hours after it happened", late))
+    checks.append(("timeliness", "logged more than 24 hours after it happened", late[rows]))
     del late
-    due = _dt(raw, "next_step_due").view("int64")[rows]
+    due = _dt(raw, "next_step_due").view("int64")
     early = known_t & (due != _NAT) & (due // _DAY_US < t_us // _DAY_US)  # whole days
     del due
-    checks.append(("consistency", "next step due before the conversation", early))
-    del early, t_us, known_t
+    checks.append(("consistency", "next step due before the conversation", early[rows]))
+    del early, known_t
     checks.append(("consistency", "dated in the future", (t_all >= future)[rows]))
     checks.append(("referential_integrity", "user is not a CRM user", user < 0))
     if ctx.has("contacts"):
