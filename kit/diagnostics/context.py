@@ -126,6 +126,8 @@ def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
 
 #: A looked-up column at most this many times as long as the keys keeps its positions.
 _KEPT_RATIO = 4
+#: Up to this many values are looked up by scanning the keys for each.
+_FEW = 16
 
 
 class Lookup:
@@ -140,6 +142,8 @@ class Lookup:
     >>> find = Lookup(pd.Series(["u1", "u2"], dtype="str"))
     >>> find(pd.Series(["u2", None, "zz"], dtype="str")).tolist()
     [1, -1, -1]
+    >>> find(pd.Series(["u2", None, "zz"] * 10, dtype="str")).tolist()[:3]  # hashed
+    [1, -1, -1]
     """
 
     def __init__(self, keys: pd.Series) -> None:
@@ -149,6 +153,14 @@ class Lookup:
         #: never reused, and its positions)
         self._found: dict[int, tuple[object, np.ndarray]] = {}
 
+    def _first(self, value: str | None) -> int:
+        """Position of the first key equal to ``value`` (blank: the first blank key, as
+        ``index_in`` matches them), -1 when none."""
+        if value is None:
+            blank = np.flatnonzero(self._keys.is_null().to_numpy(zero_copy_only=False))
+            return int(blank[0]) if len(blank) else -1
+        return int(pc.index(self._keys, pa.scalar(value, pa.large_string())).as_py())
+
     def __call__(self, values: pd.Series) -> np.ndarray:
         """Position of each value (-1 when blank or not a key); a categorical column is
         looked up once per distinct value."""
@@ -157,6 +169,8 @@ class Lookup:
         if isinstance(values.dtype, pd.CategoricalDtype):
             found = np.append(self(pd.Series(values.cat.categories)), -1)
             return found[values.cat.codes.to_numpy()]  # code -1 (blank): the appended -1
+        if len(values) <= _FEW:  # a few ids: scanned for, no hash table of every key built
+            return np.array([self._first(v) for v in _arrow_text(values).to_pylist()], "int64")
         array = values.array
         kept = self._found.get(id(array))
         if kept is not None and kept[0] is array:
