@@ -364,7 +364,8 @@ def compute(ctx: Context) -> Measurements:
         for dimension, check, flags in rec.checks:
             flags = np.asarray(flags, dtype=bool)
             any_issue |= flags
-            issues_t = np.bincount(team_kept, weights=flags[keep], minlength=n_teams)
+            # the flagged records' teams counted (no float weight per record)
+            issues_t = np.bincount(rec.team[flags & keep], minlength=n_teams)
             parts.append(
                 pd.DataFrame(
                     {
