@@ -78,6 +78,9 @@ RECENT_WEEKS = 4
 _WEEK = np.timedelta64(7, "D")
 #: One tick of datetime64[us]: window weeks are half-open, [week start, next week start).
 _TICK = np.timedelta64(1, "us")
+_WEEK_US = 7 * 24 * 3600 * 1_000_000
+#: A week bound no week number reaches (the bound of user code -1).
+_NO_WEEK = np.iinfo("int64").max
 _NO_ACTIVITIES = "not assessed: no activities provided"
 _NO_PRODUCER_WEEKS = "not assessed: no producer seated for a full week in the window"
 
@@ -106,8 +109,16 @@ def compute(ctx: Context) -> Measurements:
     # ---------------------------------------------------------------- window weeks
     # 0 = the last 7 days; a week is [its start, the next start): an event at midnight
     # opening a week (every date-only event) belongs to that week
-    wk = ((end - t - _TICK) // _WEEK).astype("int64")
-    seated_act = (user >= 0) & ((end - (wk + 1) * _WEEK) >= start[np.maximum(user, 0)])
+    # in microseconds as integers (no NaT among kept activities or seat starts): the same
+    # floor divisions and comparisons as on datetime64, without numpy's NaT checks per row
+    t_us = t.astype("datetime64[us]", copy=False).view("int64")
+    end_us, week_us = int(end.astype("datetime64[us]").astype("int64")), _WEEK_US
+    start_us = start.astype("datetime64[us]", copy=False).view("int64")  # per user
+    wk = (end_us - t_us - 1) // week_us
+    # seated for the whole week: end - (wk + 1) weeks >= start, i.e. wk < (end - start) //
+    # week, a bound per user (the appended bound, for user -1, holds for no week)
+    seated_weeks_of = np.append((end_us - start_us) // week_us, -_NO_WEEK)
+    seated_act = wk < seated_weeks_of[user]
     in_window = (wk < n_window) & seated_act
     human = manual & in_window
     active = week_pairs(user[human], wk[human], n_window, n_users)
@@ -148,12 +159,12 @@ def compute(ctx: Context) -> Measurements:
     launch = np.datetime64(ctx.launch, "us")
     total_weeks = int(-(-(end - launch) // _WEEK))  # including a partial last week
     complete_weeks = int((end - launch) // _WEEK)
-    lw = np.where(t >= launch, (t - launch) // _WEEK, -1).astype("int64")
-    lw_seated = (
-        (user >= 0)
-        & (lw >= 0)
-        & ((launch + np.maximum(lw, 0) * _WEEK) >= start[np.maximum(user, 0)])
-    )
+    launch_us = int(launch.astype("datetime64[us]").astype("int64"))
+    lw = np.where(t_us >= launch_us, (t_us - launch_us) // week_us, -1)
+    # seated from the start of launch week lw >= 0: launch + lw weeks >= start, i.e. lw is at
+    # least ceil((start - launch) / week) and at least 0 (no week for user -1)
+    first_seated = np.append(np.maximum(-((launch_us - start_us) // week_us), 0), _NO_WEEK)
+    lw_seated = lw >= first_seated[user]
     l_active = week_pairs(user[manual & lw_seated], lw[manual & lw_seated], total_weeks, n_users)
     # first seated launch week per user
     first_week = np.ceil((start - launch) / _WEEK).astype("int64")

@@ -124,17 +124,42 @@ def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     return pc.cast(pa.array(values), pa.large_string())
 
 
+#: A looked-up column at most this many times as long as the keys keeps its positions.
+_KEPT_RATIO = 4
+#: Up to this many values are looked up by scanning the keys for each.
+_FEW = 16
+
+
 class Lookup:
     """Position of ids in a key column, by a hash look-up in pyarrow.
 
+    Each look-up builds a hash table of the keys (a quarter of a million contact ids: tens
+    of milliseconds), so the positions of a column at most :data:`_KEPT_RATIO` times as
+    long as the keys are kept: looked up again (the same Arrow array, as a frame gives it
+    on every access) it costs a copy. Longer columns (an activity's user, contact, loan:
+    looked up once) are not kept, which would hold 8 bytes a row for the whole run.
+
     >>> find = Lookup(pd.Series(["u1", "u2"], dtype="str"))
     >>> find(pd.Series(["u2", None, "zz"], dtype="str")).tolist()
+    [1, -1, -1]
+    >>> find(pd.Series(["u2", None, "zz"] * 10, dtype="str")).tolist()[:3]  # hashed
     [1, -1, -1]
     """
 
     def __init__(self, keys: pd.Series) -> None:
         arr = _arrow_text(keys)
         self._keys = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        #: id of a looked-up column's array -> (that array, kept alive so that its id is
+        #: never reused, and its positions)
+        self._found: dict[int, tuple[object, np.ndarray]] = {}
+
+    def _first(self, value: str | None) -> int:
+        """Position of the first key equal to ``value`` (blank: the first blank key, as
+        ``index_in`` matches them), -1 when none."""
+        if value is None:
+            blank = np.flatnonzero(self._keys.is_null().to_numpy(zero_copy_only=False))
+            return int(blank[0]) if len(blank) else -1
+        return int(pc.index(self._keys, pa.scalar(value, pa.large_string())).as_py())
 
     def __call__(self, values: pd.Series) -> np.ndarray:
         """Position of each value (-1 when blank or not a key); a categorical column is
@@ -144,8 +169,32 @@ class Lookup:
         if isinstance(values.dtype, pd.CategoricalDtype):
             found = np.append(self(pd.Series(values.cat.categories)), -1)
             return found[values.cat.codes.to_numpy()]  # code -1 (blank): the appended -1
+        if len(values) <= _FEW:  # a few ids: scanned for, no hash table of every key built
+            return np.array([self._first(v) for v in _arrow_text(values).to_pylist()], "int64")
+        array = values.array
+        kept = self._found.get(id(array))
+        if kept is not None and kept[0] is array:
+            return kept[1].copy()
         found = pc.index_in(_arrow_text(values), value_set=self._keys)
-        return pc.fill_null(found, -1).to_numpy().astype("int64")
+        positions = pc.fill_null(found, -1).to_numpy().astype("int64")
+        if len(positions) > _KEPT_RATIO * len(self._keys):
+            return positions
+        self._found[id(array)] = (array, positions)
+        return positions.copy()
+
+
+def stage_codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of each stage in :data:`kit.schema.STAGES` (-1: blank or not a stage),
+    hashed in Arrow.
+
+    >>> stage_codes(pd.Series(["funded", None, "nope"], dtype="str")).tolist()
+    [6, -1, -1]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if not len(series):
+        return np.empty(0, dtype="int64")
+    found = pc.index_in(_arrow_text(series), value_set=pa.array(STAGES, pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy().astype("int64")
 
 
 def labels(values: pd.Series) -> np.ndarray:
@@ -172,6 +221,36 @@ def human_labels(values: object) -> np.ndarray:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     names = np.array([label(u) for u in uniques] + [label(None)], dtype=object)
     return names[codes].astype(str)
+
+
+_NAT = np.iinfo("int64").min  # NaT's integer: below every time
+
+
+def latest(codes: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Per code in ``range(size)``, the latest of ``times`` (no NaT among them) at that code
+    (NaT: none); in one unbuffered pass, without grouping.
+
+    >>> t = np.array(["2024-01-02", "2024-01-05", "2024-01-03"], dtype="datetime64[us]")
+    >>> latest(np.array([0, 0, 2]), t, 3).astype("datetime64[D]").tolist()
+    [datetime.date(2024, 1, 5), None, datetime.date(2024, 1, 3)]
+    """
+    out = np.full(size, _NAT, dtype="int64")
+    np.maximum.at(out, codes, times.astype("datetime64[us]", copy=False).view("int64"))
+    return out.view("datetime64[us]")
+
+
+def earliest(codes: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Per code in ``range(size)``, the earliest of ``times`` (no NaT among them) at that
+    code (NaT: none).
+
+    >>> t = np.array(["2024-01-02", "2024-01-05", "2024-01-03"], dtype="datetime64[us]")
+    >>> earliest(np.array([0, 0, 2]), t, 3).astype("datetime64[D]").tolist()
+    [datetime.date(2024, 1, 2), None, datetime.date(2024, 1, 3)]
+    """
+    out = np.full(size, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(out, codes, times.astype("datetime64[us]", copy=False).view("int64"))
+    out[out == np.iinfo("int64").max] = _NAT
+    return out.view("datetime64[us]")
 
 
 def take_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -220,6 +299,7 @@ class Context:
         team = users["team"].astype("str")
         self.teams = np.array(sorted(team.unique()), dtype=object)
         self.user_team = pd.Index(self.teams).get_indexer(team).astype("int64")
+        self._team_or_none = np.append(self.user_team, -1)
         self.is_producer = users["role"].isin(["producer"]).to_numpy(dtype=bool)
         seat = users["seat_start"].to_numpy(dtype="datetime64[us]")
         launch = np.datetime64(self.launch)
@@ -289,8 +369,8 @@ class Context:
         return self.opportunity_lookup(ids)
 
     def team_of(self, user: np.ndarray) -> np.ndarray:
-        user = np.asarray(user, dtype="int64")
-        return np.where(user >= 0, self.user_team[np.maximum(user, 0)], -1)
+        """Team code of each user code (-1 for user code -1)."""
+        return self._team_or_none[np.asarray(user, dtype="int64")]  # -1: the appended -1
 
     # ------------------------------------------------------------------ prepared tables
     @cached_property
@@ -356,18 +436,21 @@ class Context:
         contact, t = acts["contact"].to_numpy(), acts["t"].to_numpy()
         linked = contact >= 0
         if linked.any():
-            last_any = pd.Series(t[linked]).groupby(contact[linked], sort=False).max()
-            out.loc[last_any.index.to_numpy(), "last_any"] = last_any.to_numpy()
+            out["last_any"] = latest(contact[linked], t[linked], n)
         human = linked & acts["manual"].to_numpy()
         if human.any():
-            when = t[human]
-            g = pd.Series(when).groupby(contact[human], sort=False)
-            first = g.idxmin()  # per contact, the position of its first human touch
-            idx, first_pos = first.index.to_numpy(), first.to_numpy()
-            out.loc[idx, "first_human"] = when[first_pos]
-            out.loc[idx, "first_human_user"] = acts["user"].to_numpy()[human][first_pos]
-            last = g.max()
-            out.loc[last.index.to_numpy(), "last_human"] = last.to_numpy()
+            who, when = contact[human], t[human]
+            first = earliest(who, when, n)
+            out["first_human"] = first
+            # the first human touch's position per contact (the earliest of equal times)
+            at_first = np.flatnonzero(when == first[who])
+            first_pos = np.full(n, len(when), dtype="int64")
+            np.minimum.at(first_pos, who[at_first], at_first)
+            touched = first_pos < len(when)
+            first_user = np.full(n, -1, dtype="int64")
+            first_user[touched] = acts["user"].to_numpy()[human][first_pos[touched]]
+            out["first_human_user"] = first_user
+            out["last_human"] = latest(who, when, n)
         return out
 
     @cached_property
@@ -418,12 +501,10 @@ class Context:
             ok = (codes >= 0) & ~np.isnat(at) & (at < self.end64)
             if ok.any():
                 history_known = True
-                last = pd.Series(at[ok]).groupby(codes[ok], sort=False).max()
-                latest = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[us]")
-                latest[last.index.to_numpy()] = last.to_numpy()
-                both = ~np.isnat(changed) & ~np.isnat(latest)
-                changed = np.where(both, np.maximum(changed, latest), changed)
-                changed = np.where(np.isnat(changed), latest, changed)
+                last = latest(codes[ok], at[ok], len(raw))
+                both = ~np.isnat(changed) & ~np.isnat(last)
+                changed = np.where(both, np.maximum(changed, last), changed)
+                changed = np.where(np.isnat(changed), last, changed)
         stage_dates_known = history_known or bool((~np.isnat(changed)).any())
         last_change = np.where(np.isnat(changed), created, changed)
         self.notes["stage_dates_known"] = stage_dates_known
@@ -435,7 +516,7 @@ class Context:
                 "team": self.team_of(owner),
                 "created": created,
                 "stage": stage,
-                "stage_index": pd.Index(STAGES).get_indexer(stage),
+                "stage_index": stage_codes(stage),
                 "open": is_open,
                 "last_change": last_change.astype("datetime64[us]"),
             }

@@ -33,6 +33,8 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,35 +112,53 @@ def _whose(scope: str, team: object, name: object) -> str:
     return f"{who}'s"
 
 
-def _fill(template: str, values: dict[str, pd.Series | str]) -> pd.Series:
-    """Fill ``{name}`` placeholders of a template with columns (or constants), vectorized,
-    and capitalize the sentence."""
+def _fill(template: str, values: dict[str, np.ndarray | str], n: int) -> np.ndarray:
+    """Fill ``{name}`` placeholders of a template with ``n`` texts each (object arrays) or
+    constants, vectorized (see :func:`_sentences` for the capital letter)."""
     pieces = re.split(r"\{(\w+)\}", template)
-    n = next(len(v) for v in values.values() if isinstance(v, pd.Series))
-    text = pd.Series([""] * n, dtype=object)
+    text = np.full(n, "", dtype=object)
     for i, piece in enumerate(pieces):
-        part = values.get(piece, "{" + piece + "}") if i % 2 else piece
-        text = text + (part.to_numpy(dtype=object) if isinstance(part, pd.Series) else part)
-    text = text.str.replace(r"\bonly 0% of\b", "none of", regex=True)  # not "Only 0% of"
-    return text.str[:1].str.upper() + text.str[1:]
+        text = text + (values.get(piece, "{" + piece + "}") if i % 2 else piece)
+    return text
+
+
+def _sentences(text: np.ndarray) -> pd.Series:
+    """Filled evidence as sentences: "only 0% of" reads "none of", first letter capital."""
+    series = pd.Series(text, dtype=object)
+    series = series.str.replace(r"\bonly 0% of\b", "none of", regex=True)  # not "Only 0% of"
+    return series.str[:1].str.upper() + series.str[1:]
+
+
+def _each_distinct(numbers: np.ndarray, write: Callable[[float], str]) -> np.ndarray:
+    """``write`` of each number, called once per distinct number (the same bits: -0.0 and
+    0.0, or two NaNs, are written apart), as an object array.
+
+    >>> _each_distinct(np.array([2.0, 1.0, 2.0]), lambda v: f"{v:g}x").tolist()
+    ['2x', '1x', '2x']
+    """
+    codes, bits = pd.factorize(np.asarray(numbers, dtype="float64").view("int64"))
+    texts = np.array([write(v) for v in bits.view("float64").tolist()], dtype=object)
+    return texts[codes]
 
 
 def _plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
+def _teams_sentence(rule_id: str, by_scope: dict[str, pd.DataFrame]) -> str:
     """How the teams stand on a rule the organization misses, in one sentence.
 
-    Never "0 of N teams fail": when no team misses the standard on its own, the sentence
-    says where the organization's gap comes from instead.
+    ``by_scope``: the compliance rows of the teams and of the organization
+    (:func:`_scopes`). Never "0 of N teams fail": when no team misses the standard on its
+    own, the sentence says where the organization's gap comes from instead.
     """
-    rows = compliance[(compliance["scope"] == "team") & (compliance["rule_id"] == rule_id)]
+    teams_rows, org_rows = by_scope["team"], by_scope["organization"]
+    rows = teams_rows[teams_rows["rule_id"] == rule_id]
     status = rows["status"]
     fail, warn = int((status == "fail").sum()), int((status == "warn").sum())
     judged = int(status.isin(["pass", "warn", "fail"]).sum())
     few = int((status == "too_few").sum())
-    org = compliance[(compliance["scope"] == "organization") & (compliance["rule_id"] == rule_id)]
+    org = org_rows[org_rows["rule_id"] == rule_id]
     org_den = float(org["denominator"].iloc[0]) if len(org) else np.nan
     team_den = float(rows["denominator"].fillna(0).sum())
     unattributed = round(org_den - team_den) if org_den == org_den else 0
@@ -168,72 +188,102 @@ def _teams_sentence(rule_id: str, compliance: pd.DataFrame) -> str:
     return ("No team could be judged on it: " + " and ".join(causes) + ".") if causes else ""
 
 
+def _scopes(compliance: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The compliance rows of the teams and of the organization, selected once for every
+    rule's sentence."""
+    scope = compliance["scope"]
+    return {s: compliance[(scope == s).to_numpy(dtype=bool)] for s in ("team", "organization")}
+
+
 def _rule_findings(ctx: Context, compliance: pd.DataFrame) -> pd.DataFrame:
+    """One finding per failed or warned compliance row, rule by rule in the standards'
+    order (each rule's rows in compliance order); the rows are taken once in that order and
+    each rule fills its slice of every column."""
     gaps = compliance[compliance["status"].isin(["fail", "warn"])].reset_index(drop=True)
-    if not len(gaps):
+    rules = list(ctx.standards.rules)
+    rule_of = pd.Index([r.id for r in rules]).get_indexer(gaps["rule_id"].to_numpy(dtype=object))
+    order = np.argsort(np.where(rule_of >= 0, rule_of, len(rules)), kind="stable")
+    order = order[: int((rule_of >= 0).sum())]  # rows of a rule the standards do not have: none
+    if not len(order):
         return pd.DataFrame()
+    rows = gaps.take(order).reset_index(drop=True)
+    which = rule_of[order]
+    scope = rows["scope"].to_numpy(dtype=object)
     whose = (
         pd.Series(
             np.where(
-                gaps["scope"] == "organization",
+                scope == "organization",
                 "the organization",
-                np.where(gaps["scope"] == "producer", gaps["producer_name"], gaps["team"]),
+                np.where(scope == "producer", rows["producer_name"], rows["team"]),
             ),
             dtype=object,
         ).astype(str)
         + "'s"
-    )
-    parts = []
+    ).to_numpy(dtype=object)
+    value = rows["value"].to_numpy(dtype="float64")
+    numerator = rows["numerator"].to_numpy(dtype="float64")
+    denominator = rows["denominator"].to_numpy(dtype="float64")
+    n = len(rows)
+    evidence, after = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    standard, require = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    owner, review = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    weight, gap = np.empty(n, dtype="float64"), np.empty(n, dtype="float64")
+    by_scope: dict[str, pd.DataFrame] | None = None  # the teams' and organization's rows
+    bounds = np.searchsorted(which, np.arange(len(rules) + 1))
     # one vectorized pass per rule (rules number a dozen; rows are never looped over)
-    for rule in ctx.standards.rules:
-        mask = (gaps["rule_id"] == rule.id).to_numpy()
-        if not mask.any():
+    for i, rule in enumerate(rules):
+        at = slice(int(bounds[i]), int(bounds[i + 1]))
+        if at.start == at.stop:
             continue
-        rows = gaps[mask].reset_index(drop=True)
         spec = METRICS[rule.metric]
-        standard = format_standard(rule.direction, rule.target, spec.unit)
-        shown = rows["value"].map(
-            lambda v, u=spec.unit, r=rule: format_value(
-                v, u, direction=r.direction, target=r.target, warn=r.warn
-            )
-        )
-        values: dict[str, pd.Series | str] = {
-            "value": shown,
-            "numerator": rows["numerator"].map(_count),
-            "denominator": rows["denominator"].map(_count),
-            "whose": whose[mask].reset_index(drop=True),
+        target = format_standard(rule.direction, rule.target, spec.unit)
+        values: dict[str, np.ndarray | str] = {
+            "value": _each_distinct(
+                value[at],
+                partial(
+                    format_value,
+                    unit=spec.unit,
+                    direction=rule.direction,
+                    target=rule.target,
+                    warn=rule.warn,
+                ),
+            ),
+            "numerator": _each_distinct(numerator[at], _count),
+            "denominator": _each_distinct(denominator[at], _count),
+            "whose": whose[at],
             "window": str(ctx.window_days),
             "seat_days": str(SEAT_ACTIVE_DAYS),
             **{k: str(v) for k, v in rule.params.items()},
         }
-        text = _fill(spec.evidence, values) + f" (standard: {standard})."
-        org = (rows["scope"] == "organization").to_numpy()
+        evidence[at] = _fill(spec.evidence, values, at.stop - at.start)
+        tail = np.full(at.stop - at.start, f" (standard: {target}).", dtype=object)
+        org = scope[at] == "organization"
         if org.any():
-            teams = _teams_sentence(rule.id, compliance)
+            by_scope = by_scope if by_scope is not None else _scopes(compliance)
+            teams = _teams_sentence(rule.id, by_scope)
             if teams:
-                text[org] = text[org] + " " + teams
-        value = rows["value"].to_numpy(dtype="float64")
-        gap = np.abs(value - rule.target)
-        if spec.unit != "share":
-            gap = gap / max(abs(rule.target), 1.0)
-        parts.append(
-            rows[["scope", "team", "producer_id", "producer_name", "rule_id", "metric"]].assign(
-                status=rows["status"],
-                severity=np.where(rows["status"] == "fail", "high", "medium"),
-                finding=text.to_numpy(dtype=object),
-                value=value,
-                numerator=rows["numerator"],
-                denominator=rows["denominator"],
-                standard=f"{rule.statement} (target: {standard})",
-                require=rule.require,
-                owner_role=rule.owner_role,
-                review=rule.review,
-                _weight=rule.weight,
-                _gap=gap,
-                _order=rows["rule_order"],
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+                tail[org] = tail[org] + " " + teams
+        after[at] = tail
+        off = np.abs(value[at] - rule.target)
+        gap[at] = off if spec.unit == "share" else off / max(abs(rule.target), 1.0)
+        standard[at] = f"{rule.statement} (target: {target})"
+        require[at], owner[at], review[at] = rule.require, rule.owner_role, rule.review
+        weight[at] = rule.weight
+    return rows[["scope", "team", "producer_id", "producer_name", "rule_id", "metric"]].assign(
+        status=rows["status"],
+        severity=np.where(rows["status"] == "fail", "high", "medium"),
+        finding=(_sentences(evidence) + after).to_numpy(dtype=object),
+        value=value,
+        numerator=rows["numerator"],
+        denominator=rows["denominator"],
+        standard=standard,
+        require=require,
+        owner_role=owner,
+        review=review,
+        _weight=weight,
+        _gap=gap,
+        _order=rows["rule_order"],
+    )
 
 
 #: Archetypes that need a fix, in the order a finding names them.

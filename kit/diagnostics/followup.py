@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.context import human_labels, take_text
+from kit.diagnostics.context import human_labels, latest, take_text
 from kit.diagnostics.pipeline import lead_first_touch, new_leads
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, median_rows, missing_rows, not_blank, share_rows
 from kit.schema import CONVERSATION_TYPES
 
@@ -146,7 +147,7 @@ def _conversations(ctx: Context, section: Measurements) -> None:
     when = sub["t"].to_numpy()[recent]
     age = (np.datetime64(ctx.as_of, "D") - when.astype("datetime64[D]")).astype("int64")
     kinds = human_labels(take_text(raw["type"], r_rows))
-    section.units["missing_next_steps"] = pd.DataFrame(
+    section.units["missing_next_steps"] = review_units(
         {
             "team": team[recent],
             "user": user[recent],
@@ -186,13 +187,8 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     if ctx.has("opportunities"):
         every_opp = acts["opp"].to_numpy()
         linked = acts["manual"].to_numpy() & (every_opp >= 0)  # human touches of a loan
-        last_opp = np.full(
-            len(ctx.dataset.tables["opportunities"]), np.datetime64("NaT"), "datetime64[us]"
-        )
-        if linked.any():
-            g = pd.Series(acts["t"].to_numpy()[linked]).groupby(every_opp[linked], sort=False)
-            last = g.max()
-            last_opp[last.index.to_numpy()] = last.to_numpy()
+        n_opps = len(ctx.dataset.tables["opportunities"])
+        last_opp = latest(every_opp[linked], acts["t"].to_numpy()[linked], n_opps)
         by_opp = ~by_contact & (opp >= 0)
         if len(last_opp):  # an empty opportunities table: no activity points at a loan
             followed |= by_opp & (last_opp[np.maximum(opp, 0)] > t)
@@ -210,7 +206,7 @@ def _overdue(ctx: Context, section: Measurements) -> None:
     o_rows = sub["row"].to_numpy()[overdue]
     o_due = due[in_scope][overdue]
     kind = take_text(raw["type"], o_rows)
-    section.units["overdue_next_steps"] = pd.DataFrame(
+    section.units["overdue_next_steps"] = review_units(
         {
             "team": sub["team"].to_numpy()[overdue],
             "user": sub["user"].to_numpy()[overdue],

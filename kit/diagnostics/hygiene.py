@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, median_rows, missing_rows, money_suffix, share_rows
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def _days(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
 
 def _units(ctx: Context, rows: pd.DataFrame, age: np.ndarray, detail: np.ndarray) -> pd.DataFrame:
     raw = ctx.dataset.tables["opportunities"]
-    return pd.DataFrame(
+    return review_units(
         {
             "team": rows["team"].to_numpy(),
             "user": rows["owner"].to_numpy(),

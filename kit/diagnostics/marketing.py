@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import take_text
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, missing_rows, share_rows
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def compute(ctx: Context) -> Measurements:
         )
         missing = new & ~source
         rows = contacts[missing]
-        section.units["missing_lead_source"] = pd.DataFrame(
+        section.units["missing_lead_source"] = review_units(
             {
                 "team": rows["team"].to_numpy(),
                 "user": rows["owner"].to_numpy(),

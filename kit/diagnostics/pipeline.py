@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kit.diagnostics.context import human_labels, take_text
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, missing_rows, money_suffix, present, share_rows
 from kit.schema import STAGES
 
@@ -138,7 +139,7 @@ def _stale(ctx: Context, section: Measurements) -> None:
     amount = raw["amount"].to_numpy(dtype="float64", na_value=np.nan)[codes]
     stage_labels = human_labels(rows["stage"].to_numpy())
     amount_text = money_suffix(amount)
-    section.units["stale_loans"] = pd.DataFrame(
+    section.units["stale_loans"] = review_units(
         {
             "team": rows["team"].to_numpy(),
             "user": rows["owner"].to_numpy(),
@@ -179,7 +180,7 @@ def _untouched(ctx: Context, section: Measurements) -> None:
     age = (
         np.datetime64(ctx.as_of, "D") - rows["created"].to_numpy().astype("datetime64[D]")
     ).astype("int64")
-    section.units["untouched_leads"] = pd.DataFrame(
+    section.units["untouched_leads"] = review_units(
         {
             "team": rows["team"].to_numpy(),
             "user": rows["owner"].to_numpy(),

@@ -26,8 +26,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kit.diagnostics.context import labels
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import (
     Measurements,
     missing_rows,
@@ -107,8 +110,15 @@ def _shadow(ctx: Context, section: Measurements) -> None:
     sub = los.loc[funded]
     # loans entered in the CRM by the as-of date (one entered later was not there on it)
     numbers = ctx.dataset.tables["opportunities"]["loan_number"]
-    crm = set(normalize_loan_number(numbers.iloc[ctx.opportunities["code"].to_numpy()]).dropna())
-    in_crm = normalize_loan_number(sub["loan_number"]).isin(crm).to_numpy()
+    crm = normalize_loan_number(numbers.iloc[ctx.opportunities["code"].to_numpy()]).dropna()
+    # matched in Arrow (a hash of the CRM's numbers), never as Python strings in a set
+    in_crm = np.asarray(
+        pc.fill_null(
+            pc.is_in(pa.array(normalize_loan_number(sub["loan_number"])), value_set=pa.array(crm)),
+            False,
+        ),
+        dtype=bool,
+    )
     user = ctx.user_codes(sub["officer_id"])
     team = ctx.team_of(user)
     section.metrics.append(
@@ -144,7 +154,7 @@ def _shadow(ctx: Context, section: Measurements) -> None:
         "int64"
     )
     amount_text = pd.Series(money_suffix(amount[miss]))
-    section.units["funded_loan_missing_from_crm"] = pd.DataFrame(
+    section.units["funded_loan_missing_from_crm"] = review_units(
         {
             "team": team[miss],
             "user": user[miss],

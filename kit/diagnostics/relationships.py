@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kit.diagnostics.context import take_text
+from kit.diagnostics.context import stage_codes, take_text
+from kit.diagnostics.review import review_units
 from kit.diagnostics.rows import Measurements, count_rows, missing_rows, share_rows
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _progress(ctx: Context) -> pd.DataFrame:
     if ctx.has("stage_history") and len(ctx.dataset.tables["stage_history"]):
         sh = ctx.dataset.tables["stage_history"]
         sh_codes = ctx.opportunity_codes(sh["opportunity_id"])
-        sh_idx = pd.Index(STAGES).get_indexer(sh["stage"].astype("str"))
+        sh_idx = stage_codes(sh["stage"])
         reached = np.zeros(len(raw), dtype=bool)
         at = sh["changed_at"].to_numpy(dtype="datetime64[us]")
         ok = (sh_codes >= 0) & (sh_idx >= app) & (sh_idx != lost_i) & ~(at >= ctx.end64)
@@ -140,7 +141,7 @@ def compute(ctx: Context) -> Measurements:
         )
         last_text = pd.Series(last[out]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
         raw_ids = ctx.dataset.tables["contacts"]["contact_id"]
-        section.units[item] = pd.DataFrame(
+        section.units[item] = review_units(
             {
                 "team": sub["team"].to_numpy()[out],
                 "user": sub["owner"].to_numpy()[out],

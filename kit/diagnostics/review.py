@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kit.diagnostics.metrics import METRICS
 from kit.results import REVIEW_COLUMNS
@@ -213,6 +214,29 @@ def review_title(item: str, standards: Standards | Mapping[str, Any]) -> str:
     return spec.title.format(**_metric_params(standards, spec.metric))
 
 
+#: The text columns of a module's review units, kept as Python objects.
+_UNIT_TEXT = ("record_id", "detail")
+
+
+def review_units(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """A metric module's review-list units (``team``, ``user``, ``record_id``,
+    ``age_days``, ``detail``), their text columns kept as the Python strings they were
+    built from: :func:`review_list` reads them as such, so they are never converted to
+    Arrow text and back.
+
+    >>> review_units({"record_id": np.array(["O1"], dtype="U2")})["record_id"].dtype
+    dtype('O')
+    """
+    return pd.DataFrame(
+        {
+            name: pd.Series(np.asarray(values, dtype=object), dtype=object)
+            if name in _UNIT_TEXT
+            else values
+            for name, values in columns.items()
+        }
+    )
+
+
 def _text_at(names: np.ndarray, codes: np.ndarray) -> pd.Series:
     """``names[codes]`` as text (blank where the code is negative), taken in Arrow: no
     Python string made per row.
@@ -224,43 +248,67 @@ def _text_at(names: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=pd.StringDtype("pyarrow", np.nan)))
 
 
+def _arrow_text(values: pa.Array) -> pd.Series:
+    """An Arrow text array as a ``str`` column, without a copy."""
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=pd.StringDtype("pyarrow", np.nan)))
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    """An object array of text (None or NaN: blank) as one Arrow array, converted at once
+    rather than inferred value by value by a frame's constructor."""
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
 def review_list(ctx: Context, units: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Assemble the review list from the metric modules' unit frames.
 
     Sorted by team, item (in :data:`REVIEW_ITEMS` order), oldest first, then record id.
+    The order is found on codes (team code, item order, age, the record id's rank among
+    the ids; teams are numbered in name order) and every column is then taken once
+    in that order: no text column is sorted or gathered twice.
     """
-    parts = []
-    for order, (item, spec) in enumerate(REVIEW_ITEMS.items()):
+    team_parts: list[np.ndarray] = []
+    user_parts: list[np.ndarray] = []
+    order_parts: list[np.ndarray] = []
+    age_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    detail_parts: list[np.ndarray] = []
+    for order, (_item, spec) in enumerate(REVIEW_ITEMS.items()):
         unit = units.get(spec.unit)
         if unit is None or not len(unit):
             continue
         team = unit["team"].to_numpy(dtype="int64")
-        user = unit["user"].to_numpy(dtype="int64")
         keep = team >= 0
-        known = user >= 0
-        parts.append(
-            pd.DataFrame(
-                {
-                    "team": _text_at(ctx.teams, team[keep]),
-                    "item": item,
-                    "record_id": unit["record_id"].to_numpy(dtype=object)[keep],
-                    "producer_id": _text_at(ctx.user_ids, np.where(known, user, -1)[keep]),
-                    "producer_name": _text_at(ctx.user_names, np.where(known, user, -1)[keep]),
-                    "age_days": unit["age_days"].to_numpy(dtype="int64")[keep],
-                    "detail": unit["detail"].to_numpy(dtype=object)[keep],
-                    "_order": order,
-                }
-            )
-        )
-    if not parts:
+        user = unit["user"].to_numpy(dtype="int64")[keep]
+        team_parts.append(team[keep])
+        user_parts.append(np.where(user >= 0, user, -1))
+        order_parts.append(np.full(int(keep.sum()), order, dtype="int64"))
+        age_parts.append(unit["age_days"].to_numpy(dtype="int64")[keep])
+        id_parts.append(unit["record_id"].to_numpy(dtype=object)[keep])
+        detail_parts.append(unit["detail"].to_numpy(dtype=object)[keep])
+    if not team_parts:
         frame = pd.DataFrame({c: pd.Series(dtype="str") for c in REVIEW_COLUMNS})
         frame["age_days"] = frame["age_days"].astype("int64")
         return frame
-    frame = pd.concat(parts, ignore_index=True)
-    del parts[:]  # copied into ``frame``: not held through the sort
-    frame = frame.sort_values(
-        ["team", "_order", "age_days", "record_id"],
-        ascending=[True, True, False, True],
-        kind="stable",
+    team, user, item_order, age, record_id, detail = (
+        np.concatenate(parts)
+        for parts in (team_parts, user_parts, order_parts, age_parts, id_parts, detail_parts)
     )
-    return frame[list(REVIEW_COLUMNS)].reset_index(drop=True)
+    ids = _arrow(record_id)  # converted in their own order, then taken in Arrow
+    keys = pa.table({"team": team, "item": item_order, "age": -age, "record_id": ids})
+    # Arrow's sort is stable, a blank record id last, as in pandas' sort of the frame
+    rows = pc.sort_indices(
+        keys, sort_keys=[(c, "ascending", "at_end") for c in keys.column_names]
+    ).to_numpy()
+    items = np.array(list(REVIEW_ITEMS), dtype=object)
+    return pd.DataFrame(
+        {
+            "team": _text_at(ctx.teams, team[rows]),
+            "item": _arrow_text(_arrow(items).take(item_order[rows])),
+            "record_id": _arrow_text(ids.take(rows)),
+            "producer_id": _text_at(ctx.user_ids, user[rows]),
+            "producer_name": _text_at(ctx.user_names, user[rows]),
+            "age_days": age[rows],
+            "detail": _arrow_text(_arrow(detail).take(rows)),
+        }
+    )

@@ -120,45 +120,57 @@ def empty_metrics() -> pd.DataFrame:
     )
 
 
+def _identity(ctx: Context, scope: Scope, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Team, producer id and producer name of the ``n`` rows of ``scope`` (blank: NaN)."""
+    if scope == "organization":
+        blank = np.full(n, np.nan, dtype=object)
+        return blank, blank, blank
+    if scope == "team":
+        blank = np.full(n, np.nan, dtype=object)
+        return ctx.teams.astype(object), blank, blank
+    prod = ctx.producer_codes
+    return (
+        ctx.teams[ctx.user_team[prod]].astype(object),
+        ctx.user_ids[prod].astype(object),
+        ctx.user_names[prod].astype(object),
+    )
+
+
 def _frame(
     ctx: Context,
     metric: str,
-    scope: Scope,
+    scopes: list[Scope],
     *,
-    value: np.ndarray,
-    numerator: np.ndarray,
-    denominator: np.ndarray,
-    assessed: np.ndarray,
+    value: list[np.ndarray],
+    numerator: list[np.ndarray],
+    denominator: list[np.ndarray],
+    assessed: list[np.ndarray],
     reason: str,
 ) -> pd.DataFrame:
-    n = len(value)
-    if scope == "organization":
-        team = np.full(n, np.nan, dtype=object)
-        pid = np.full(n, np.nan, dtype=object)
-        pname = np.full(n, np.nan, dtype=object)
-    elif scope == "team":
-        team = ctx.teams.astype(object)
-        pid = np.full(n, np.nan, dtype=object)
-        pname = np.full(n, np.nan, dtype=object)
-    else:
-        prod = ctx.producer_codes
-        team = ctx.teams[ctx.user_team[prod]].astype(object)
-        pid = ctx.user_ids[prod].astype(object)
-        pname = ctx.user_names[prod].astype(object)
+    """One metric's rows of every scope in ``scopes`` (at least one; the arrays: one per
+    scope, in that order), built as one frame."""
+    sizes = [len(v) for v in value]
+    n = sum(sizes)
+    identity = [_identity(ctx, scope, size) for scope, size in zip(scopes, sizes, strict=True)]
+    known = np.concatenate([np.asarray(a, dtype=bool) for a in assessed])
     reasons = np.full(n, reason, dtype=object)
-    reasons[np.asarray(assessed, dtype=bool)] = None
+    reasons[known] = None
+
+    def joined(arrays: list[np.ndarray], dtype: str) -> np.ndarray:
+        return np.concatenate([np.asarray(a, dtype=dtype) for a in arrays])
+
     return pd.DataFrame(
         {
-            "scope": np.full(n, scope, dtype=object),
-            "team": team,
-            "producer_id": pid,
-            "producer_name": pname,
+            "scope": np.repeat(np.array(scopes, dtype=object), sizes),
+            "team": joined([i[0] for i in identity], "object"),
+            "producer_id": joined([i[1] for i in identity], "object"),
+            "producer_name": joined([i[2] for i in identity], "object"),
             "metric": np.full(n, metric, dtype=object),
-            "value": np.asarray(value, dtype="float64"),
-            "numerator": np.asarray(numerator, dtype="float64"),
-            "denominator": np.asarray(denominator, dtype="float64"),
+            "value": joined(value, "float64"),
+            "numerator": joined(numerator, "float64"),
+            "denominator": joined(denominator, "float64"),
             "unit": np.full(n, METRICS[metric].unit, dtype=object),
-            "assessed": np.asarray(assessed, dtype=bool),
+            "assessed": known,
             "reason": reasons,
         }
     )
@@ -185,10 +197,14 @@ def rows_from_counts(
     ``user_*`` arrays are indexed by user code (every CRM user), ``team_*`` by team code.
     With ``value="ratio"`` the value is numerator / denominator; with ``value="given"`` the
     ``*_value`` arrays are used. A row whose denominator is zero is not assessed, with
-    ``empty_reason``.
+    ``empty_reason``. The rows of every scope are built as one frame.
     """
     spec = METRICS[metric]
-    parts = []
+    scopes: list[Scope] = []
+    values: list[np.ndarray] = []
+    nums: list[np.ndarray] = []
+    dens: list[np.ndarray] = []
+    known: list[np.ndarray] = []
 
     def build(scope: Scope, num: np.ndarray, den: np.ndarray, given: np.ndarray | None) -> None:
         num = np.asarray(num, dtype="float64")
@@ -199,19 +215,11 @@ def rows_from_counts(
                 val = np.where(assessed, num / np.where(assessed, den, 1.0), np.nan)
         else:
             val = np.where(assessed, np.asarray(given, dtype="float64"), np.nan)
-        assessed = assessed & ~np.isnan(val)
-        parts.append(
-            _frame(
-                ctx,
-                metric,
-                scope,
-                value=val,
-                numerator=num,
-                denominator=den,
-                assessed=assessed,
-                reason=empty_reason,
-            )
-        )
+        scopes.append(scope)
+        values.append(val)
+        nums.append(num)
+        dens.append(den)
+        known.append(assessed & ~np.isnan(val))
 
     if "organization" in spec.scopes:
         build(
@@ -230,7 +238,18 @@ def rows_from_counts(
             np.asarray(user_den)[prod],
             None if user_value is None else np.asarray(user_value)[prod],
         )
-    return pd.concat(parts, ignore_index=True)
+    if not scopes:
+        raise ValueError(f"metric {metric!r} is measured at no scope")
+    return _frame(
+        ctx,
+        metric,
+        scopes,
+        value=values,
+        numerator=nums,
+        denominator=dens,
+        assessed=known,
+        reason=empty_reason,
+    )
 
 
 def _bincount(codes: np.ndarray, weights: np.ndarray | None, size: int) -> np.ndarray:

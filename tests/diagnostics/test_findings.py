@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kit.diagnostics.compliance import compliance
@@ -177,12 +178,13 @@ def test_the_team_archetype_finding_counts_archetypes_read_from_records_together
     assert _findings(METRICS_ROWS.iloc[:0], alone).empty
 
 def test_zero_share_reads_none_of_not_only_zero_percent():
-    from kit.diagnostics.findings import _fill
+    from kit.diagnostics.findings import _fill, _sentences
 
-    sentences = _fill(
-        "only {value} of {whose} loans exist in the CRM",
-        {"value": pd.Series(["0%", "5%"]), "whose": pd.Series(["West's", "East's"])},
-    )
+    texts = {
+        "value": np.array(["0%", "5%"], dtype=object),
+        "whose": np.array(["West's", "East's"], dtype=object),
+    }
+    sentences = _sentences(_fill("only {value} of {whose} loans exist in the CRM", texts, 2))
     assert sentences.tolist() == [
         "None of West's loans exist in the CRM",
         "Only 5% of East's loans exist in the CRM",

@@ -320,3 +320,18 @@ def test_email_verdict_same_as_python_whitespace_regex_on_tricky_values():
         got = emails.str.match(quality._EMAIL).tolist()
         assert got == list(case.values())
         assert got == [python.match(v) is not None for v in case]
+
+
+def test_phone_digits_in_arrow_and_beyond_ascii():
+    """ASCII numbers are filtered in Arrow's buffers, other text by Python's \\D; both as
+    pandas' str.replace(r"\\D", "") gives them."""
+    ascii_only = pd.Series(["(407) 555-8406", None, "", "+1 602.555.8048", "ext"], dtype="str")
+    assert quality._digits(ascii_only).fillna("<blank>").tolist() == [
+        "4075558406",
+        "<blank>",
+        "",
+        "16025558048",
+        "",
+    ]
+    # Arabic-Indic digits are digits to Python's \\D: the fallback keeps them
+    assert quality._digits(pd.Series(["٣٤5-6", "é9"], dtype="str")).tolist() == ["٣٤56", "9"]
