@@ -29,11 +29,12 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -790,6 +791,55 @@ def _laid_out(fig: Figure) -> Bbox | None:
     return crop.padded(mpl.rcParams["savefig.pad_inches"])
 
 
+@contextlib.contextmanager
+def _each_text_laid_out_once() -> Iterator[None]:
+    """While a chart is laid out and saved as SVG, lay out each distinct text once.
+
+    Placing and drawing a chart asks for the layout of every tick label, title, legend entry
+    and annotation a dozen times over (two layout passes, the title's placement, each axis
+    label's placement beside its tick labels, the crop and the drawing), and every time
+    matplotlib looked the font up again and measured the text again: a third of the time a
+    chart took. A text's layout (its box and lines, before it is moved to its place) depends
+    only on what the key below holds: its words, font, the figure's resolution, line spacing,
+    alignments and rotation, and how the renderer measures (its class); so the first layout
+    of each is kept, for this chart only, and is the very one matplotlib would compute again.
+    Texts that wrap (their lines depend on where they stand) or go through TeX are laid out
+    as before.
+    """
+    from matplotlib.text import Text
+
+    text_class: Any = Text  # the method is matplotlib's own, private: typed as Any
+    lay_out = text_class._get_layout
+    kept: dict[tuple[Any, ...], Any] = {}
+
+    def laid_out(text: Any, renderer: Any) -> Any:
+        if text.get_wrap() or text.get_usetex():
+            return lay_out(text, renderer)
+        key = (
+            type(renderer),
+            text.get_text(),
+            text.get_fontproperties().copy(),  # a copy: the key must not change under it
+            text.figure.dpi,
+            text.get_parse_math(),
+            text._linespacing,
+            text._multialignment,
+            text.get_horizontalalignment(),
+            text.get_verticalalignment(),
+            text.get_rotation(),
+            text.get_rotation_mode(),
+        )
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = lay_out(text, renderer)
+        return found
+
+    text_class._get_layout = laid_out
+    try:
+        yield
+    finally:
+        text_class._get_layout = lay_out
+
+
 def figure(
     fig: Figure,
     *,
@@ -817,7 +867,10 @@ def figure(
     buffer = io.BytesIO()
     try:
         if fmt == "svg":
-            with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": "crm-adoption-kit"}):
+            with (
+                mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": "crm-adoption-kit"}),
+                _each_text_laid_out_once(),
+            ):
                 crop = _laid_out(fig) or "tight"
                 fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=crop)
             if buffer.tell() > _MAX_SVG_BYTES:
