@@ -816,7 +816,8 @@ def _each_text_laid_out_once() -> Iterator[None]:
         if text.get_wrap() or text.get_usetex():
             return lay_out(text, renderer)
         key = (
-            type(renderer),
+            # how it measures: the SVG writer wraps its renderer in a mixed-mode one
+            type(getattr(renderer, "_renderer", renderer)),
             text.get_text(),
             text.get_fontproperties().copy(),  # a copy: the key must not change under it
             text.figure.dpi,
