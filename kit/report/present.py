@@ -834,11 +834,37 @@ def _each_text_laid_out_once() -> Iterator[None]:
             found = kept[key] = lay_out(text, renderer)
         return found
 
+    from matplotlib.axis import Axis
+
+    axis_class: Any = Axis  # the method is matplotlib's own, private: typed as Any
+    update_ticks = axis_class._update_ticks
+    ticked: dict[int, tuple[Any, tuple[Any, ...], list[Any]]] = {}
+
+    def ticks_updated(axis: Any) -> list[Any]:
+        # The ticks, their places and labels follow from the view limits, where the axes
+        # stand (how many ticks fit), the resolution and the locators and formatters: asked
+        # again with all of them unchanged, the ticks are already placed and labelled.
+        key = (
+            tuple(axis.get_view_interval()),
+            axis.axes.bbox.bounds,
+            axis.axes.get_figure(root=True).dpi,
+            axis.major.locator,
+            axis.major.formatter,
+            axis.minor.locator,
+            axis.minor.formatter,
+        )
+        held = ticked.get(id(axis))
+        if held is None or held[0] is not axis or held[1] != key:
+            held = ticked[id(axis)] = (axis, key, update_ticks(axis))
+        return list(held[2])
+
     text_class._get_layout = laid_out
+    axis_class._update_ticks = ticks_updated
     try:
         yield
     finally:
         text_class._get_layout = lay_out
+        axis_class._update_ticks = update_ticks
 
 
 def figure(
