@@ -373,15 +373,7 @@ def adoption_curves(
         data = data[data["team"].isin(teams)]
     if data.empty:
         return _empty(title, "no weeks since launch to show")
-    # one pass over the teams (a report draws 57 curves twice): each team's rows, in week
-    # order, its share averaged over the week and the three before it
-    curves = {
-        str(name): (
-            rows["week_number"].to_numpy(),
-            rows["share_active"].rolling(4, min_periods=1).mean().to_numpy(),
-        )
-        for name, rows in data.groupby(data["team"].astype(str), sort=True)
-    }
+    curves = _four_week_curves(data)
     fig, ax = _figure(3.6)
     names = list(curves)
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
@@ -425,6 +417,39 @@ def adoption_curves(
             f"{_pct(shares[-1])} in week {int(weeks[-1])}"
         )
     return Chart(fig, f"Line chart: {title}. {_join(described)}.")
+
+
+def _four_week_curves(data: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each team's curve, by team name in sorted order: its weeks and its share averaged over
+    the week and the three before it (fewer at the start).
+
+    ``data``: team, week_number, share_active, in week order within each team. One rolling
+    pass over every team's rows (a report draws every other team's curve: 550 of them at the
+    xlarge scale), each team's window kept to its own rows, the same numbers as rolling over
+    each team on its own.
+
+    >>> d = pd.DataFrame({"team": ["South", "North", "North", "North", "South"],
+    ...                   "week_number": [0, 0, 1, 2, 1],
+    ...                   "share_active": [1.0, 0.2, 0.4, 0.9, 0.0]})
+    >>> {t: (w.tolist(), s.round(2).tolist()) for t, (w, s) in _four_week_curves(d).items()}
+    {'North': ([0, 1, 2], [0.2, 0.3, 0.5]), 'South': ([0, 1], [1.0, 0.5])}
+    """
+    names, codes = np.unique(data["team"].astype(str).to_numpy(), return_inverse=True)
+    order = np.argsort(codes, kind="stable")  # each team's rows together, still in week order
+    codes = codes[order]
+    shares = (
+        pd.Series(data["share_active"].to_numpy(dtype="float64")[order])
+        .groupby(codes, sort=False)
+        .rolling(4, min_periods=1)
+        .mean()
+        .to_numpy()  # the teams' rows stay together, so in the order given
+    )
+    weeks = data["week_number"].to_numpy()[order]
+    bounds = np.searchsorted(codes, np.arange(len(names) + 1))
+    return {
+        str(name): (weeks[bounds[i] : bounds[i + 1]], shares[bounds[i] : bounds[i + 1]])
+        for i, name in enumerate(names)
+    }
 
 
 def record_curves(

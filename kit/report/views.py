@@ -156,6 +156,45 @@ def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file())
 
 
+def _team_rows(frame: pd.DataFrame, team: str, *, name: str) -> pd.DataFrame:
+    """The rows of ``frame`` (the bundle's frame ``name``) whose team is ``team``: the same
+    rows, in the same order and with the same index, as ``frame[frame["team"] == team]``.
+
+    Comparing every row's team with the report's took time that grew with the organization
+    (half a second per report for the 2 million rows of a 550-team review list). A report
+    worker's kernel writes one team's report after another from the same bundle, so where
+    each team's rows are is found once and kept while the frame's team column holds the very
+    data it was found in: the Arrow array of the bundle :func:`open_results` read, which every
+    report's copy shares. A team column replaced or written into (with pandas' copy on write,
+    an array of its own) is looked at afresh; one not held by Arrow is compared row by row.
+
+    >>> f = pd.DataFrame({"team": ["North", "South", "North"], "calls": [1, 2, 3]})
+    >>> _team_rows(f, "North", name="example")["calls"].tolist()
+    [1, 3]
+    >>> f.loc[1, "team"] = "North"  # written into: found again
+    >>> _team_rows(f, "North", name="example").index.tolist()
+    [0, 1, 2]
+    """
+    column = frame["team"]
+    to_arrow = getattr(column.array, "__arrow_array__", None)
+    data = None if to_arrow is None else to_arrow()
+    if to_arrow is None or data is not to_arrow():  # not one array held: no identity to key
+        return frame[column == team]
+    held = _TEAM_ROWS.get(name)
+    if held is None or held[0] is not data:
+        codes, teams = pd.factorize(column)
+        order = np.argsort(codes, kind="stable")  # each team's rows together, in frame order
+        bounds = np.searchsorted(codes[order], np.arange(len(teams) + 1))
+        where = {str(t): order[bounds[i] : bounds[i + 1]] for i, t in enumerate(teams)}
+        held = _TEAM_ROWS[name] = (data, where)
+    return frame.take(held[1].get(team, np.empty(0, dtype=np.intp)))
+
+
+#: Where each team's rows are in a bundle frame, by the frame's name: the team column's data
+#: they were found in (held, so it is the same object while it lives) and team -> positions.
+_TEAM_ROWS: dict[str, tuple[object, dict[str, np.ndarray]]] = {}
+
+
 def resolve_team(results: Results, team: str = "") -> str:
     """The team a report is for: ``team`` itself, or the first team when blank."""
     teams = results.teams()
@@ -263,8 +302,8 @@ def report_header(
 def team_findings(results: Results, team: str) -> pd.DataFrame:
     """The team's findings (its own and its producers') in rank order: severity first, then
     impact, the same order as the organization's ranking (``team_rank``)."""
-    f = results.findings
-    rows = f[(f["team"] == team) & f["scope"].isin(["team", "producer"])]
+    f = _team_rows(results.findings, team, name="findings")
+    rows = f[f["scope"].isin(["team", "producer"])]
     return rows.sort_values(["team_rank", "rank"], kind="stable")
 
 
@@ -363,7 +402,8 @@ def _scope_metrics(results: Results, team: str | None) -> pd.DataFrame:
     if team is None:
         rows = m[m["scope"] == "organization"]
     else:
-        rows = m[(m["scope"] == "team") & (m["team"] == team)]
+        mine = _team_rows(m, team, name="metrics")
+        rows = mine[mine["scope"] == "team"]
     sections = [getattr(METRICS.get(k), "section", "") for k in rows["metric"]]
     rows = rows.assign(section=pd.Series(sections, index=rows.index, dtype="object"))
     cache[team] = (m, rows)
@@ -502,8 +542,8 @@ def compliance(results: Results, team: str) -> pd.DataFrame:
     """Every standard with the team's measured value, its target and pass / warn / fail (or
     not assessed, or too few to judge)."""
     team = resolve_team(results, team)
-    c = results.compliance
-    rows = c[(c["scope"] == "team") & (c["team"] == team)].sort_values("rule_order")
+    c = _team_rows(results.compliance, team, name="compliance")
+    rows = c[c["scope"] == "team"].sort_values("rule_order")
     units = rows["metric"].map(lambda k: METRICS[k].unit)
     measured = [
         metric_text(results, k, v, denominator=d, assessed=st != "not_assessed")
@@ -558,13 +598,11 @@ def producer_scorecard(results: Results, team: str) -> pd.DataFrame:
     team = resolve_team(results, team)
     s = results.scores
     rows = s[(s["scope"] == "producer") & (s["team"] == team)]
-    m = results.metrics
+    m = _team_rows(results.metrics, team, name="metrics")
     # each producer's behaviours by (producer, metric), looked up once per cell: a dict,
     # since a team of a hundred producers has hundreds of cells
-    mine = {
-        (r.producer_id, r.metric): r
-        for r in m[(m["scope"] == "producer") & (m["team"] == team)].itertuples(index=False)
-    }
+    producers = m[m["scope"] == "producer"]
+    mine = {(r.producer_id, r.metric): r for r in producers.itertuples(index=False)}
     ids = rows["producer_id"].to_numpy(dtype=object)
 
     def cell(pid: object, metric: str) -> str:
@@ -709,9 +747,12 @@ def review_list(
     the record, looked up in ``dataset`` (see :func:`open_borrowers`); a leader report never
     has those columns.
     """
-    r = results.review_list
     return _review_rows(
-        r[r["team"] == team], item=item, limit=limit, show_pii=show_pii, dataset=dataset
+        _team_rows(results.review_list, team, name="review_list"),
+        item=item,
+        limit=limit,
+        show_pii=show_pii,
+        dataset=dataset,
     )
 
 
@@ -837,8 +878,7 @@ def review_blocks(
     is not opened and no borrower data is shown.
     """
     parts = []
-    review = results.review_list
-    mine = review[review["team"] == team]
+    mine = _team_rows(results.review_list, team, name="review_list")
     counts = mine["item"].value_counts()
     dataset = open_borrowers(results, dataset_dir) if show_pii and len(counts) else None
     formats = {"Record": "text", "Producer": "text", "Age (days)": "count"}

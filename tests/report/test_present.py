@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import re
 
@@ -397,6 +398,51 @@ def test_figure_places_and_crops_a_chart_as_matplotlib_would(title: str, width: 
     assert fig.axes[0].get_position().bounds == pytest.approx(placed, abs=1e-9)
     assert _points(svg) == pytest.approx(_points(expected.getvalue()), abs=1e-5)
     assert fig.get_layout_engine() is None  # laid out once: saving did not lay it out again
+
+
+def _curves_chart():
+    """A kit chart with every kind of text: tick labels, a title, axis labels, a legend, marks."""
+    from kit.report import plots
+
+    weekly = pd.DataFrame(
+        {
+            "team": ["North"] * 6 + ["South"] * 6,
+            "week_number": list(range(6)) * 2,
+            "share_active": [0.1, 0.4, 0.5, 0.7, 0.6, 0.9, 0.8, 0.6, 0.5, 0.3, 0.2, 0.2],
+        }
+    )
+    return plots.adoption_curves(weekly, highlight="North", marks=[(21, "required")])
+
+
+def test_figure_measures_each_text_and_ticks_once_and_draws_the_same_svg(monkeypatch):
+    """present.figure keeps the first layout of each text and the ticks of each axis state
+    while it places and saves a chart: the SVG is byte for byte the one matplotlib draws
+    measuring everything afresh, and matplotlib's own methods are back afterwards."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    layout, ticks = Text._get_layout, Axis._update_ticks
+    kept = present.figure(_curves_chart().figure, alt="Two curves").data
+    assert (Text._get_layout, Axis._update_ticks) == (layout, ticks)
+    calls = {"layout": 0, "ticks": 0}
+
+    def counted_layout(text, renderer):
+        calls["layout"] += 1
+        return layout(text, renderer)
+
+    def counted_ticks(axis):
+        calls["ticks"] += 1
+        return ticks(axis)
+
+    monkeypatch.setattr(Text, "_get_layout", counted_layout)
+    monkeypatch.setattr(Axis, "_update_ticks", counted_ticks)
+    present.figure(_curves_chart().figure, alt="Two curves")
+    once = dict(calls)
+    monkeypatch.setattr(present, "_measured_once", contextlib.nullcontext)
+    calls.update(layout=0, ticks=0)
+    afresh = present.figure(_curves_chart().figure, alt="Two curves").data
+    assert afresh == kept
+    assert once["layout"] < calls["layout"] / 3 and once["ticks"] < calls["ticks"] / 3
 
 
 def test_dense_figures_fall_back_to_png_and_alt_text_is_required():

@@ -153,6 +153,17 @@ def test_review_list_is_oldest_first_and_has_no_borrower_columns(results):
     assert "Calls and meetings with no next step" not in block
 
 
+def test_a_teams_review_rows_follow_a_review_list_changed_in_place(results):
+    """Where each team's rows are is kept per kernel while the review list's team column is
+    the same data; a notebook that moves a row to another team in its copy sees it move."""
+    assert views.review_list(results, "South", item="stale_loan").empty
+    first = results.review_list.index[results.review_list["record_id"] == "O1"][0]
+    results.review_list.loc[first, "team"] = "South"  # written into: a column of its own
+    moved = views.review_list(results, "South", item="stale_loan")
+    assert moved["Record"].tolist() == ["O1"]
+    assert views.review_list(results, "North", item="stale_loan")["Record"].tolist() == ["O2"]
+
+
 def test_review_blocks_say_when_there_is_nothing_to_review(results):
     block = views.review_blocks(results, "South").data
     assert "Nothing to review this week: no item that could be checked is out of standard." in (
