@@ -151,17 +151,19 @@ def score_colour(score: float | None, *, bands: tuple[float, float] | None = Non
 
 @dataclass
 class Chart:
-    """A finished chart: the figure and the alt text that describes it in words."""
+    """A finished chart: the figure, the alt text that describes it in words and, when the
+    chart needs one to be read, a caption shown under it."""
 
     figure: Figure
     alt: str
+    caption: str | None = None
     _html: str | None = field(default=None, repr=False)
 
     def _repr_html_(self) -> str:
         if self._html is None:
             from kit.report.present import figure as _figure
 
-            self._html = _figure(self.figure, alt=self.alt).data
+            self._html = _figure(self.figure, alt=self.alt, caption=self.caption).data
         return self._html
 
 
@@ -480,9 +482,15 @@ def adoption_curves(
             f"{name} {_pct(shares[0])} in week {int(weeks[0])} and "
             f"{_pct(shares[-1])} in week {int(weeks[-1])}"
         )
+    caption = None
     if crowded:
         described.append(f"each of the {len(names)} teams a grey line")
-    return Chart(fig, f"Line chart: {title}. {_join(described)}.")
+        caption = (
+            f"Each grey line is one of the {len(names)} teams. The blue line is the whole "
+            "organization: the producers of every team counted together each week (a large "
+            "team weighs more than a small one), averaged over 4 weeks as each team's is."
+        )
+    return Chart(fig, f"Line chart: {title}. {_join(described)}.", caption)
 
 
 def record_curves(

@@ -103,6 +103,9 @@ def test_adoption_curves_of_more_teams_than_colours_draw_the_organization_over_g
         "Line chart: Producers logging their own work since launch (4-week average). Whole "
         "organization 100% in week 1 and 88% in week 5, each of the 11 teams a grey line."
     )
+    assert "<figcaption>Each grey line is one of the 11 teams. The blue line" in (
+        chart._repr_html_()
+    )
 
 
 def test_adoption_curves_of_ten_teams_give_each_its_colour():
@@ -112,7 +115,7 @@ def test_adoption_curves_of_ten_teams_give_each_its_colour():
     assert legend == [f"T{t:02d}" for t in range(10)]
     colours = {line.get_color() for line in ax.lines if line.get_label() in legend}
     assert len(colours) == 10 and not ax.collections
-    assert "Whole organization" not in chart.alt
+    assert "Whole organization" not in chart.alt and chart.caption is None
 
 
 def test_record_curves_of_many_teams_count_producers_with_records():
