@@ -395,8 +395,8 @@ def adoption_curves(
     ``highlight`` that team is drawn in the primary colour and the others in grey, so a team
     report shows its curve against the rest of the organization. Without it each team has a
     colour of its own, up to the palette's ten; past ten a colour no longer names a team, so
-    every team is a thin grey line and the whole organization's curve (producers ``active``
-    summed over the teams over producers summed over the teams, each week:
+    every team is a thin grey line and the whole organization's curve (of the ``teams``
+    given, named so; producers ``active`` summed over them over producers summed, each week:
     :func:`_organization_share`, then the same 4-week average) is drawn in the primary
     colour. ``column``, ``active``, ``title`` and ``ylabel`` draw another weekly share, and
     the count it is the share of, the same way (:func:`record_curves`); ``marks`` are
@@ -426,6 +426,12 @@ def adoption_curves(
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
     crowded = highlight is None and len(names) > _TEAM_COLOURS
     organization: tuple[np.ndarray, np.ndarray] | None = None
+    # the organization's line: its name in the legend and alt text, and in the caption
+    together, together_words = (
+        ("Whole organization", "the whole organization")
+        if teams is None
+        else (f"The {len(names)} teams together", f"the {len(names)} teams together")
+    )
     if crowded:
         share = _organization_share(data, active=active)
         organization = (
@@ -437,7 +443,7 @@ def adoption_curves(
             color=PALETTE["primary"],
             linewidth=3.0,
             zorder=3,
-            label="Whole organization",
+            label=together,
         )
         _context_lines(ax, [np.column_stack(xy) for xy in curves.values()])
         ax.plot([], [], color=PALETTE["muted"], linewidth=1.0, label=f"Each team ({len(names)})")
@@ -473,7 +479,7 @@ def adoption_curves(
     focus = [highlight] if highlight is not None else names
     described = [f"marked: {text} (day {day})" for day, text in marks]
     described_curves = (
-        [("Whole organization", organization)]
+        [(together, organization)]
         if organization is not None
         else [(name, curves[name]) for name in focus if name in curves]
     )
@@ -486,9 +492,9 @@ def adoption_curves(
     if crowded:
         described.append(f"each of the {len(names)} teams a grey line")
         caption = (
-            f"Each grey line is one of the {len(names)} teams. The blue line is the whole "
-            "organization: the producers of every team counted together each week (a large "
-            "team weighs more than a small one), averaged over 4 weeks as each team's is."
+            f"Each grey line is one of the {len(names)} teams. The blue line is "
+            f"{together_words}: the producers of every team counted together each week (a "
+            "large team weighs more than a small one), averaged over 4 weeks as each team's is."
         )
     return Chart(fig, f"Line chart: {title}. {_join(described)}.", caption)
 

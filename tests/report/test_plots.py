@@ -103,9 +103,11 @@ def test_adoption_curves_of_more_teams_than_colours_draw_the_organization_over_g
         "Line chart: Producers logging their own work since launch (4-week average). Whole "
         "organization 100% in week 1 and 88% in week 5, each of the 11 teams a grey line."
     )
-    assert "<figcaption>Each grey line is one of the 11 teams. The blue line" in (
+    assert "<figcaption>Each grey line is one of the 11 teams. The blue line is the whole " in (
         chart._repr_html_()
     )
+    chosen = plots.adoption_curves(_crowd(12), teams=[f"T{t:02d}" for t in range(11)])
+    assert "The 11 teams together 100% in week 1 and 88% in week 5" in chosen.alt
 
 
 def test_adoption_curves_of_ten_teams_give_each_its_colour():
