@@ -39,7 +39,7 @@ import seaborn as sns
 from matplotlib.artist import Artist, allow_rasterization
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from kit.formatting import format_of, format_value
 from kit.schema import label
@@ -151,17 +151,19 @@ def score_colour(score: float | None, *, bands: tuple[float, float] | None = Non
 
 @dataclass
 class Chart:
-    """A finished chart: the figure and the alt text that describes it in words."""
+    """A finished chart: the figure, the alt text that describes it in words and, when the
+    chart needs one to be read, a caption shown under it."""
 
     figure: Figure
     alt: str
+    caption: str | None = None
     _html: str | None = field(default=None, repr=False)
 
     def _repr_html_(self) -> str:
         if self._html is None:
             from kit.report.present import figure as _figure
 
-            self._html = _figure(self.figure, alt=self.alt).data
+            self._html = _figure(self.figure, alt=self.alt, caption=self.caption).data
         return self._html
 
 
@@ -197,6 +199,13 @@ def _context_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
 
 def _percent_axis(axis: Any) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+
+
+def _count_axis(axis: Any) -> None:
+    """Ticks at whole numbers only, for an axis of counts (loans, seats): matplotlib's own
+    choice of ticks otherwise, which on counts up to 1 or 2 falls between whole numbers (a
+    loans axis read "0 0 0 1 1" once rounded)."""
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
 
 def _join(parts: Sequence[str], limit: int = 12) -> str:
@@ -342,6 +351,30 @@ class _LineLabels(Artist):
         self.stale = False
 
 
+#: Teams a chart can tell apart by colour: the colours of seaborn's "colorblind" palette.
+_TEAM_COLOURS = len(sns.color_palette("colorblind"))
+
+
+def _organization_share(weekly: pd.DataFrame, *, active: str) -> pd.Series:
+    """The whole organization's share each week since launch: the producers ``active`` that
+    week (a column of counts) summed over the teams, over the producers seated that week
+    summed over the teams; indexed by week number, in week order.
+
+    Week numbers are comparable across teams: every team's week 1 starts on the one launch
+    date of the organization (:mod:`kit.diagnostics.adoption`), so each sum adds the same
+    seven days of every team. A team with no row for a week adds nothing to that week; a
+    week with no producer seated in any team has no share and is left out, as a team's is.
+
+    >>> weekly = pd.DataFrame({"team": ["A", "A", "B"], "week_number": [1, 2, 1],
+    ...                        "producers": [4, 4, 6], "active_producers": [1, 2, 6]})
+    >>> _organization_share(weekly, active="active_producers").to_dict()  # (1 + 6) / (4 + 6)
+    {1: 0.7, 2: 0.5}
+    """
+    totals = weekly.groupby("week_number", sort=True)[[active, "producers"]].sum()
+    totals = totals[totals["producers"] > 0]
+    return totals[active] / totals["producers"]
+
+
 @_styled
 def adoption_curves(
     weekly: pd.DataFrame,
@@ -349,6 +382,7 @@ def adoption_curves(
     highlight: str | None = None,
     teams: Sequence[str] | None = None,
     column: str = "share_active",
+    active: str = "active_producers",
     title: str = "Producers logging their own work since launch (4-week average)",
     ylabel: str = "Producers active that week",
     marks: Sequence[tuple[int, str]] = (),
@@ -359,8 +393,13 @@ def adoption_curves(
     point averages the week with the three before it, so a team of six producers reads as a
     trend rather than noise. With
     ``highlight`` that team is drawn in the primary colour and the others in grey, so a team
-    report shows its curve against the rest of the organization. ``column``, ``title`` and
-    ``ylabel`` draw another weekly share the same way (:func:`record_curves`); ``marks`` are
+    report shows its curve against the rest of the organization. Without it each team has a
+    colour of its own, up to the palette's ten; past ten a colour no longer names a team, so
+    every team is a thin grey line and the whole organization's curve (of the ``teams``
+    given, named so; producers ``active`` summed over them over producers summed, each week:
+    :func:`_organization_share`, then the same 4-week average) is drawn in the primary
+    colour. ``column``, ``active``, ``title`` and ``ylabel`` draw another weekly share, and
+    the count it is the share of, the same way (:func:`record_curves`); ``marks`` are
     ``(days since launch, label)`` pairs drawn as labelled vertical lines (a baseline's as-of
     date, the day a standard was required). Dashed lines mark days 30, 60 and 90, each
     labelled, or under one label "days 30, 60, 90" when the weeks shown are too narrow for
@@ -377,7 +416,30 @@ def adoption_curves(
     fig, ax = _figure(3.6)
     names = list(curves)
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
-    if highlight is None:
+    crowded = highlight is None and len(names) > _TEAM_COLOURS
+    organization: tuple[np.ndarray, np.ndarray] | None = None
+    # the organization's line: its name in the legend and alt text, and in the caption
+    together, together_words = (
+        ("Whole organization", "the whole organization")
+        if teams is None
+        else (f"The {len(names)} teams together", f"the {len(names)} teams together")
+    )
+    if crowded:
+        share = _organization_share(data, active=active)
+        organization = (
+            share.index.to_numpy(),
+            share.rolling(4, min_periods=1).mean().to_numpy(),
+        )
+        ax.plot(
+            *organization,
+            color=PALETTE["primary"],
+            linewidth=3.0,
+            zorder=3,
+            label=together,
+        )
+        _context_lines(ax, [np.column_stack(xy) for xy in curves.values()])
+        ax.plot([], [], color=PALETTE["muted"], linewidth=1.0, label=f"Each team ({len(names)})")
+    elif highlight is None:
         for i, name in enumerate(names):
             x, y = curves[name]
             ax.plot(x, y, color=palette[i % len(palette)], linewidth=2.0, label=name)
@@ -397,7 +459,7 @@ def adoption_curves(
     ax.set_xlabel("Weeks since the CRM launch")
     ax.set_ylabel(ylabel)
     ax.set_title(title, pad=18)
-    legend_teams = len(names) if highlight is None else 2
+    legend_teams = len(names) if highlight is None and not crowded else 2
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
@@ -408,15 +470,25 @@ def adoption_curves(
     ax.add_artist(_LineLabels(ax, marks))
     focus = [highlight] if highlight is not None else names
     described = [f"marked: {text} (day {day})" for day, text in marks]
-    for name in focus:
-        if name not in curves:
-            continue
-        weeks, shares = curves[name]
+    described_curves = (
+        [(together, organization)]
+        if organization is not None
+        else [(name, curves[name]) for name in focus if name in curves]
+    )
+    for name, (weeks, shares) in described_curves:
         described.append(
             f"{name} {_pct(shares[0])} in week {int(weeks[0])} and "
             f"{_pct(shares[-1])} in week {int(weeks[-1])}"
         )
-    return Chart(fig, f"Line chart: {title}. {_join(described)}.")
+    caption = None
+    if crowded:
+        described.append(f"each of the {len(names)} teams a grey line")
+        caption = (
+            f"Each grey line is one of the {len(names)} teams. The blue line is "
+            f"{together_words}: the producers of every team counted together each week (a "
+            "large team weighs more than a small one), averaged over 4 weeks as each team's is."
+        )
+    return Chart(fig, f"Line chart: {title}. {_join(described)}.", caption)
 
 
 def _four_week_curves(data: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -465,6 +537,7 @@ def record_curves(
         highlight=highlight,
         teams=teams,
         column="share_with_records",
+        active="producers_with_records",
         title="Producers creating or updating records since launch, by records (4-week average)",
         ylabel="Producers with records that week",
     )
@@ -582,6 +655,7 @@ def lead_source_outcomes(
     ax.set_ylim(len(totals) - 0.5, -0.5)
     ax.yaxis.grid(False)
     ax.set_xlabel("Loans")
+    _count_axis(ax.xaxis)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(title=None, frameon=False, loc="lower right")
     ax.set_title(title)
@@ -618,6 +692,7 @@ def shadow_pipeline(shadow: pd.DataFrame, *, team: str | None = None) -> Chart:
         label="Missing from the CRM",
     )
     ax.set_xlabel("Funded loans (LOS)")
+    _count_axis(ax.xaxis)
     ax.legend(frameon=False, loc="lower right")
     ax.set_title(title)
     missing = int(totals["missing"].sum())
@@ -652,6 +727,7 @@ def seat_roi(roi: pd.DataFrame, *, active_days: int | None = None) -> Chart:
         label="Seats in use",
     )
     ax.set_xlabel("Seats")
+    _count_axis(ax.xaxis)
     ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     ax.set_title(title, pad=26)
     parts = [

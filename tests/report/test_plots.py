@@ -50,6 +50,84 @@ def test_adoption_curves_average_four_weeks_and_describe_the_highlighted_team():
     assert list(line.get_ydata()) == [1.0, 1.0, 1.0, 1.0, 0.75]
 
 
+def test_organization_share_sums_producers_over_the_teams_each_week():
+    weekly = pd.DataFrame(
+        {
+            "team": ["A", "A", "A", "A", "B", "B"],
+            "week_number": [1, 2, 3, 4, 1, 3],  # B has no row for week 2
+            "producers": [4, 4, 4, 0, 6, 6],
+            "active_producers": [1, 2, 4, 0, 6, 0],
+        }
+    )
+    share = plots._organization_share(weekly, active="active_producers")
+    # week 1: (1 + 6) / (4 + 6), not the teams' average (1/4 + 6/6) / 2 = 0.625; week 2: A's
+    # 2 of 4 alone; week 3: (4 + 0) / (4 + 6); week 4: no producer seated, no share
+    assert share.to_dict() == {1: 0.7, 2: 0.5, 3: 0.4}
+
+
+def _crowd(teams: int, weeks: int = 5) -> pd.DataFrame:
+    """``teams`` teams "T00", "T01", ... of two producers each, every producer active in weeks
+    1 to 4; in the last week one producer of each team is active and the last team has no
+    row."""
+    rows = [
+        {
+            "team": f"T{t:02d}",
+            "week_number": week,
+            "producers": 2,
+            "active_producers": 2 if week < weeks else 1,
+        }
+        for t in range(teams)
+        for week in range(1, weeks + 1)
+        if not (t == teams - 1 and week == weeks)
+    ]
+    frame = pd.DataFrame(rows)
+    return frame.assign(share_active=frame["active_producers"] / frame["producers"])
+
+
+def test_adoption_curves_of_more_teams_than_colours_draw_the_organization_over_grey_teams():
+    chart = plots.adoption_curves(_crowd(11))
+    ax = chart.figure.axes[0]
+    (organization,) = [line for line in ax.lines if line.get_label() == "Whole organization"]
+    # the organization: 1.0 in weeks 1-4, 10 of 20 producers in week 5; week 5 averages
+    # weeks 2-5: (1 + 1 + 1 + 0.5) / 4
+    assert list(organization.get_xdata()) == [1, 2, 3, 4, 5]
+    assert list(organization.get_ydata()) == [1.0, 1.0, 1.0, 1.0, 0.875]
+    assert organization.get_color() == plots.PALETTE["primary"]
+    (teams,) = ax.collections
+    assert len(teams.get_segments()) == 11
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Whole organization",
+        "Each team (11)",
+    ]
+    assert chart.alt == (
+        "Line chart: Producers logging their own work since launch (4-week average). Whole "
+        "organization 100% in week 1 and 88% in week 5, each of the 11 teams a grey line."
+    )
+    assert "<figcaption>Each grey line is one of the 11 teams. The blue line is the whole " in (
+        chart._repr_html_()
+    )
+    chosen = plots.adoption_curves(_crowd(12), teams=[f"T{t:02d}" for t in range(11)])
+    assert "The 11 teams together 100% in week 1 and 88% in week 5" in chosen.alt
+
+
+def test_adoption_curves_of_ten_teams_give_each_its_colour():
+    chart = plots.adoption_curves(_crowd(10))
+    ax = chart.figure.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"T{t:02d}" for t in range(10)]
+    colours = {line.get_color() for line in ax.lines if line.get_label() in legend}
+    assert len(colours) == 10 and not ax.collections
+    assert "Whole organization" not in chart.alt and chart.caption is None
+
+
+def test_record_curves_of_many_teams_count_producers_with_records():
+    crowd = _crowd(11).rename(
+        columns={"active_producers": "producers_with_records", "share_active": "share_with_records"}
+    )
+    chart = plots.record_curves(crowd)
+    assert "Whole organization 100% in week 1 and 88% in week 5" in chart.alt
+
+
 def _weeks(count: int, teams: list[str] | None = None) -> pd.DataFrame:
     """Weekly shares of ``teams`` (default one team, "A") for weeks 1 to ``count``."""
     teams = teams or ["A"]
@@ -101,14 +179,14 @@ def test_day_labels_in_the_report_svg():
 
 
 def test_day_labels_follow_the_axes_width_left_by_the_legend():
-    # the same 42 weeks: three labels beside a one-team legend, one beside a two-column
-    # legend of 24 long team names (the axes are about 2 inches narrower)
+    # the same 42 weeks: three labels beside a one-team legend, one beside a legend of ten
+    # long team names (the most a legend names; the axes are about 2 inches narrower)
     assert [t[0] for t in _labels(plots.adoption_curves(_weeks(42)))] == [
         "day 30",
         "day 60",
         "day 90",
     ]
-    teams = [f"Mortgage team with a long name {i:02d}" for i in range(24)]
+    teams = [f"Mortgage team with a long name {i:02d}" for i in range(10)]
     assert [t[0] for t in _labels(plots.adoption_curves(_weeks(42, teams)))] == ["days 30, 60, 90"]
 
 
@@ -227,6 +305,37 @@ def test_seat_chart_shows_seats_in_use_so_its_gap_is_the_idle_seats():
     )
     widths = [bar.get_width() for bar in chart.figure.axes[0].patches]
     assert widths == [10, 8.0]
+
+
+def _shown_ticks(chart: plots.Chart) -> list[str]:
+    """The labels of the x axis's ticks inside its limits, as drawn."""
+    chart.figure.canvas.draw()
+    ax = chart.figure.axes[0]
+    low, high = ax.get_xlim()
+    return [t.get_text() for t in ax.get_xticklabels() if low <= t.get_position()[0] <= high]
+
+
+def test_count_axes_tick_whole_numbers():
+    """Seen: a lead-source chart of one loan whose axis read "0 0 0 1 1 1"."""
+    sources = pd.DataFrame(
+        {"team": ["A"], "lead_source": ["web"], "contacts": [3], "applications": [1],
+         "funded": [1]}
+    )
+    assert _shown_ticks(plots.lead_source_outcomes(sources, team="A")) == ["0", "1"]
+    shadow = pd.DataFrame(
+        {"team": ["A"], "producer_name": ["Ann"], "funded_los_loans": [1], "in_crm": [0],
+         "missing": [1]}
+    )
+    assert _shown_ticks(plots.shadow_pipeline(shadow)) == ["0", "1"]
+    roi = pd.DataFrame(
+        {"team": ["North"], "seats": [2], "active_producers": [1.0], "active_seats": [1.0]}
+    )
+    assert _shown_ticks(plots.seat_roi(roi, active_days=30)) == ["0", "1", "2"]
+    # larger counts keep matplotlib's own ticks
+    roi = roi.assign(seats=1000)
+    assert _shown_ticks(plots.seat_roi(roi, active_days=30)) == [
+        "0", "200", "400", "600", "800", "1000"
+    ]
 
 
 def test_empty_inputs_draw_a_message_not_an_error():
