@@ -49,6 +49,7 @@ __all__ = [
     "regressions_block",
     "requirement_summary",
     "requirement_table",
+    "organization_score_history",
     "score_history",
     "since_last_assessment",
     "since_required",
@@ -322,6 +323,19 @@ def score_history(results: Results) -> pd.DataFrame:
     return (
         out.drop_duplicates(["team", "as_of"]).sort_values(["team", "as_of"]).reset_index(drop=True)
     )
+
+
+def organization_score_history(results: Results) -> pd.DataFrame:
+    """The whole organization's score at each baseline and now: as_of, score."""
+    c = results.changes
+    rows = c[(c["scope"] == "organization") & (c["kind"] == "score")]
+    then = rows[["baseline_as_of", "before"]].rename(
+        columns={"baseline_as_of": "as_of", "before": "score"}
+    )
+    s = results.scores
+    now = s[s["scope"] == "organization"][["score"]].assign(as_of=results.parameters["as_of"])
+    out = pd.concat([then, now[["as_of", "score"]]], ignore_index=True)
+    return out.drop_duplicates(["as_of"]).sort_values("as_of").reset_index(drop=True)
 
 
 def before_after_chart(results: Results, team: str) -> present.Fragment:
@@ -664,7 +678,9 @@ def portfolio_changes(results: Results) -> present.Fragment:
                 present.heading("Since the last assessment", level=2).data,
                 f"<p>{_esc(method_note())}</p>",
                 plots.score_trend(
-                    history, dates={d: _date(d) for d in history["as_of"].unique()}
+                    history,
+                    dates={d: _date(d) for d in history["as_of"].unique()},
+                    organization=organization_score_history(results),
                 )._repr_html_(),
                 present.table(
                     ranking,

@@ -958,11 +958,18 @@ def score_trend(
     *,
     highlight: str | None = None,
     dates: dict[str, str] | None = None,
+    organization: pd.DataFrame | None = None,
 ) -> Chart:
     """Adoption score of every team at each assessment, one line per team.
 
     ``history``: team, as_of (the assessment's ISO date), score; ``dates`` names the dates
-    on the axis (``{"2025-08-03": "Aug 3, 2025"}``; default: as given).
+    on the axis (``{"2025-08-03": "Aug 3, 2025"}``; default: as given). With ``highlight``
+    that team is drawn in the primary colour and the others in grey, under a two-entry
+    legend. Without it each team has a colour of its own, up to the palette's ten; past ten
+    a colour no longer names a team, so every team is a thin grey line and the
+    ``organization``'s score at each assessment (as_of, score: the results' organization
+    row), when given, is drawn in the primary colour as "Whole organization"; without it
+    the alt text names the lowest and the highest team at the last assessment.
 
     >>> h = pd.DataFrame({"team": ["North", "North"], "as_of": ["2025-08-03", "2025-10-31"],
     ...                   "score": [23.0, 57.0]})
@@ -979,34 +986,86 @@ def score_trend(
     fig, ax = _figure(3.4)
     names = sorted(data["team"].astype(str).unique())
     palette = sns.color_palette("colorblind", n_colors=max(len(names), 1))
+    crowded = highlight is None and len(names) > _TEAM_COLOURS
+    whole = (
+        organization.dropna(subset=["score"])
+        .assign(as_of=lambda f: f["as_of"].astype(str))
+        .loc[lambda f: f["as_of"].isin(x)]
+        .sort_values("as_of")
+        if crowded and organization is not None
+        else None
+    )
+    if whole is not None and whole.empty:
+        whole = None
+    grey = {"color": PALETTE["muted"], "linewidth": 1.0, "markersize": 3.0}
     for i, name in enumerate(names):
         rows = data[data["team"].astype(str) == name]
-        style = {"color": palette[i % len(palette)], "linewidth": 2.0}
-        if highlight is not None:
-            style = (
-                {"color": PALETTE["primary"], "linewidth": 3.0}
-                if name == highlight
-                else {"color": PALETTE["muted"], "linewidth": 1.0}
+        xs, ys = rows["as_of"].astype(str).map(x), rows["score"]
+        if highlight is None and not crowded:
+            ax.plot(xs, ys, marker="o", label=name, color=palette[i % len(palette)], linewidth=2.0)
+        elif name == highlight:
+            ax.plot(
+                xs, ys, marker="o", label=name, color=PALETTE["primary"], linewidth=3.0, zorder=3
             )
-        ax.plot(rows["as_of"].astype(str).map(x), rows["score"], marker="o", label=name, **style)
+        else:
+            ax.plot(xs, ys, marker="o", label="_" + name, zorder=2, **grey)  # no legend entry
+    if whole is not None:
+        ax.plot(
+            whole["as_of"].map(x),
+            whole["score"],
+            marker="o",
+            color=PALETTE["primary"],
+            linewidth=3.0,
+            zorder=3,
+            label="Whole organization",
+        )
+    if crowded:
+        ax.plot([], [], marker="o", label=f"Each team ({len(names)})", **grey)
+    elif highlight is not None and len(names) > 1:
+        ax.plot([], [], marker="o", label="Other teams", **grey)
     ax.set_xticks(range(len(days)), [names_of.get(d, d) for d in days])
     ax.set_ylim(0, 105)
     ax.set_xlim(-0.3, len(days) - 0.7)
     ax.set_ylabel("Adoption score")
     ax.set_title(title)
+    legend_teams = len(names) if highlight is None and not crowded else 2
     ax.legend(
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
         frameon=False,
         fontsize=9,
-        ncols=1 if len(names) < 12 else 2,
+        ncols=1 if legend_teams < 12 else 2,
     )
-    parts = [
-        f"{t} "
-        + ", ".join(
+
+    def scores(rows: pd.DataFrame) -> str:
+        return ", ".join(
             f"{s:.0f} on {names_of.get(d, d)}"
-            for d, s in zip(r["as_of"].astype(str), r["score"], strict=True)
+            for d, s in zip(rows["as_of"].astype(str), rows["score"], strict=True)
         )
-        for t, r in data.groupby(data["team"].astype(str), sort=True)
-    ]
-    return Chart(fig, f"Line chart: {title}. {_join(parts, 60)}.")
+
+    by_team = data.groupby(data["team"].astype(str), sort=True)
+    caption = None
+    if crowded:
+        last = data[data["as_of"].astype(str) == days[-1]].sort_values(["score", "team"])
+        low, high = last.iloc[0], last.iloc[-1]
+        when = names_of.get(days[-1], days[-1])
+        parts = [f"Whole organization {scores(whole)}"] if whole is not None else []
+        parts += [
+            f"each of the {len(names)} teams a grey line",
+            f"on {when} the lowest {low['team']} {low['score']:.0f}, "
+            f"the highest {high['team']} {high['score']:.0f}",
+        ]
+        caption = f"Each grey line is one of the {len(names)} teams."
+        if whole is not None:
+            caption += (
+                " The blue line is the whole organization's adoption score at each "
+                "assessment: the standards measured over the whole organization at once, "
+                "not the teams' scores averaged."
+            )
+    elif highlight is not None:
+        parts = [f"{t} {scores(r)}" for t, r in by_team if t == highlight]
+        if len(names) > 1:
+            parts.append(f"each of the other {len(names) - 1} teams a grey line")
+    else:
+        parts = [f"{t} {scores(r)}" for t, r in by_team]
+    return Chart(fig, f"Line chart: {title}. {_join(parts, 60)}.", caption)
