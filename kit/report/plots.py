@@ -1049,9 +1049,10 @@ def score_trend(
         last = data[data["as_of"].astype(str) == days[-1]].sort_values(["score", "team"])
         low, high = last.iloc[0], last.iloc[-1]
         when = names_of.get(days[-1], days[-1])
-        parts = [f"Whole organization {scores(whole)}"] if whole is not None else []
+        each = f"each of the {len(names)} teams a grey line"
+        parts = [f"Whole organization {scores(whole)}", each] if whole is not None else [each]
+        parts[0] = parts[0][0].upper() + parts[0][1:]
         parts += [
-            f"each of the {len(names)} teams a grey line",
             f"on {when} the lowest {low['team']} {low['score']:.0f}, "
             f"the highest {high['team']} {high['score']:.0f}",
         ]

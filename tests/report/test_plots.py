@@ -472,3 +472,100 @@ def test_lead_source_bars_pair_applications_over_funded_per_source_most_funded_f
     # seaborn's barplot colours (75% saturation), which the chart kept when it dropped it
     assert matplotlib.colors.to_hex(funded[0].get_facecolor()) == "#2a4e6e"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Applications", "Funded"]
+
+
+_DATES = {"2025-03-31": "Mar 31, 2025", "2025-06-30": "Jun 30, 2025"}
+
+
+def _score_history(teams: int) -> pd.DataFrame:
+    """``teams`` teams "T00", "T01", ... scored 10 + t on Mar 31 and 20 + 2t on Jun 30, but
+    for the last team, not scored on Jun 30 (too little evidence)."""
+    return pd.DataFrame(
+        [
+            {"team": f"T{t:02d}", "as_of": as_of, "score": score}
+            for t in range(teams)
+            for as_of, score in (
+                ("2025-03-31", 10.0 + t),
+                ("2025-06-30", float("nan") if t == teams - 1 else 20.0 + 2 * t),
+            )
+        ]
+    )
+
+
+def _legend(chart: plots.Chart) -> list[str]:
+    return [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]
+
+
+def test_score_trend_of_a_highlighted_team_greys_the_others_under_a_two_entry_legend():
+    history = pd.DataFrame(
+        {
+            "team": ["North", "North", "South", "South", "West", "West"],
+            "as_of": ["2025-03-31", "2025-06-30"] * 3,
+            "score": [40.0, 60.0, 70.0, 65.0, 20.0, 30.0],
+        }
+    )
+    chart = plots.score_trend(history, highlight="South", dates=_DATES)
+    ax = chart.figure.axes[0]
+    assert _legend(chart) == ["South", "Other teams"]
+    colours = {line.get_label(): line.get_color() for line in ax.lines}
+    assert colours == {
+        "_North": plots.PALETTE["muted"],
+        "South": plots.PALETTE["primary"],
+        "_West": plots.PALETTE["muted"],
+        "Other teams": plots.PALETTE["muted"],
+    }
+    assert chart.alt == (
+        "Line chart: Adoption score by team at each assessment. South 70 on Mar 31, 2025, "
+        "65 on Jun 30, 2025, each of the other 2 teams a grey line."
+    )
+    assert chart.caption is None
+
+
+def test_score_trend_of_more_teams_than_colours_draws_the_organization_over_grey_teams():
+    organization = pd.DataFrame({"as_of": ["2025-06-30", "2025-03-31"], "score": [55.0, 40.0]})
+    chart = plots.score_trend(_score_history(11), dates=_DATES, organization=organization)
+    ax = chart.figure.axes[0]
+    assert _legend(chart) == ["Whole organization", "Each team (11)"]
+    (whole,) = [line for line in ax.lines if line.get_label() == "Whole organization"]
+    assert list(whole.get_xdata()) == [0, 1] and list(whole.get_ydata()) == [40.0, 55.0]
+    assert whole.get_color() == plots.PALETTE["primary"]
+    teams = [line for line in ax.lines if line.get_label().startswith("_T")]
+    assert len(teams) == 11
+    assert {line.get_color() for line in teams} == {plots.PALETTE["muted"]}
+    assert chart.alt == (
+        "Line chart: Adoption score by team at each assessment. Whole organization 40 on "
+        "Mar 31, 2025, 55 on Jun 30, 2025, each of the 11 teams a grey line, on Jun 30, 2025 "
+        "the lowest T00 20, the highest T09 38."
+    )
+    assert chart.caption == (
+        "Each grey line is one of the 11 teams. The blue line is the whole organization's "
+        "adoption score at each assessment: the standards measured over the whole "
+        "organization at once, not the teams' scores averaged."
+    )
+
+
+def test_score_trend_of_more_teams_than_colours_without_an_organization_score_invents_none():
+    unscored = pd.DataFrame({"as_of": ["2025-03-31"], "score": [float("nan")]})
+    for organization in (None, unscored):
+        chart = plots.score_trend(_score_history(11), organization=organization)
+        ax = chart.figure.axes[0]
+        assert _legend(chart) == ["Each team (11)"]
+        assert {line.get_color() for line in ax.lines} == {plots.PALETTE["muted"]}
+        assert chart.alt == (
+            "Line chart: Adoption score by team at each assessment. Each of the 11 teams a "
+            "grey line, on 2025-06-30 the lowest T00 20, the highest T09 38."
+        )
+        assert chart.caption == "Each grey line is one of the 11 teams."
+
+
+def test_score_trend_of_ten_teams_gives_each_its_colour_and_legend_entry():
+    organization = pd.DataFrame({"as_of": ["2025-03-31"], "score": [40.0]})
+    chart = plots.score_trend(_score_history(10), organization=organization)
+    ax = chart.figure.axes[0]
+    assert _legend(chart) == [f"T{t:02d}" for t in range(10)]
+    assert len({line.get_color() for line in ax.lines}) == 10
+    assert "Whole organization" not in chart.alt and chart.caption is None
+    assert chart.alt.startswith(
+        "Line chart: Adoption score by team at each assessment. T00 10 on 2025-03-31, "
+        "20 on 2025-06-30, T01 11 on 2025-03-31, 22 on 2025-06-30,"
+    )
