@@ -110,6 +110,11 @@ def test_portfolio_ranks_teams_by_change(follow_up) -> None:
     assert ranking.columns[:3].tolist() == ["Team", "Score Mar 31, 2025", "Score now"]
     history = change_views.score_history(follow_up)
     assert history[history["team"] == "South"]["score"].tolist() == [70.0, 65.0]
+    organization = change_views.organization_score_history(follow_up)
+    assert organization.to_dict("list") == {
+        "as_of": ["2025-03-31", "2025-06-30"],
+        "score": [40.0, 55.0],
+    }
     html = str(change_views.portfolio_changes(follow_up))
     assert "Teams ranked by the change in their adoption score" in html
     assert "Line chart: Adoption score by team at each assessment" in html
