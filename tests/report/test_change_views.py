@@ -195,3 +195,30 @@ def test_a_standard_required_after_the_as_of_date_is_said_not_assessed() -> None
     assert "nothing to compare yet." in html
     assert str(change_views.what_changed(r, "North")) == ""  # nothing was compared
     assert str(change_views.regressions_block(r, "North")) == ""
+
+
+def test_portfolio_score_trend_of_more_teams_than_colours_draws_the_organization() -> None:
+    rules = [_rule("next_step")]
+    teams = [f"T{t:02d}" for t in range(11)]
+
+    def assessed(as_of: str, organization: float, offset: float) -> Results:
+        return results(
+            as_of,
+            scores=[
+                ("organization", None, None, None, organization, None),
+                *[("team", t, None, None, 5.0 * i + offset, None) for i, t in enumerate(teams)],
+            ],
+            compliance=[("team", t, None, "next_step", 50, 100) for t in teams],
+            rules=rules,
+        )
+
+    after = assessed("2025-06-30", 55.0, 5.0)
+    after.parameters.update(launch="2025-01-06", baselines=[{"as_of": "2025-03-31"}], teams=teams)
+    after.changes = compare(after, [assessed("2025-03-31", 40.0, 0.0)])
+    html = str(change_views.portfolio_changes(after))
+    assert (
+        "Line chart: Adoption score by team at each assessment. Whole organization 40 on Mar 31, "
+        "2025, 55 on Jun 30, 2025, each of the 11 teams a grey line, on Jun 30, 2025 the lowest "
+        "T00 5, the highest T10 55."
+    ) in html
+    assert "Each grey line is one of the 11 teams. The blue line is the whole organization" in html
