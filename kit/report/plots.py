@@ -1021,7 +1021,7 @@ def score_trend(
         )
     if crowded:
         ax.plot([], [], marker="o", label=f"Each team ({len(names)})", **grey)
-    elif highlight is not None and len(names) > 1:
+    elif highlight is not None and any(name != highlight for name in names):
         ax.plot([], [], marker="o", label="Other teams", **grey)
     ax.set_xticks(range(len(days)), [names_of.get(d, d) for d in days])
     ax.set_ylim(0, 105)
@@ -1065,8 +1065,9 @@ def score_trend(
             )
     elif highlight is not None:
         parts = [f"{t} {scores(r)}" for t, r in by_team if t == highlight]
-        if len(names) > 1:
-            parts.append(f"each of the other {len(names) - 1} teams a grey line")
+        others = sum(name != highlight for name in names)
+        if others:
+            parts.append(f"each of the other {others} teams a grey line")
     else:
         parts = [f"{t} {scores(r)}" for t, r in by_team]
     return Chart(fig, f"Line chart: {title}. {_join(parts, 60)}.", caption)
