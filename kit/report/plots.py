@@ -1067,7 +1067,11 @@ def score_trend(
         parts = [f"{t} {scores(r)}" for t, r in by_team if t == highlight]
         others = sum(name != highlight for name in names)
         if others:
-            parts.append(f"each of the other {others} teams a grey line")
+            parts.append(
+                "the other team a grey line"
+                if others == 1
+                else f"each of the other {others} teams a grey line"
+            )
     else:
         parts = [f"{t} {scores(r)}" for t, r in by_team]
     return Chart(fig, f"Line chart: {title}. {_join(parts, 60)}.", caption)

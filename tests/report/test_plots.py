@@ -519,6 +519,12 @@ def test_score_trend_of_a_highlighted_team_greys_the_others_under_a_two_entry_le
         "65 on Jun 30, 2025, each of the other 2 teams a grey line."
     )
     assert chart.caption is None
+    two = plots.score_trend(history[history["team"] != "West"], highlight="South")
+    assert _legend(two) == ["South", "Other teams"]
+    assert two.alt == (
+        "Line chart: Adoption score by team at each assessment. South 70 on 2025-03-31, "
+        "65 on 2025-06-30, the other team a grey line."
+    )
 
 
 def test_score_trend_of_more_teams_than_colours_draws_the_organization_over_grey_teams():
