@@ -37,7 +37,15 @@ from typing import Any, Protocol, TypeVar
 
 from kit.exceptions import ParameterError
 
-__all__ = ["EXECUTORS", "RETRIES", "Executor", "kind_of", "open_executor", "require"]
+__all__ = [
+    "EXECUTORS",
+    "RETRIES",
+    "Executor",
+    "kind_of",
+    "numbered",
+    "open_executor",
+    "require",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,6 +94,17 @@ def _one_at_a_time(task: Callable[..., R], *args: Any) -> R:
     report at a time, whatever the number of threads of a Dask worker."""
     with _one_task:
         return task(*args)
+
+
+def numbered(task: Callable[[T], R], item: tuple[int, T]) -> tuple[int, R]:
+    """Run ``task`` on the item of a numbered pair and return the result under its number, so
+    that results handed back as they complete can be told apart whatever they hold.
+
+    >>> numbered(abs, (4, -2))
+    (4, 2)
+    """
+    number, value = item
+    return number, task(value)
 
 
 class _Inline:
