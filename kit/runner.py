@@ -284,7 +284,7 @@ def assess(
             bar.close()
             exports.join()  # before the staging folder can be removed
         seconds["reports"] = time.perf_counter() - mark
-        seconds["exports"] += exports.wait()
+        seconds["spreadsheets"] = exports.wait()  # written beside the reports
         if pdf:
             mark = time.perf_counter()
             print_pdfs(stage, None, printer=printer)
@@ -407,7 +407,7 @@ def diagnose_folder(
     with atomic_dir(out, replace=True) as stage:
         facts, exports = diagnose_into(stage, given, engagement=engagement)
         seconds = {"intake": given.seconds, **facts["seconds"]}
-        seconds["exports"] += exports.wait()
+        seconds["spreadsheets"] = exports.wait()
         seconds["total"] = time.perf_counter() - started
         run = run_record(
             given,

@@ -394,8 +394,9 @@ def diagnose_into(
     there, so they never add to the diagnostics' memory peak.
 
     Returns what the run record keeps of it: ``parameters``, ``inputs`` and ``seconds``
-    (diagnose, exports: the dataset's and the bundle's writing, to which the caller adds
-    :meth:`Exports.wait`'s seconds), and the exports. The tables of ``given`` are released.
+    (diagnose; exports: the dataset's and the bundle's writing; the caller records
+    :meth:`Exports.wait`'s seconds as spreadsheets), and the exports. The tables of ``given``
+    are released.
     """
     from kit.diagnostics.run import diagnose, diagnose_dataset
 
