@@ -347,7 +347,8 @@ class Exports:
         except BaseException as error:  # handed to the caller by wait()
             self._error = error
         finally:
-            self._frames = {}  # their memory is the kernels' once written
+            self._frames = {}
+            _release_memory()  # the frames' and the workbook's: the kernels' once written
             self.seconds = time.perf_counter() - mark
 
     def start(self) -> Exports:
