@@ -125,8 +125,8 @@ def _run_reports(
     executor: Executor,
     on_done: Callable[[NotebookOutcome], None],
 ) -> list[NotebookOutcome]:
-    """Run the portfolio, the appendix and the ``teams``' reports on ``executor``, the
-    longest first; return their outcomes.
+    """Run the portfolio (the longest job), the appendix and the ``teams``' reports on
+    ``executor``, in that order; return their outcomes, the portfolio's last.
 
     The portfolio's page depends only on the results bundle and on which reports failed, so
     it is run at the start, as if none fails, beside the others: no core waits for it alone
