@@ -1,8 +1,6 @@
 """``python -m kit`` runs the ``adoption-kit`` command line."""
 
-import sys
-
-from kit.cli import main
+from kit.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

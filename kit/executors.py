@@ -27,6 +27,8 @@ worker has (start Dask workers with ``--nthreads 1``).
 
 from __future__ import annotations
 
+import atexit
+import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,7 +39,15 @@ from typing import Any, Protocol, TypeVar
 
 from kit.exceptions import ParameterError
 
-__all__ = ["EXECUTORS", "RETRIES", "Executor", "kind_of", "open_executor", "require"]
+__all__ = [
+    "EXECUTORS",
+    "RETRIES",
+    "Executor",
+    "kind_of",
+    "numbered",
+    "open_executor",
+    "require",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,6 +98,17 @@ def _one_at_a_time(task: Callable[..., R], *args: Any) -> R:
         return task(*args)
 
 
+def numbered(task: Callable[[T], R], item: tuple[int, T]) -> tuple[int, R]:
+    """Run ``task`` on the item of a numbered pair and return the result under its number, so
+    that results handed back as they complete can be told apart whatever they hold.
+
+    >>> numbered(abs, (4, -2))
+    (4, 2)
+    """
+    number, value = item
+    return number, task(value)
+
+
 class _Inline:
     """Every task in this process, in order (``--workers 1``)."""
 
@@ -119,12 +140,32 @@ class _Inline:
         pass
 
 
+def _freeze_at_exit() -> None:
+    """Hide every object from the garbage collector's last pass at interpreter exit.
+
+    A worker that ran reports holds papermill's, nbconvert's and its kernel client's objects:
+    the full collection Python runs while it exits took 1.6 to 2.3 s, after the last
+    report and before the pool could close (0.1 to 0.3 s frozen). Objects are still freed
+    as their modules are cleared; only garbage cycles are left to the operating system.
+    """
+    gc.freeze()
+
+
+def _worker_started() -> None:
+    """Run in each local worker as it starts: its first exit handler, so its last to run
+    (after the kernel's shutdown, :mod:`kit.report.execute`), freezes the collector's
+    objects."""
+    atexit.register(_freeze_at_exit)
+
+
 class _LocalPool:
     """A pool of ``workers`` processes on this machine (started with ``spawn``)."""
 
     def __init__(self, *, workers: int, scheduler: str | None = None) -> None:
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_started
+        )
 
     def warm(self, task: Callable[[], object]) -> None:
         for _ in range(self.workers):  # with no idle worker, each submit spawns one

@@ -53,13 +53,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kit._atomic import atomic_dir, check_apart, staging_dir, write_text
 from kit._resources import notebooks_dir
 from kit.exceptions import AssessmentError, InputError
-from kit.executors import Executor, open_executor, require
+from kit.executors import Executor, numbered, open_executor, require
 from kit.params import Engagement, default_workers, resolve_teams
 from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
 from kit.steps import (
@@ -117,25 +118,42 @@ class Assessment:
 
 
 def _run_reports(
-    jobs: Sequence[NotebookJob],
-    then: Callable[[dict[str, str]], NotebookJob] | None,
+    teams: Sequence[NotebookJob],
+    appendix: NotebookJob,
+    portfolio: Callable[[dict[str, str]], NotebookJob],
     *,
     executor: Executor,
     on_done: Callable[[NotebookOutcome], None],
 ) -> list[NotebookOutcome]:
-    """Run ``jobs`` on ``executor``, then the job ``then(failures)`` builds (the portfolio).
+    """Run the portfolio (the longest job), the appendix and the ``teams``' reports on
+    ``executor``, in that order; return their outcomes, the portfolio's last.
 
-    The workers keep their warm kernels for the final job, so it starts no kernel of its own.
+    The portfolio's page depends only on the results bundle and on which reports failed, so
+    it is run at the start, as if none fails, beside the others: no core waits for it alone
+    at the end. Only when a report (or the appendix) failed is it run again at the end,
+    listing them, its first page and notebook removed beforehand; a run where all succeed
+    gets the very page the portfolio run last would have made.
     """
-    outcomes: list[NotebookOutcome] = []
-    for outcome in executor.map(run_job, jobs, on_error=lost_report):
-        outcomes.append(outcome)
-        on_done(outcome)
-    if then is not None:
-        failed = {o.label: o.error for o in outcomes if o.error}
-        outcomes += executor.map(run_job, [then(failed)], on_error=lost_report)
-        on_done(outcomes[-1])
-    return outcomes
+    hopeful = portfolio({})
+    jobs = [hopeful, appendix, *teams]
+    outcomes: dict[int, NotebookOutcome] = {}
+    for number, outcome in executor.map(
+        partial(numbered, run_job),
+        list(enumerate(jobs)),
+        on_error=lambda item, error: (item[0], lost_report(item[1], error)),
+    ):
+        outcomes[number] = outcome
+        if number:
+            on_done(outcome)
+    done = [outcomes[n] for n in range(1, len(jobs))]
+    failed = {o.label: o.error for o in done if o.error}
+    if failed:
+        hopeful.executed.unlink(missing_ok=True)
+        if hopeful.html is not None:
+            hopeful.html.unlink(missing_ok=True)
+        outcomes[0] = next(iter(executor.map(run_job, [portfolio(failed)], on_error=lost_report)))
+    on_done(outcomes[0])
+    return [*done, outcomes[0]]
 
 
 def assess(
@@ -231,16 +249,18 @@ def assess(
     )
     seconds: dict[str, float] = {"intake": given.seconds}
 
-    # the workers start their kernels once the diagnostics are done, while the exports are
-    # written: their memory never adds to the diagnostics' peak
+    # the workers start their kernels once the diagnostics are done, while the results are
+    # written: their memory never adds to the diagnostics' peak; the CSV and Excel exports
+    # are written beside the reports, which read only the results bundle
     with (
         atomic_dir(out, replace=True) as stage,
         open_executor(workers=workers, scheduler=scheduler) as executor,
     ):
-        facts = diagnose_into(
+        facts, exports = diagnose_into(
             stage, given, engagement=engagement, diagnosed=lambda: executor.warm(warm_up)
         )
         seconds.update(facts["seconds"])
+        exports.start()
 
         mark = time.perf_counter()
         plan = Reports(
@@ -254,14 +274,17 @@ def assess(
         bar = Progress(len(plan.teams) + 2, enabled=progress)
         try:
             outcomes = _run_reports(
-                [*map(plan.team, plan.teams), plan.appendix()],
+                [*map(plan.team, plan.teams)],
+                plan.appendix(),
                 plan.portfolio,
                 executor=executor,
                 on_done=bar.advance,
             )
         finally:
             bar.close()
+            exports.join()  # before the staging folder can be removed
         seconds["reports"] = time.perf_counter() - mark
+        seconds["spreadsheets"] = exports.wait()  # written beside the reports
         if pdf:
             mark = time.perf_counter()
             print_pdfs(stage, None, printer=printer)
@@ -382,8 +405,9 @@ def diagnose_folder(
         baselines=baselines,
     )
     with atomic_dir(out, replace=True) as stage:
-        facts = diagnose_into(stage, given, engagement=engagement)
+        facts, exports = diagnose_into(stage, given, engagement=engagement)
         seconds = {"intake": given.seconds, **facts["seconds"]}
+        seconds["spreadsheets"] = exports.wait()
         seconds["total"] = time.perf_counter() - started
         run = run_record(
             given,

@@ -7,7 +7,8 @@
 1. :func:`read_input`: the earlier assessments, the export (or dataset), the plausibility
    gate and the teams to report on (:class:`Input`);
 2. :func:`diagnose_into`: the diagnostics, written into ``data/``: the dataset, the results
-   bundle, the CSV and Excel exports;
+   bundle, then the CSV and Excel exports (:class:`Exports`, which may be written while the
+   reports run: they read only the bundle);
 3. to 5. the jobs of :class:`Reports`: one team's report, the data-quality appendix, the
    portfolio, each run by :func:`kit.report.execute.run_job` on an executor
    (:mod:`kit.executors`);
@@ -20,6 +21,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from kit.params import Engagement, resolve_teams
 from kit.report.execute import NotebookJob, NotebookOutcome
 
 __all__ = [
+    "Exports",
     "Input",
     "Progress",
     "Reports",
@@ -315,25 +318,88 @@ def read_input(
     )
 
 
+class Exports:
+    """The CSV and Excel exports of the results (``data/csv``, ``data/assessment.xlsx``),
+    written on a thread of their own once :meth:`start` is called.
+
+    Nothing else reads them, so :func:`kit.runner.assess` lets them be written while the
+    team reports run on the workers (the main process only waits for the reports then):
+    on the large demo they cost about 4 s of one core, which sat idle before the reports
+    could start. :meth:`wait` is called before the report folder is placed and ``run.json``
+    written, so a folder in place always has them, and an error writing them still stops
+    the run, as when they were written first.
+    """
+
+    def __init__(self, frames: dict[str, Any], folder: Path) -> None:
+        self._frames = frames
+        self._folder = folder
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, name="exports", daemon=True)
+        self.seconds = 0.0
+
+    def _write(self) -> None:
+        from kit.report.exports import write_csvs, write_workbook
+
+        mark = time.perf_counter()
+        try:
+            write_csvs(self._frames, self._folder / "csv")
+            write_workbook(self._frames, self._folder / "assessment.xlsx")
+        except BaseException as error:  # handed to the caller by wait()
+            self._error = error
+        finally:
+            self._frames = {}
+            _release_memory()  # the frames' and the workbook's: the kernels' once written
+            self.seconds = time.perf_counter() - mark
+
+    def start(self) -> Exports:
+        """Begin writing them on the thread; return ``self``."""
+        self._thread.start()
+        return self
+
+    def join(self) -> None:
+        """Wait until they are written or failed (never raises): e.g. before the staging
+        folder they are written into is removed."""
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    def wait(self) -> float:
+        """Write them here unless started; wait for them; return the seconds they took.
+
+        Raises
+        ------
+        Exception
+            Whatever stopped writing them (e.g. an :class:`OSError` of a full disk).
+        """
+        if self._thread.ident is None:
+            self._write()
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self.seconds
+
+
 def diagnose_into(
     folder: Path,
     given: Input,
     *,
     engagement: Engagement,
     diagnosed: Callable[[], object] | None = None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Exports]:
     """Step 2: diagnose every team and write ``folder/data``: the dataset
-    (when the input was an export), the results bundle, the CSV and Excel exports.
+    (when the input was an export) and the results bundle; the CSV and Excel exports are
+    returned to be written (:meth:`Exports.start` to write them beside the reports, then
+    :meth:`Exports.wait`; or only :meth:`Exports.wait`).
 
     ``diagnosed`` is called once the diagnostics are done and their tables freed, before the
-    exports are written: :func:`kit.runner.assess` starts the report workers' kernels there,
-    so they overlap the exports and never add to the diagnostics' memory peak.
+    results bundle is written: :func:`kit.runner.assess` starts the report workers' kernels
+    there, so they never add to the diagnostics' memory peak.
 
     Returns what the run record keeps of it: ``parameters``, ``inputs`` and ``seconds``
-    (diagnose, exports). The tables of ``given`` are released afterwards.
+    (diagnose; exports: the dataset's and the bundle's writing; the caller records
+    :meth:`Exports.wait`'s seconds as spreadsheets), and the exports. The tables of ``given``
+    are released.
     """
     from kit.diagnostics.run import diagnose, diagnose_dataset
-    from kit.report.exports import write_csvs, write_workbook
 
     seconds: dict[str, float] = {}
     stage = folder
@@ -375,18 +441,18 @@ def diagnose_into(
     results.write(stage / "data" / "results")
     frames = {name: getattr(results, name) for name in _EXPORTED_FRAMES}
     frames.update(_comparison_frames(results, baselines=bool(given.baseline_dirs)))
-    write_csvs(frames, stage / "data" / "csv")
-    write_workbook(frames, stage / "data" / "assessment.xlsx")
     seconds["exports"] = time.perf_counter() - mark
-    # the notebooks read the bundle from disk: free the tables for their kernels
+    # the notebooks read the bundle from disk: free the tables for their kernels (the
+    # exports keep only their frames, until written)
     facts = {
         "parameters": results.parameters,
         "inputs": inputs,
         "seconds": seconds,
     }
+    exports = Exports(frames, stage / "data")
     del results, frames
     given.release()
-    return facts
+    return facts, exports
 
 
 @dataclass(frozen=True)
