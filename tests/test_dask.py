@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,13 @@ def test_reports_on_dask_equal_the_local_executors(
     run = json.loads((out / "run.json").read_text())
     assert run["scheduler"] == scheduler and run["workers"] == 2
     assert not [p for p in tmp_path.iterdir() if p.name != "on-dask"]  # no staging left
+    # the workers keep their kernels, whose working folder was the run's: assessed again into
+    # the same folder once it is removed, the next run's reports are the same
+    shutil.rmtree(out)
+    again = assess(small_export, out, scheduler=scheduler, teams=["Lakeshore"], progress=False)
+    assert again.failures == {}
+    page = "teams/lakeshore.html"
+    assert (out / page).read_bytes() == (small_assessed / page).read_bytes()
 
 
 def _killing_notebooks(folder: Path, marker: Path) -> Path:

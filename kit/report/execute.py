@@ -323,8 +323,11 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
         import papermill
 
         # Sent on the client papermill executes on, so it runs before the first cell; the
-        # engine waits for its reply while papermill has read the notebook meanwhile.
-        reset = _send(f"%reset -f\nimport os\nos.chdir({str(job.workdir)!r})")
+        # engine waits for its reply while papermill has read the notebook meanwhile. Into
+        # the job's folder first: %reset reads the working directory, and the last job's
+        # folder may be gone (a cluster's worker keeps its kernel from one run to the next).
+        workdir = repr(str(job.workdir))
+        reset = _send(f"import os\nos.chdir({workdir})\n%reset -f\nimport os")
         seconds["kernel"] = time.perf_counter() - started
         mark = time.perf_counter()
         job.executed.parent.mkdir(parents=True, exist_ok=True)

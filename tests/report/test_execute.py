@@ -109,3 +109,18 @@ def test_the_warm_up_is_frozen_out_of_collections_and_a_reports_garbage_still_co
     _north_then_south(tmp_path, notebook)
     assert _text_outputs(tmp_path / "executed" / "first.ipynb") == ["North True False\n"]
     assert _text_outputs(tmp_path / "executed" / "second.ipynb") == ["South True True\n"]
+
+
+def test_a_warm_kernel_whose_last_folder_was_removed_runs_the_next_report(tmp_path, worker):
+    """A cluster worker keeps its kernel between runs; the last run's folder may be gone."""
+    notebook = _notebook(tmp_path, "import os\nprint(team, os.path.basename(os.getcwd()))")
+    first, second = tmp_path / "first-run", tmp_path / "second-run"
+    first.mkdir()
+    second.mkdir()
+    assert run_job(_job(first, notebook, "north", "North")).error is None
+    first.joinpath("executed", "north.ipynb").unlink()
+    first.joinpath("executed").rmdir()
+    first.rmdir()  # the kernel's working directory is gone
+    outcome = run_job(_job(second, notebook, "south", "South"))
+    assert outcome.error is None
+    assert _text_outputs(second / "executed" / "south.ipynb") == ["South second-run\n"]
