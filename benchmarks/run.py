@@ -182,7 +182,8 @@ def measure(
     steps: dict[str, list[Step]] = {k: [] for k in names}
     steps.update({k: [] for k in ("cli", "reference", "cluster", "floor_cli", "intake_cli")})
     first = work / "report-1"
-    cluster_failed = ""
+    cluster_failed = ""  # the first failure's reason: every round still tries the cluster
+    cluster_failures = 0
     repeat = args.xlarge_repeat if scale == "xlarge" else args.repeat
     workers = str(args.workers)
     for i in range(1, repeat + 1):
@@ -217,13 +218,13 @@ def measure(
             if name in ("cli", "reference"):
                 step = _cli_step(command[0], command[1])
             elif name == "cluster":
-                if cluster_failed:
-                    continue
                 try:
                     step = _cli_step(command[0], command[1], also=(command[2],))
                 except StepFailed as exc:  # the local runs of this scale still count
-                    cluster_failed = f"failed: {exc}".replace("\n", " / ")[:300]
-                    _log(f"{scale} on the LocalCluster {cluster_failed}")
+                    failed = f"failed: {exc}".replace("\n", " / ")[:300]
+                    cluster_failed = cluster_failed or failed  # the first reason
+                    cluster_failures += 1
+                    _log(f"{scale} round {i}/{repeat} on the LocalCluster {failed}")
                     continue
             elif name.endswith("_cli"):
                 shutil.rmtree(work / "floor-parquet", ignore_errors=True)
@@ -241,7 +242,12 @@ def measure(
             step = run_step(profile_command(python, export / "activities.csv", html))
             steps["ydata"].append(step)
             _log(f"{scale} round {i}/{repeat} ydata: {step.wall:.1f} s, {step.peak_mb:,.0f} MB")
-    return {"export": made, **steps, "cluster_failed": cluster_failed}
+    return {
+        "export": made,
+        **steps,
+        "cluster_failed": cluster_failed,
+        "cluster_failures": cluster_failures,
+    }
 
 
 # --------------------------------------------------------------------------- figures
@@ -606,6 +612,11 @@ def _cli_rows(steps: dict[str, Any], workers: int) -> list[Row]:
             )
             if name == "cluster":
                 note = "the cluster's processes' memory counted with the command's"
+                if steps.get("cluster_failures"):
+                    note += (
+                        f"; {steps['cluster_failures']} more run(s) FAILED, the first: "
+                        f"{steps['cluster_failed']}"
+                    )
             if name == "reference":
                 note = f"the reference kit, in the same rounds; {kernels} kernel(s) started"
             if team is not None:
@@ -676,6 +687,8 @@ def scale_rows(
             kinds.append(("cluster", "Dask LocalCluster, 2 process workers"))
         for kind, executor in kinds:
             runs = steps.get(kind) or (steps.get("assess") if kind == "cli" else None)
+            if kind == "cluster" and runs and steps.get("cluster_failures"):
+                executor += f" ({steps['cluster_failures']} more run(s) FAILED)"
             if not runs:
                 why = (
                     steps.get("cluster_failed") or cluster_skip

@@ -148,6 +148,18 @@ def test_scale_rows_and_issue_18_targets_from_the_runs():
         ("local, 2 workers", ""),
         ("Dask LocalCluster, 2 process workers", "failed: exited with 1"),
     ]
+    partly_failed = {**large, "cluster": large["cli"], "cluster_failed": "failed: exited with 4"}
+    once_failed = scale_rows(
+        ["large"],
+        {"large": {**partly_failed, "cluster_failures": 1}},
+        {},
+        workers=2,
+        cluster_skip="",
+    )
+    assert [(r.executor, r.skipped) for r in once_failed] == [
+        ("local, 2 workers", ""),
+        ("Dask LocalCluster, 2 process workers (1 more run(s) FAILED)", ""),
+    ]
     local = rows[0]
     assert (local.teams, local.activities, local.csv_bytes) == (3, 2_000_000, 300_001_000)
     assert (local.total.median, local.peak_mb) == (35.0, 1_600.0)
