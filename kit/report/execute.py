@@ -160,9 +160,31 @@ def _kernel_manager() -> Any:
     return _kernel
 
 
+def _import_papermill() -> None:
+    """Import papermill, without pyarrow when this process has not loaded it.
+
+    papermill imports ``pyarrow.fs`` for its HDFS handler whenever pyarrow is installed,
+    and with it pyarrow and numpy: about 40 MB in each report worker, which reads and
+    writes notebooks on local or shared disks only (its kernel reads the results with its
+    own pyarrow). ``pyarrow.fs`` is hidden while papermill loads, so papermill leaves HDFS
+    out as it does without pyarrow; if papermill ever needs it, it is imported as it is.
+    """
+    if "papermill" in sys.modules or "pyarrow.fs" in sys.modules:
+        return
+    sys.modules["pyarrow.fs"] = None  # type: ignore[assignment]  # importing it fails
+    try:
+        import papermill
+    except ImportError:
+        for name in [m for m in sys.modules if m == "papermill" or m.startswith("papermill.")]:
+            del sys.modules[name]
+    finally:
+        del sys.modules["pyarrow.fs"]
+    import papermill  # noqa: F401
+
+
 def _warm_worker() -> None:
     """Load what this worker needs for every report: papermill and the report template."""
-    import papermill  # noqa: F401
+    _import_papermill()
 
     try:
         from kit.report.render import warm_exporter
@@ -320,6 +342,7 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
     started = time.perf_counter()
     try:
         km = _kernel_manager()  # also imports papermill, while a new kernel boots
+        _import_papermill()
         import papermill
 
         # Sent on the client papermill executes on, so it runs before the first cell; the

@@ -45,6 +45,7 @@ from IPython.display import HTML
 from kit.exceptions import ParameterError
 from kit.formatting import format_count, format_number, format_value
 from kit.params import parse_day
+from kit.report.render import FACTS_MIMETYPE
 from kit.schema import label
 
 if TYPE_CHECKING:
@@ -75,8 +76,6 @@ __all__ = [
     "table",
 ]
 
-#: MIME type of the hidden output :func:`header` displays: the report facts as JSON.
-FACTS_MIMETYPE = "application/vnd.crm-adoption-kit.report.render+json"
 
 Format = Literal[
     "text",

@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from kit._atomic import atomic_path, private_tempdir, write_text
 from kit._resources import templates_dir
 from kit.exceptions import AssessmentError, InputError, KitError, ParameterError
-from kit.report.present import FACTS_MIMETYPE
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BROWSER_ENV",
+    "FACTS_MIMETYPE",
     "HIDDEN_TAGS",
     "TEMPLATE",
     "check_branding",
@@ -67,6 +67,10 @@ __all__ = [
 
 #: The nbconvert template (a folder of ``templates/``) reports are rendered with.
 TEMPLATE = "report"
+#: MIME type of the hidden output :func:`kit.report.present.header` displays: the report
+#: facts as JSON, which :func:`prepare_notebook` reads. Defined here, where it is read, so a
+#: worker that only renders never imports pandas (``present`` does).
+FACTS_MIMETYPE = "application/vnd.crm-adoption-kit.report.render+json"
 #: Cells with any of these tags are left out of the report entirely.
 HIDDEN_TAGS = frozenset(
     {

@@ -124,3 +124,23 @@ def test_a_warm_kernel_whose_last_folder_was_removed_runs_the_next_report(tmp_pa
     outcome = run_job(_job(second, notebook, "south", "South"))
     assert outcome.error is None
     assert _text_outputs(second / "executed" / "south.ipynb") == ["South second-run\n"]
+
+
+def test_a_report_worker_loads_neither_pandas_nor_pyarrow():
+    # papermill imports pyarrow.fs (HDFS) when pyarrow is installed, and present imported
+    # pandas for one constant render reads: ~80 MB in each worker, which runs no pandas
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kit.report import execute\n"
+        "execute._warm_worker()\n"
+        "import papermill.iorw\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy') if m in sys.modules))\n"
+        "print(papermill.iorw.papermill_io.get_handler('report.ipynb') is not None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
