@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,6 +42,7 @@ from kit.exceptions import ParameterError
 
 __all__ = [
     "EXECUTORS",
+    "RELEASE_SECONDS",
     "RETRIES",
     "Executor",
     "kind_of",
@@ -70,6 +72,10 @@ class Executor(Protocol):
     def warm(self, task: Callable[[], object]) -> None:
         """Start ``task`` once in every worker, without waiting (e.g. a report kernel)."""
 
+    def release(self, task: Callable[[], object]) -> None:
+        """Run ``task`` once in every worker that outlives the run, and wait for it (e.g. a
+        report kernel dropping the last bundle it read); errors are logged, not raised."""
+
     def map(
         self,
         task: Callable[[T], R],
@@ -89,6 +95,18 @@ class Executor(Protocol):
 
 
 _one_task = threading.Lock()
+_log = logging.getLogger(__name__)
+
+#: Seconds :meth:`Executor.release` waits for a cluster's workers.
+RELEASE_SECONDS = 60
+
+
+def _released(task: Callable[[], object]) -> None:
+    """Run a release ``task``: a failure to free memory never fails the run (logged)."""
+    try:
+        task()
+    except Exception as error:
+        _log.warning("could not release a worker: %s", error)
 
 
 def _one_at_a_time(task: Callable[..., R], *args: Any) -> R:
@@ -119,6 +137,9 @@ class _Inline:
 
     def warm(self, task: Callable[[], object]) -> None:
         pass  # the first task warms this process up
+
+    def release(self, task: Callable[[], object]) -> None:
+        _released(task)  # this process may outlive the run (the kit used from Python)
 
     def map(
         self,
@@ -170,6 +191,9 @@ class _LocalPool:
     def warm(self, task: Callable[[], object]) -> None:
         for _ in range(self.workers):  # with no idle worker, each submit spawns one
             self._pool.submit(task)
+
+    def release(self, task: Callable[[], object]) -> None:
+        pass  # the workers end with the run
 
     def map(
         self,
@@ -228,6 +252,22 @@ class _Dask:
                     _one_at_a_time, task, pure=False, workers=[address], allow_other_workers=True
                 )
             )
+
+    def release(self, task: Callable[[], object]) -> None:
+        from distributed import wait
+
+        futures = [
+            self._client.submit(
+                _one_at_a_time, _released, task, pure=False, workers=[a], allow_other_workers=False
+            )
+            for a in self._client.scheduler_info(n_workers=-1)["workers"]
+        ]
+        try:
+            wait(futures, timeout=RELEASE_SECONDS)
+        except Exception as error:  # a worker gone or busy: it frees its memory when it ends
+            _log.warning("workers not released after %s s: %s", RELEASE_SECONDS, error)
+        for future in futures:
+            future.release()
 
     def map(
         self,
@@ -294,8 +334,16 @@ def require(*, workers: int, scheduler: str | None = None) -> None:
 
 
 @contextmanager
-def open_executor(*, workers: int, scheduler: str | None = None) -> Iterator[Executor]:
+def open_executor(
+    *,
+    workers: int,
+    scheduler: str | None = None,
+    release: Callable[[], object] | None = None,
+) -> Iterator[Executor]:
     """The executor for ``workers`` local processes, or the Dask cluster at ``scheduler``.
+
+    ``release`` runs in every worker that outlives the run once the block ends
+    (:meth:`Executor.release`), before the executor is closed.
 
     Raises
     ------
@@ -308,4 +356,8 @@ def open_executor(*, workers: int, scheduler: str | None = None) -> Iterator[Exe
     try:
         yield executor
     finally:
-        executor.close()
+        try:
+            if release is not None:
+                executor.release(release)
+        finally:
+            executor.close()

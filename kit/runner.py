@@ -62,7 +62,7 @@ from kit._resources import notebooks_dir
 from kit.exceptions import AssessmentError, InputError
 from kit.executors import Executor, numbered, open_executor, require
 from kit.params import Engagement, default_workers, resolve_teams
-from kit.report.execute import NotebookJob, NotebookOutcome, run_job, warm_up
+from kit.report.execute import NotebookJob, NotebookOutcome, release_kernel, run_job, warm_up
 from kit.steps import (
     Progress,
     Reports,
@@ -254,7 +254,7 @@ def assess(
     # are written beside the reports, which read only the results bundle
     with (
         atomic_dir(out, replace=True) as stage,
-        open_executor(workers=workers, scheduler=scheduler) as executor,
+        open_executor(workers=workers, scheduler=scheduler, release=release_kernel) as executor,
     ):
         facts, exports = diagnose_into(
             stage, given, engagement=engagement, diagnosed=lambda: executor.warm(warm_up)
@@ -509,7 +509,9 @@ def render_teams(
     require(workers=workers, scheduler=scheduler)
     with (
         staging_dir(folder, "render") as stage,
-        open_executor(workers=min(workers, len(selected)), scheduler=scheduler) as executor,
+        open_executor(
+            workers=min(workers, len(selected)), scheduler=scheduler, release=release_kernel
+        ) as executor,
     ):
         plan = _plan(
             folder,
@@ -588,7 +590,10 @@ def render_portfolio(
     printer = check_rendering(render_options, pdf=pdf, browser=browser)
     started = time.perf_counter()
     outcomes = _team_outcomes(folder, run)
-    with staging_dir(folder, "render") as stage, open_executor(workers=1) as executor:
+    with (
+        staging_dir(folder, "render") as stage,
+        open_executor(workers=1, release=release_kernel) as executor,
+    ):
         plan = _plan(
             folder,
             run,

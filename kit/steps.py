@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kit._atomic import write_text
+from kit._memory_pool import release_memory
 from kit._safe import slugify_teams
 from kit._version import __version__
 from kit.dataset import Dataset, is_dataset, load_dataset, write_dataset
@@ -171,29 +172,6 @@ def _links(page: str) -> dict[str, str]:
     return {label: up + target for label, target in pages.items() if target != page}
 
 
-def _release_memory() -> None:
-    """Hand memory freed after the diagnostics back to the system, for the report kernels.
-
-    pyarrow's allocator and the C library keep freed memory for reuse; on the large demo
-    that is about 850 MB held by a process that only waits for the reports from then on.
-    """
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:  # pragma: no cover - older pyarrow
-        pass
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def lost_report(job: NotebookJob, error: BaseException) -> NotebookOutcome:
     """The outcome of a report whose worker died every time it ran it."""
     return NotebookOutcome(
@@ -262,7 +240,7 @@ class Input:
         """Drop the tables once they are written: the notebooks read them from disk."""
         self.dataset = None  # type: ignore[assignment]
         self.baselines = []
-        _release_memory()
+        release_memory()
 
 
 def read_input(
@@ -348,7 +326,7 @@ class Exports:
             self._error = error
         finally:
             self._frames = {}
-            _release_memory()  # the frames' and the workbook's: the kernels' once written
+            release_memory()  # the frames' and the workbook's: the kernels' once written
             self.seconds = time.perf_counter() - mark
 
     def start(self) -> Exports:
@@ -412,7 +390,7 @@ def diagnose_into(
         stored = stage / "data" / "dataset"
         write_dataset(given.dataset, stored)
         given.dataset = None  # type: ignore[assignment]
-        _release_memory()
+        release_memory()
     written = time.perf_counter() - mark
     mark = time.perf_counter()
     options: dict[str, Any] = {
@@ -434,7 +412,7 @@ def diagnose_into(
     given.baselines = []
     seconds["diagnose"] = time.perf_counter() - mark
     if diagnosed is not None:
-        _release_memory()
+        release_memory()
         diagnosed()
 
     mark = time.perf_counter() - written  # the dataset's write counts as an export

@@ -50,6 +50,8 @@ def test_reports_on_dask_equal_the_local_executors(
     run = json.loads((out / "run.json").read_text())
     assert run["scheduler"] == scheduler and run["workers"] == 2
     assert not [p for p in tmp_path.iterdir() if p.name != "on-dask"]  # no staging left
+    # the workers outlive the run: their warm kernels let go of the bundle they read
+    assert _kernels_on_every_worker(scheduler, _holds_a_bundle) == [False, False]
     # the workers keep their kernels, whose working folder was the run's: assessed again into
     # the same folder once it is removed, the next run's reports are the same
     shutil.rmtree(out)
@@ -57,6 +59,29 @@ def test_reports_on_dask_equal_the_local_executors(
     assert again.failures == {}
     page = "teams/lakeshore.html"
     assert (out / page).read_bytes() == (small_assessed / page).read_bytes()
+
+
+def _holds_a_bundle() -> bool:
+    """Whether this worker's warm kernel keeps a results bundle (or where teams' rows are)."""
+    from kit.report import execute
+
+    probe = "import kit.report.views as v\nassert not v._READ and not v._TEAM_ROWS, 'held'"
+    try:
+        execute._collect(execute._send(probe), timeout=60)
+    except RuntimeError as error:
+        assert "held" in str(error)
+        return True
+    return False
+
+
+def _kernels_on_every_worker(scheduler: str, task) -> list:
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        futures = [
+            client.submit(task, pure=False, workers=[w], allow_other_workers=False)
+            for w in workers
+        ]
+        return client.gather(futures)
 
 
 def _killing_notebooks(folder: Path, marker: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 import pytest
 
@@ -81,3 +82,25 @@ def test_assess_with_a_scheduler_without_dask_exits_2_before_reading(tmp_path, m
     assert code == 2
     assert "pip install 'crm-adoption-kit[dask]'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_release_runs_in_a_worker_that_outlives_the_run_and_never_fails_it(caplog):
+    ran: list[str] = []
+    with open_executor(workers=1, release=lambda: ran.append("released")) as executor:
+        assert list(executor.map(abs, [-1])) == [1]
+        assert ran == []
+    assert ran == ["released"]  # this process outlives the run
+
+    def fails() -> None:
+        raise OSError("kernel gone")
+
+    with open_executor(workers=1, release=fails):
+        pass
+    assert "could not release a worker: kernel gone" in caplog.text
+
+
+def test_a_local_pools_workers_end_with_the_run_so_are_not_released(tmp_path):
+    marker = tmp_path / "released"
+    with open_executor(workers=2, release=partial(marker.write_text, "x")) as executor:
+        assert sorted(executor.map(abs, [-1, 2])) == [1, 2]
+    assert not marker.exists()

@@ -34,6 +34,7 @@ __all__ = [
     "NotebookJob",
     "NotebookOutcome",
     "kernel_spec_manager",
+    "release_kernel",
     "run_job",
     "warm_up",
 ]
@@ -192,6 +193,29 @@ def _warm_worker() -> None:
         warm_exporter()
     except Exception:  # a missing template is reported by the first rendering, clearly
         pass
+
+
+#: Run in a warm kernel when a run is over: out of the run's folder (which may be removed),
+#: its namespace cleared and the bundle :func:`kit.report.views.open_results` kept forgotten.
+_RELEASE = """
+import os, tempfile
+os.chdir(tempfile.gettempdir())
+%reset -f
+import kit.report.views
+kit.report.views.release_results()
+"""
+
+
+def release_kernel() -> None:
+    """Let this worker's kernel, if it has one, drop what the last report read.
+
+    A kernel keeps the last results bundle it read for its next report. A Dask cluster's
+    workers outlive a run and keep their kernels, which held the last run's bundle (hundreds
+    of megabytes at a large organization) until the next run's first report: each run on a
+    cluster ends with this on every worker (:mod:`kit.executors`). The kernel stays warm.
+    """
+    if _alive():
+        _collect(_send(_RELEASE), timeout=60)
 
 
 def warm_up() -> None:

@@ -35,6 +35,7 @@ from typing import Any, SupportsFloat, cast
 import numpy as np
 import pandas as pd
 
+from kit._memory_pool import release_memory
 from kit.dataset import Dataset
 from kit.diagnostics.evidence import MIN_WEIGHT_SHARE, TOO_FEW, too_few
 from kit.diagnostics.metrics import METRICS
@@ -65,6 +66,7 @@ __all__ = [
     "portfolio_scores",
     "portfolio_table",
     "producer_scorecard",
+    "release_results",
     "report_header",
     "resolve_team",
     "review_blocks",
@@ -145,6 +147,24 @@ def open_results(results_dir: str | os.PathLike[str] = "") -> Results:
 
 #: The last bundle :func:`open_results` read in this process, by its folder's fingerprint.
 _READ: dict[str, Any] = {}
+
+
+def release_results() -> None:
+    """Forget the bundle :func:`open_results` keeps and where each team's rows are in it,
+    and hand the memory back to the system.
+
+    A report worker's kernel keeps the last bundle it read for its next report; a Dask
+    cluster's workers keep their kernels from one run to the next, so each run ends with
+    this (:func:`kit.report.execute.release_kernel`). The next :func:`open_results` reads
+    the bundle again.
+
+    >>> release_results()
+    >>> _READ, _TEAM_ROWS
+    ({}, {})
+    """
+    _READ.clear()
+    _TEAM_ROWS.clear()
+    release_memory()
 
 
 def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:

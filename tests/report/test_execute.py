@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,31 @@ def test_a_report_worker_loads_neither_pandas_nor_pyarrow():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_a_released_kernel_forgets_the_bundle_it_read_and_still_runs_reports(tmp_path, worker):
+    """What a cluster's workers do at the end of a run: the kernel stays warm, out of the
+    run's folder (removed here), without the bundle the last report kept."""
+    notebook = _notebook(
+        tmp_path,
+        "import os, kit.report.views as v\n"
+        "if team == 'North':\n"
+        "    v._READ.update(key='bundle', results='read')\n"
+        "print(team, sorted(v._READ), os.path.basename(os.getcwd()))",
+    )
+    first, second = tmp_path / "first-run", tmp_path / "second-run"
+    first.mkdir()
+    second.mkdir()
+    assert run_job(_job(first, notebook, "north", "North")).error is None
+    assert _text_outputs(first / "executed" / "north.ipynb") == [
+        "North ['key', 'results'] first-run\n"
+    ]
+    execute.release_kernel()
+    shutil.rmtree(first)
+    assert run_job(_job(second, notebook, "south", "South")).error is None
+    assert _text_outputs(second / "executed" / "south.ipynb") == ["South [] second-run\n"]
+
+
+def test_releasing_a_worker_without_a_kernel_does_nothing(worker):
+    execute.release_kernel()
+    assert execute._kernel is None
