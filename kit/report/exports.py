@@ -108,7 +108,7 @@ def _worded(values: pd.Series, word: Callable[[object], str]) -> pd.Series:
     """``values.map(word, na_action="ignore")`` as objects, each distinct value worded once
     (a review list's 200,000 rows hold a dozen codes).
 
-    >>> _worded(pd.Series(["lost", None, "lost"]), _words).tolist()
+    >>> _worded(pd.Series(["lost", None, "lost"], dtype=object), _words).tolist()
     ['Lost', None, 'Lost']
     """
     codes, distinct = pd.factorize(values)
