@@ -11,7 +11,8 @@ checkout instead, for quick checks), and the intake against its floor, both from
 command line and interleaved. At one scale (``--detail``: large when listed) it also runs
 every stage in-process on its own (``bench_stages.py``) and ydata-profiling. ``--cluster``
 adds a run of the large scale on a Dask ``LocalCluster`` of 2 process workers
-(``assess --scheduler ADDRESS``), interleaved with the local runs. ``--reference REF``
+(``assess --scheduler ADDRESS``), after the local rounds, on a cluster started for them and
+closed after them (idle, a cluster takes about a tenth of a core). ``--reference REF``
 (default: the kit of RESULTS.md before issue 18) installs the kit of git commit REF from its
 own wheel and times its ``adoption-kit assess`` on the large export in the same rounds:
 issue 18's "half of today's time" targets are ratios to it, measured in the same run.
@@ -34,8 +35,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -162,18 +165,20 @@ def measure(
     *,
     env: KitEnv | None,
     detailed: bool,
-    cluster: tuple[str, int] | None = None,
+    cluster: Callable[[], _Cluster] | None = None,
     reference: KitEnv | None = None,
 ) -> dict[str, Any]:
     """Run every measurement of one scale, interleaved round by round; return the raw steps.
 
     Every round runs, each in a fresh process: ``adoption-kit assess`` from the installed kit
-    (``cli``), the same on the Dask cluster when given (``cluster``: address and the pid of
-    the cluster's process, whose workers' memory counts too), the floor and ``adoption-kit
-    intake`` from the command line (``floor_cli``, ``intake_cli``); with ``detailed``, also
-    every in-process stage (``assess``, ``floor``, ``intake``, ``diagnose``, ``notebook``)
-    and, after the rounds, ydata-profiling; with ``reference``, the same ``adoption-kit
-    assess`` from that older kit (``reference``).
+    (``cli``), the floor and ``adoption-kit intake`` from the command line (``floor_cli``,
+    ``intake_cli``); with ``detailed``, also every in-process stage (``assess``, ``floor``,
+    ``intake``, ``diagnose``, ``notebook``); with ``reference``, the same ``adoption-kit
+    assess`` from that older kit (``reference``). After the rounds, with ``cluster`` (which
+    starts a Dask cluster), the same command on that cluster as many times (``cluster``: the
+    cluster's processes' memory counts too), the cluster closed right after: an idle cluster
+    takes about a tenth of a core, which the other runs must not share; then, with
+    ``detailed``, ydata-profiling.
     """
     export = work / "export"
     _log(f"writing the {scale} demo export to {export}")
@@ -203,10 +208,6 @@ def measure(
             if reference is not None:
                 command = _assess_cli(reference, export, cli_out, args.workers)
                 runs.append(("reference", (command, cli_out)))
-            if cluster is not None:
-                address, pid = cluster
-                command = _assess_cli(env, export, cli_out, args.workers, "--scheduler", address)
-                runs.append(("cluster", (command, cli_out, pid)))
             parquet = work / "floor-parquet"
             runs += [
                 ("floor_cli", [env.python, str(FLOOR_CLI), str(export), str(parquet)]),
@@ -217,15 +218,6 @@ def measure(
                 warm_cache(export)
             if name in ("cli", "reference"):
                 step = _cli_step(command[0], command[1])
-            elif name == "cluster":
-                try:
-                    step = _cli_step(command[0], command[1], also=(command[2],))
-                except StepFailed as exc:  # the local runs of this scale still count
-                    failed = f"failed: {exc}".replace("\n", " / ")[:300]
-                    cluster_failed = cluster_failed or failed  # the first reason
-                    cluster_failures += 1
-                    _log(f"{scale} round {i}/{repeat} on the LocalCluster {failed}")
-                    continue
             elif name.endswith("_cli"):
                 shutil.rmtree(work / "floor-parquet", ignore_errors=True)
                 step = run_step(command, result=False, cwd=work)
@@ -235,6 +227,34 @@ def measure(
             _log(f"{scale} round {i}/{repeat} {name}: {step.wall:.1f} s, {step.peak_mb:,.0f} MB")
         if i > 1:
             shutil.rmtree(out, ignore_errors=True)
+    if cluster is not None and env is not None:
+        try:
+            started = cluster()
+        except RuntimeError as exc:
+            cluster_failed = f"failed: {exc}"
+            _log(f"skipping the LocalCluster run: {exc}")
+        else:
+            try:
+                for i in range(1, repeat + 1):
+                    cli_out = work / "cli-report"
+                    command = _assess_cli(
+                        env, export, cli_out, args.workers, "--scheduler", started.address
+                    )
+                    try:
+                        step = _cli_step(command, cli_out, also=(started.proc.pid,))
+                    except StepFailed as exc:  # the local runs of this scale still count
+                        failed = f"failed: {exc}".replace("\n", " / ")[:300]
+                        cluster_failed = cluster_failed or failed  # the first reason
+                        cluster_failures += 1
+                        _log(f"{scale} run {i}/{repeat} on the LocalCluster {failed}")
+                        continue
+                    steps["cluster"].append(step)
+                    _log(
+                        f"{scale} run {i}/{repeat} cluster: {step.wall:.1f} s, "
+                        f"{step.peak_mb:,.0f} MB"
+                    )
+            finally:
+                started.close()
     if detailed and not args.skip_ydata:
         python = ensure_venv()
         for i in range(1, repeat + 1):
@@ -1053,15 +1073,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     measured: dict[str, dict[str, Any]] = {}
     failed: dict[str, str] = {}
-    cluster = None
     try:
         for scale in run_scales:
-            if args.cluster and not cluster_skip and scale == "large" and env is not None:
-                try:
-                    cluster = _Cluster(env, work)
-                except RuntimeError as exc:
-                    cluster_skip = str(exc)
-                    _log(f"skipping the LocalCluster run: {cluster_skip}")
+            on_cluster = args.cluster and not cluster_skip and scale == "large" and env is not None
             try:
                 measured[scale] = measure(
                     args,
@@ -1069,7 +1083,7 @@ def main(argv: list[str] | None = None) -> int:
                     work / scale,
                     env=env,
                     detailed=scale == detail,
-                    cluster=(cluster.address, cluster.proc.pid) if cluster else None,
+                    cluster=partial(_Cluster, env, work) if on_cluster and env else None,
                     reference=reference if scale == "large" else None,
                 )
             except StepFailed as exc:
@@ -1077,9 +1091,6 @@ def main(argv: list[str] | None = None) -> int:
                 skipped[scale] = f"failed: {exc}".replace("\n", " / ")[:300]
                 _log(f"{scale} failed: {exc}")
             finally:
-                if cluster is not None:
-                    cluster.close()
-                    cluster = None
                 if not args.keep:
                     shutil.rmtree(work / scale, ignore_errors=True)
     finally:
