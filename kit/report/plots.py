@@ -177,10 +177,18 @@ def _figure(height: float) -> tuple[Figure, Any]:
     return fig, ax
 
 
+#: Past this many grey context lines, a chart draws them as one image inside its SVG (its
+#: texts, axes and the highlighted line stay vector shapes): 551 teams' lines as vector paths
+#: made a 650 kB SVG, which :func:`kit.report.present.figure` then drew again as a PNG
+#: (0.25 s of a 550-team organization's team report, for a blurrier chart). 57 teams' lines
+#: take 110 kB.
+_RASTERIZED_LINES = 100
+
+
 def _context_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
     """The other teams' curves behind a highlighted one: thin grey lines, drawn as one
     collection (one artist to lay out and draw instead of one per team) styled as
-    ``ax.plot`` would style them."""
+    ``ax.plot`` would style them; past :data:`_RASTERIZED_LINES`, as an image."""
     from matplotlib.collections import LineCollection
 
     if not lines:
@@ -193,6 +201,7 @@ def _context_lines(ax: Any, lines: Sequence[np.ndarray]) -> None:
             capstyle=matplotlib.rcParams["lines.solid_capstyle"],
             joinstyle=matplotlib.rcParams["lines.solid_joinstyle"],
             zorder=2,
+            rasterized=len(lines) > _RASTERIZED_LINES,
         )
     )
 

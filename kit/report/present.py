@@ -699,6 +699,11 @@ def _css_size(image: bytes, fmt: str) -> tuple[int, int]:
     return round(width * 96 / _PNG_DPI), round(height * 96 / _PNG_DPI)
 
 
+def _rasterizes(fig: Figure) -> bool:
+    """Whether any artist of ``fig`` is drawn as an image (``rasterized``) in a vector file."""
+    return any(a.get_rasterized() for ax in fig.axes for a in ax.get_children())
+
+
 def _laid_out(fig: Figure) -> Bbox | None:
     """Lay out a one-chart figure as constrained layout would, and return the area to save.
 
@@ -883,9 +888,10 @@ def figure(
 ) -> Fragment:
     """A matplotlib figure as an inline image with alt text; the figure is closed.
 
-    SVG by default (crisp when printed, small for bar and line charts); a chart whose SVG
-    would exceed 350 kB (dense scatter plots) is written as a 144 dpi PNG instead, which keeps
-    a report under 2 MB. Output is byte-for-byte reproducible.
+    SVG by default (crisp when printed, small for bar and line charts); artists a chart marks
+    ``rasterized`` (hundreds of grey lines) are images inside the SVG at 144 dpi; a chart
+    whose SVG would still exceed 350 kB (dense scatter plots) is written as a 144 dpi PNG
+    instead, which keeps a report under 2 MB. Output is byte-for-byte reproducible.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
@@ -906,7 +912,11 @@ def figure(
                 _measured_once(),
             ):
                 crop = _laid_out(fig) or "tight"
-                fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=crop)
+                # artists drawn as images inside the SVG get the PNG's resolution
+                images = {"dpi": _PNG_DPI} if _rasterizes(fig) else {}
+                fig.savefig(
+                    buffer, format="svg", metadata={"Date": None}, bbox_inches=crop, **images
+                )
             if buffer.tell() > _MAX_SVG_BYTES:
                 fmt, buffer = "png", io.BytesIO()
         if fmt == "png":

@@ -110,6 +110,29 @@ def test_adoption_curves_of_more_teams_than_colours_draw_the_organization_over_g
     assert "The 11 teams together 100% in week 1 and 88% in week 5" in chosen.alt
 
 
+def _svg(chart: plots.Chart) -> str:
+    html = chart._repr_html_()
+    assert 'src="data:image/svg+xml;base64,' in html
+    return base64.b64decode(html.split("base64,")[1].split('"')[0]).decode()
+
+
+def test_past_a_hundred_other_teams_their_grey_lines_are_one_image_inside_the_svg():
+    # 100 other teams: vector paths, as ever; 101: one 144 dpi image in the SVG, whose
+    # texts (drawn as paths) and the team's own line stay vector shapes
+    hundred = plots.adoption_curves(_crowd(101), highlight="T00")
+    (grey,) = hundred.figure.axes[0].collections
+    assert len(grey.get_segments()) == plots._RASTERIZED_LINES == 100
+    assert not grey.get_rasterized() and "<image" not in _svg(hundred)
+    crowd = plots.adoption_curves(_crowd(102), highlight="T00")
+    (grey,) = crowd.figure.axes[0].collections
+    assert len(grey.get_segments()) == 101 and grey.get_rasterized()
+    svg = _svg(crowd)
+    assert svg.count("<image ") == 1 and "<path " in svg
+    png = base64.b64decode(svg.split("data:image/png;base64,")[1].split('"')[0])
+    points = float(svg.split("<image ")[1].split(' width="')[1].split('"')[0])
+    assert int.from_bytes(png[16:20], "big") == round(points * 144 / 72)  # 144 dpi, as a PNG
+
+
 def test_adoption_curves_of_ten_teams_give_each_its_colour():
     chart = plots.adoption_curves(_crowd(10))
     ax = chart.figure.axes[0]
