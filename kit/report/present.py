@@ -912,11 +912,10 @@ def figure(
                 _measured_once(),
             ):
                 crop = _laid_out(fig) or "tight"
-                # artists drawn as images inside the SVG get the PNG's resolution
-                images = {"dpi": _PNG_DPI} if _rasterizes(fig) else {}
-                fig.savefig(
-                    buffer, format="svg", metadata={"Date": None}, bbox_inches=crop, **images
-                )
+                options: dict[str, Any] = {"metadata": {"Date": None}, "bbox_inches": crop}
+                if _rasterizes(fig):  # artists drawn as images inside the SVG: the PNG's dpi
+                    options["dpi"] = _PNG_DPI
+                fig.savefig(buffer, format="svg", **options)
             if buffer.tell() > _MAX_SVG_BYTES:
                 fmt, buffer = "png", io.BytesIO()
         if fmt == "png":
