@@ -373,8 +373,13 @@ def run_job(job: NotebookJob) -> NotebookOutcome:
         # engine waits for its reply while papermill has read the notebook meanwhile. Into
         # the job's folder first: %reset reads the working directory, and the last job's
         # folder may be gone (a cluster's worker keeps its kernel from one run to the next).
+        # The cells are numbered from 1, as in a fresh kernel: the executed notebook never
+        # depends on which reports its worker happened to run before.
         workdir = repr(str(job.workdir))
-        reset = _send(f"import os\nos.chdir({workdir})\n%reset -f\nimport os")
+        reset = _send(
+            f"import os\nos.chdir({workdir})\n%reset -f\nimport os\n"
+            "get_ipython().execution_count = 1"
+        )
         seconds["kernel"] = time.perf_counter() - started
         mark = time.perf_counter()
         job.executed.parent.mkdir(parents=True, exist_ok=True)

@@ -173,3 +173,12 @@ def test_a_released_kernel_forgets_the_bundle_it_read_and_still_runs_reports(tmp
 def test_releasing_a_worker_without_a_kernel_does_nothing(worker):
     execute.release_kernel()
     assert execute._kernel is None
+
+
+def test_every_report_numbers_its_cells_from_one_whatever_ran_before(tmp_path, worker):
+    """An executed notebook never depends on which reports its warm kernel ran before."""
+    notebook = _notebook(tmp_path, "x = 1", "print(team)")
+    _north_then_south(tmp_path, notebook)
+    for name in ("first", "second"):
+        cells = nbformat.read(tmp_path / "executed" / f"{name}.ipynb", as_version=4).cells
+        assert [c.execution_count for c in cells if c.cell_type == "code"] == [1, 2, 3, 4], name
