@@ -342,8 +342,9 @@ def open_executor(
 ) -> Iterator[Executor]:
     """The executor for ``workers`` local processes, or the Dask cluster at ``scheduler``.
 
-    ``release`` runs in every worker that outlives the run once the block ends
-    (:meth:`Executor.release`), before the executor is closed.
+    ``release`` runs in every worker that outlives the run once the block has ended without
+    an error (:meth:`Executor.release`), before the executor is closed: a run stopped by an
+    error or Ctrl-C does not wait for busy workers.
 
     Raises
     ------
@@ -353,11 +354,13 @@ def open_executor(
     executor = EXECUTORS[kind_of(workers=workers, scheduler=scheduler)](
         workers=workers, scheduler=scheduler
     )
+    finished = False
     try:
         yield executor
+        finished = True
     finally:
         try:
-            if release is not None:
+            if release is not None and finished:
                 executor.release(release)
         finally:
             executor.close()

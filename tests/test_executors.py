@@ -97,6 +97,9 @@ def test_release_runs_in_a_worker_that_outlives_the_run_and_never_fails_it(caplo
     with open_executor(workers=1, release=fails):
         pass
     assert "could not release a worker: kernel gone" in caplog.text
+    with pytest.raises(KeyboardInterrupt), open_executor(workers=1, release=fails):
+        raise KeyboardInterrupt  # a stopped run waits for no worker
+    assert caplog.text.count("could not release") == 1
 
 
 def test_a_local_pools_workers_end_with_the_run_so_are_not_released(tmp_path):
