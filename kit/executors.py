@@ -16,6 +16,10 @@ its engines; :func:`open_executor` picks one from the options of ``adoption-kit 
     out of memory) is run again on another worker; a task that fails is retried
     :data:`RETRIES` times.
 
+A run that ends without an error releases the workers that outlive it
+(:meth:`Executor.release`: a Dask cluster's, and this process with ``--workers 1``), e.g.
+so that their warm report kernels drop the results they read.
+
 Each worker process runs one task at a time: a report's kernel is the worker process's own
 (:mod:`kit.report.execute`), so two reports never share it, however many threads a Dask
 worker has (start Dask workers with ``--nthreads 1``).
