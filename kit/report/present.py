@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import html
 import io
 import re
@@ -433,7 +432,7 @@ def table(
     total = len(frame)
     shown = frame.head(max_rows) if max_rows is not None else frame
     header_cells: list[str] = []
-    row_cells: list[pd.Series] = []
+    row_cells: list[list[str]] = []  # per column, its cells as HTML
     for column, heading_text in wanted.items():
         values = shown[column]  # taken once: every frame[column] builds a new Series
         fmt = formats.get(column) or _default_format(values)
@@ -447,8 +446,10 @@ def table(
             escaped = hrefs.map(_esc, na_action="ignore").astype("object").fillna("")
             linked = '<a href="' + escaped + '">' + cells + "</a>"
             cells = linked.where(hrefs.notna(), cells)
-        row_cells.append(f"<td{numeric}>" + cells + "</td>")
-    rows = "<tr>" + functools.reduce(lambda a, b: a + b, row_cells) + "</tr>"
+        row_cells.append([f"<td{numeric}>{cell}</td>" for cell in cells.tolist()])
+    # joined row by row in Python: a frame of a few dozen rows costs pandas' fixed overhead
+    # per operation, three times a column
+    rows = ["<tr>" + "".join(cells) + "</tr>" for cells in zip(*row_cells, strict=True)]
     note = ""
     if len(shown) < total:
         note = f'\n<p class="kit-table__note">Showing {len(shown):,} of {total:,} rows.</p>'
