@@ -326,7 +326,11 @@ def format_values(
     elif fmt == "score":
         bands = numbers.map(lambda v: score_band(v, bands=score_bands)).astype("object")
         cells = '<span class="kit-chip kit-chip--' + bands + '">' + cells + "</span>"
-    return cells.astype("object").mask(missing, _NA)
+    # missing cells say so (``cells.mask(missing, _NA)``, without aligning two indexes that
+    # are one and the same: pandas' fixed cost per column was a quarter of a table's)
+    out = cells.to_numpy(dtype=object, copy=True)
+    out[missing.to_numpy(dtype=bool)] = _NA
+    return pd.Series(out, index=cells.index, name=cells.name, dtype="object")
 
 
 # --------------------------------------------------------------------------- blocks
