@@ -1007,6 +1007,8 @@ def score_trend(
     if whole is not None and whole.empty:
         whole = None
     grey = {"color": PALETTE["muted"], "linewidth": 1.0, "markersize": 3.0}
+    greyed = len(names) - (highlight in names) if highlight is not None or crowded else 0
+    as_image: list[np.ndarray] = []  # past _RASTERIZED_LINES grey teams: one image
     for i, name in enumerate(names):
         rows = data[data["team"].astype(str) == name]
         xs, ys = rows["as_of"].astype(str).map(x), rows["score"]
@@ -1016,8 +1018,23 @@ def score_trend(
             ax.plot(
                 xs, ys, marker="o", label=name, color=PALETTE["primary"], linewidth=3.0, zorder=3
             )
+        elif greyed > _RASTERIZED_LINES:
+            as_image.append(np.column_stack([xs.to_numpy(float), ys.to_numpy(float)]))
         else:
             ax.plot(xs, ys, marker="o", label="_" + name, zorder=2, **grey)  # no legend entry
+    if as_image:  # the lines as one collection, their points as one marker line
+        _context_lines(ax, as_image)
+        points = np.concatenate(as_image)
+        ax.plot(
+            points[:, 0],
+            points[:, 1],
+            linestyle="none",
+            marker="o",
+            label="_each team",
+            zorder=2,
+            rasterized=True,
+            **grey,
+        )
     if whole is not None:
         ax.plot(
             whole["as_of"].map(x),

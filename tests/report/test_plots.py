@@ -515,6 +515,23 @@ def _score_history(teams: int) -> pd.DataFrame:
     )
 
 
+def test_score_trend_past_a_hundred_grey_teams_draws_them_as_one_image():
+    # 100 grey teams: a line each, as ever; 101: one collection of lines and one line of
+    # points, both drawn as an image inside the SVG
+    hundred = plots.score_trend(_score_history(101), highlight="T00", dates=_DATES)
+    ax = hundred.figure.axes[0]
+    assert not ax.collections and len([ln for ln in ax.lines if ln.get_label() == "_T01"]) == 1
+    crowd = plots.score_trend(_score_history(102), highlight="T00", dates=_DATES)
+    ax = crowd.figure.axes[0]
+    (grey,) = ax.collections
+    assert len(grey.get_segments()) == 101 and grey.get_rasterized()
+    (points,) = [line for line in ax.lines if line.get_label() == "_each team"]
+    assert points.get_rasterized() and points.get_linestyle() == "None"
+    assert len(points.get_xdata()) == 2 * 101 - 1  # the last team has no second score
+    assert _legend(crowd) == ["T00", "Other teams"]
+    assert "<image " in _svg(crowd)
+
+
 def _legend(chart: plots.Chart) -> list[str]:
     return [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]
 
