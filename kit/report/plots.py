@@ -1009,8 +1009,8 @@ def score_trend(
     grey = {"color": PALETTE["muted"], "linewidth": 1.0, "markersize": 3.0}
     greyed = len(names) - (highlight in names) if highlight is not None or crowded else 0
     as_image: list[np.ndarray] = []  # past _RASTERIZED_LINES grey teams: one image
-    for i, name in enumerate(names):
-        rows = data[data["team"].astype(str) == name]
+    by_team = data.groupby(data["team"].astype(str), sort=True)  # in the order of ``names``
+    for i, (name, rows) in enumerate(by_team):
         xs, ys = rows["as_of"].astype(str).map(x), rows["score"]
         if highlight is None and not crowded:
             ax.plot(xs, ys, marker="o", label=name, color=palette[i % len(palette)], linewidth=2.0)
@@ -1069,7 +1069,6 @@ def score_trend(
             for d, s in zip(rows["as_of"].astype(str), rows["score"], strict=True)
         )
 
-    by_team = data.groupby(data["team"].astype(str), sort=True)
     caption = None
     if crowded:
         last = data[data["as_of"].astype(str) == days[-1]].sort_values(["score", "team"])
